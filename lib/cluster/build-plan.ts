@@ -1,0 +1,245 @@
+/**
+ * From a validated description to the cluster plan: one promotable DRBD clone
+ * per DRBD resource, one group per volume group, and the constraints that tie a
+ * group to its clone's Promoted instance and to its preferred node.
+ */
+import type { AgentDefinition } from '../ocf/definition.js';
+import { parseValue } from '../ocf/params.js';
+import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './description.js';
+import { idPart } from './parse-description.js';
+import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
+import { opsFromActions } from './ops.js';
+import { LIOHA_PROVIDER, type AgentRegistry } from './agent-registry.js';
+import type {
+  ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
+} from './plan.js';
+
+export interface PlanOptions {
+  /**
+   * Replace each ocf:linbit:drbd clone by ocf:pacemaker:Stateful, for machines
+   * without DRBD (sandboxes, CI). Everything else stays the same.
+   */
+  readonly drbdStandIn?: boolean;
+  /**
+   * Extra meta attributes on every lioha primitive, e.g. lioha-root and
+   * lioha-path to run the agents against a sandbox root with command doubles.
+   */
+  readonly meta?: Readonly<Record<string, string>>;
+}
+
+export class PlanError extends Error {}
+
+/**
+ * Member start order inside a group. The portal address comes up last and goes
+ * down first. ddmap sits between target and portal: its change maps live in the
+ * target's LUNs, so they must be saved (ddmap stop) after initiators are cut off
+ * (portal stop) and before the target goes away (target stop).
+ */
+export const GROUP_ORDER: readonly MemberRole[] = ['vg', 'target', 'ddmap', 'portal'];
+
+export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: PlanOptions = {}): ClusterPlan {
+  const promotables = d.drbd.map((r) => drbdClone(r.name, r.params, d, opts));
+  const groups = d.volumeGroups.map((v) => volumeGroup(v, agents, opts, failurePolicy(d)));
+  const constraints: PlanConstraint[] = [];
+  for (const v of d.volumeGroups) {
+    const clone = cloneId(v.drbd);
+    constraints.push(
+      {
+        type: 'colocation', id: `col_${v.group}_with_${clone}`,
+        rsc: v.group, withRsc: clone, withRole: 'Promoted', score: 'INFINITY',
+      },
+      {
+        type: 'order', id: `ord_${clone}_promote_${v.group}`,
+        first: clone, firstAction: 'promote', then: v.group, thenAction: 'start', kind: 'Mandatory',
+      },
+      {
+        type: 'location', id: `loc_${v.group}_prefers_${idPart(v.preferredNode)}`,
+        rsc: v.group, node: v.preferredNode, score: d.options.preferenceScore,
+      },
+    );
+  }
+  // The DRBD clone's Promoted role follows its groups' preference, so that on a
+  // fresh start DRBD is promoted where the groups want to run. (Only DRBD
+  // resources with volume groups get one; the validator guarantees they agree.)
+  for (const r of d.drbd) {
+    const v = d.volumeGroups.find((g) => g.drbd === r.name);
+    if (!v) continue;
+    constraints.push({
+      type: 'location', id: `loc_${cloneId(r.name)}_promoted_prefers_${idPart(v.preferredNode)}`,
+      rsc: cloneId(r.name), role: 'Promoted', node: v.preferredNode, score: d.options.preferenceScore,
+    });
+  }
+  const duplicate = firstDuplicate([
+    ...promotables.flatMap((p) => [p.id, p.primitive.id]),
+    ...groups.flatMap((g) => [g.id, ...g.members.map((m) => m.id)]),
+    ...constraints.map((c) => c.id),
+  ]);
+  if (duplicate) throw new PlanError(`CIB id ${duplicate} would be used twice; rename a group or volume group`);
+
+  const notes: string[] = [];
+  if (opts.drbdStandIn) notes.push('DRBD replaced by ocf:pacemaker:Stateful (stand-in for machines without DRBD)');
+  if (opts.meta && Object.keys(opts.meta).length > 0) {
+    notes.push(`extra meta attributes on lioha resources: ${Object.keys(opts.meta).join(', ')}`);
+  }
+  return {
+    cluster: d.cluster,
+    nodes: d.nodes.map((n) => n.name),
+    properties: [['stonith-enabled', String(d.options.stonith)]],
+    promotables,
+    groups,
+    constraints,
+    notes,
+  };
+}
+
+export function cloneId(drbd: string): string {
+  return `ms_drbd_${idPart(drbd)}`;
+}
+
+function drbdClone(
+  name: string, params: Readonly<Record<string, string>>, d: ClusterDescription, opts: PlanOptions,
+): PlanPromotable {
+  const agent: ForeignAgent = opts.drbdStandIn ? STATEFUL_AGENT : DRBD_AGENT;
+  const p: NameValue[] = opts.drbdStandIn ? [] : [['drbd_resource', name], ...Object.entries(params)];
+  const nodes = d.nodes.length;
+  return {
+    id: cloneId(name),
+    primitive: {
+      id: `p_drbd_${idPart(name)}`,
+      agent: agent.ref,
+      params: p,
+      ops: opsFromActions(`${agent.ref.provider}:${agent.ref.type}`, agent.actions),
+      meta: [],
+    },
+    meta: [
+      ['promotable', 'true'],
+      ['promoted-max', '1'],
+      ['promoted-node-max', '1'],
+      ['clone-max', String(Math.min(2, nodes))],
+      ['clone-node-max', '1'],
+      // drbd.ocf needs notifications to follow its peer (and refuses to start without).
+      ['notify', 'true'],
+      ...failurePolicy(d),
+    ],
+  };
+}
+
+/**
+ * Stickiness (above the location preference: no automatic failback), how many
+ * failures move a resource away, and when a failure is forgotten.
+ */
+function failurePolicy(d: ClusterDescription): NameValue[] {
+  const o = d.options;
+  return [
+    ['resource-stickiness', String(o.resourceStickiness)],
+    ['migration-threshold', String(o.migrationThreshold)],
+    ...(o.failureTimeout > 0 ? [['failure-timeout', `${o.failureTimeout}s`] as const] : []),
+  ];
+}
+
+function volumeGroup(
+  v: VolumeGroupSpec, agents: AgentRegistry, opts: PlanOptions, meta: readonly NameValue[],
+): PlanGroup {
+  const vgId = idPart(v.vg);
+  const members: PlanPrimitive[] = [];
+  const iqns = v.targets.map((t) => t.iqn);
+  for (const role of GROUP_ORDER) {
+    if (role === 'ddmap' && !v.ddmap) continue;
+    const def = agents[role];
+    if (!def) throw new PlanError(`volume group ${v.vg} needs the ${role} agent, which this build does not have`);
+    const user = v.params[role] ?? {};
+    const make = (id: string, generated: Record<string, string | undefined>): PlanPrimitive =>
+      primitive(id, def, generated, user, v, opts);
+    switch (role) {
+      case 'vg':
+        members.push(make(`p_vg_${vgId}`, { vgname: v.vg, drbd_resource: v.drbd }));
+        break;
+      case 'ddmap':
+        members.push(make(`p_ddmap_${vgId}`, { vgname: v.vg }));
+        break;
+      case 'target': {
+        // One target resource per configuration file: the agent reads one config.
+        const byConfig = new Map<string, string[]>();
+        for (const t of v.targets) byConfig.set(t.config, [...(byConfig.get(t.config) ?? []), t.iqn]);
+        let n = 0;
+        for (const [config, list] of byConfig) {
+          const id = byConfig.size === 1 ? `p_target_${vgId}` : `p_target_${vgId}_${n++}`;
+          members.push(make(id, { iqn: list.join(' '), config }));
+        }
+        break;
+      }
+      case 'portal':
+        v.portals.forEach((pt, i) => {
+          const id = v.portals.length === 1 ? `p_portal_${vgId}` : `p_portal_${vgId}_${i}`;
+          members.push(
+            make(id, {
+              ip: pt.ip,
+              cidr_netmask: pt.cidrNetmask?.toString(),
+              nic: pt.nic,
+              port: pt.port?.toString(),
+              iqn: iqns.join(' '),
+              block: v.blockConnections ? 'drop' : undefined,
+            }),
+          );
+        });
+        break;
+    }
+  }
+  return { id: v.group, members, meta };
+}
+
+function primitive(
+  id: string,
+  def: AgentDefinition,
+  generated: Record<string, string | undefined>,
+  user: Readonly<Record<string, string>>,
+  v: VolumeGroupSpec,
+  opts: PlanOptions,
+): PlanPrimitive {
+  const where = `volume group ${v.vg}, ${def.name}`;
+  const params: NameValue[] = [];
+  for (const [name, value] of Object.entries(generated)) {
+    if (value === undefined) continue;
+    if (!def.parameters.some((p) => p.name === name)) {
+      throw new PlanError(`${where}: the agent has no parameter ${name} (its definition changed?)`);
+    }
+    if (name in user) throw new PlanError(`${where}: parameter ${name} is set from the description; remove it from params`);
+    params.push([name, value]);
+  }
+  for (const [name, value] of Object.entries(user)) {
+    const p = def.parameters.find((x) => x.name === name);
+    if (!p) {
+      throw new PlanError(
+        `${where}: unknown parameter ${name} (known: ${def.parameters.map((x) => x.name).join(', ')})`,
+      );
+    }
+    if (p.secret) throw new PlanError(`${where}: ${name} is a secret; keep it in a 0600 file, not in the description`);
+    try {
+      parseValue(p, value);
+    } catch (e) {
+      throw new PlanError(`${where}: ${(e as { reason?: string }).reason ?? (e as Error).message}`);
+    }
+    params.push([name, value]);
+  }
+  for (const p of def.parameters) {
+    if (p.required && !params.some(([n]) => n === p.name)) {
+      throw new PlanError(`${where}: required parameter ${p.name} is not set`);
+    }
+  }
+  return {
+    id,
+    agent: { standard: 'ocf', provider: LIOHA_PROVIDER, type: def.name },
+    params,
+    ops: opsFromActions(`lioha:${def.name}`, def.actions),
+    meta: Object.entries(opts.meta ?? {}),
+  };
+}
+
+function firstDuplicate(ids: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const id of ids) {
+    if (seen.has(id)) return id;
+    seen.add(id);
+  }
+  return undefined;
+}
