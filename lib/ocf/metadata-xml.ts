@@ -58,7 +58,9 @@ export function metadataXml(def: AgentDefinition): string {
     },
   };
   const builder = new Builder({
-    xmldec: { version: '1.0', encoding: 'UTF-8' },
+    // No encoding declaration: crmsh parses meta-data with lxml from a str, and
+    // lxml refuses str input that declares an encoding ("Cannot parse meta-data XML").
+    xmldec: { version: '1.0' },
     doctype: { sysID: 'ra-api-1.dtd' },
     renderOpts: { pretty: true, indent: '  ', newline: '\n' },
     headless: false,
