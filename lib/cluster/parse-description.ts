@@ -66,14 +66,41 @@ function lineCol(text: string, pos: number): string {
   return `line ${line}, column ${col}`;
 }
 
+/**
+ * Where JSON.parse gives up (Node 20 does not always say): the shortest prefix
+ * that fails for another reason than ending early. Binary search; only runs on
+ * invalid input.
+ */
+function errorPosition(text: string): number {
+  const failsInside = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return false;
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/end of JSON input/.test(msg)) return false;
+      const at = /at position (\d+)/.exec(msg);
+      return at ? Number(at[1]) < n : true;
+    }
+  };
+  if (!failsInside(text.length)) return text.length; // it just ends too early
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (failsInside(mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  return Math.max(0, lo - 1);
+}
+
 export function parseDescription(text: string): ParseResult {
   let raw: Json;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    return { ok: false, errors: [`not valid JSON${m ? ` (${lineCol(text, Number(m[1]))})` : ''}: ${msg}`] };
+    const pos = errorPosition(text);
+    return { ok: false, errors: [`not valid JSON (${lineCol(text, pos)}): ${(e as Error).message}`] };
   }
   const c = new Collector();
   const d = validate(raw, c);
@@ -327,15 +354,15 @@ function crossCheckVolumeGroups(vgs: readonly VolumeGroupSpec[], c: Collector): 
   });
   // Groups on one DRBD resource all follow its single Promoted instance, so they
   // cannot prefer different nodes.
-  for (const v of vgs) {
-    const other = vgs.find((w) => w.drbd === v.drbd && w.preferredNode !== v.preferredNode);
-    if (other && vgs.indexOf(v) < vgs.indexOf(other)) {
+  vgs.forEach((v, j) => {
+    const first = vgs.find((w) => w.drbd === v.drbd);
+    if (first && first !== v && first.preferredNode !== v.preferredNode) {
       c.add(
-        `volumeGroups[${vgs.indexOf(other)}].preferredNode`,
-        `${other.vg} and ${v.vg} share DRBD resource ${v.drbd}, so they must prefer the same node`,
+        `volumeGroups[${j}].preferredNode`,
+        `${v.vg} shares DRBD resource ${v.drbd} with ${first.vg}, which prefers ${first.preferredNode}; both must prefer the same node`,
       );
     }
-  }
+  });
 }
 
 /** Makes a name usable inside a CIB id (XML NCName): '+' is the one LVM character that is not. */

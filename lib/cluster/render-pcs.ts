@@ -33,7 +33,8 @@ export function renderPcs(plan: ClusterPlan, src: RenderSource): string {
   ];
   for (const c of plan.promotables) {
     out.push('', `# DRBD resource ${c.primitive.params.find(([k]) => k === 'drbd_resource')?.[1] ?? c.id}: promotable clone`);
-    out.push(create(c.primitive, [`promotable ${c.id}`, ...c.meta.map(nv)]));
+    // pcs sets promotable=true itself from the keyword.
+    out.push(create(c.primitive, [`promotable ${c.id}`, ...c.meta.filter(([k]) => k !== 'promotable').map(nv)]));
   }
   for (const g of plan.groups) {
     out.push('', `# Group ${g.id}: ${g.members.map((m) => m.id).join(' -> ')} (stopped in reverse)`);
