@@ -243,7 +243,7 @@ export function waitsFor(g: Map<string, GraphAction>, after: string, before: str
 
 /** Resource operations (not pseudo, not probes/recurring monitors) of a graph. */
 export function changes(g: Map<string, GraphAction>): string[] {
-  return [...g.keys()].filter((k) => k.includes('@') && /_(start|stop|promote|demote)_0@/.test(k)).sort();
+  return [...g.keys()].filter((k) => /_(start|stop|promote|demote)_0@/.test(k) && !k.includes('_notify_')).sort();
 }
 
 export interface Placement {
@@ -316,6 +316,16 @@ export class Simulation {
       graphs.push(g);
     }
     throw new Error('the cluster did not settle within 6 transitions');
+  }
+
+  /**
+   * A crashed node rebooted: it comes back with no resource history (the DC
+   * replaces it with the node's fresh, empty one when it rejoins).
+   */
+  rebooted(node: string): void {
+    for (const part of ['lrm', 'transient_attributes']) {
+      sh('cibadmin', ['--delete', '--xpath', `//node_state[@uname='${node}']/${part}`], { CIB_file: this.file });
+    }
   }
 
   /** Runs a CLI tool (crm_resource --move ...) against the current CIB file. */
