@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 interface ScriptArgs {
   description: string;
   'drbd-stand-in': boolean;
-  meta: string[];
+  meta?: string | string[];
   output?: string;
 }
 
@@ -17,9 +17,9 @@ function scriptOptions(y: Argv): Argv<ScriptArgs> {
       describe: 'Use ocf:pacemaker:Stateful instead of ocf:linbit:drbd (machines without DRBD)',
     })
     .option('meta', {
+      // One value per --meta (repeat it): an array option would swallow the description argument.
       type: 'string',
-      array: true,
-      default: [],
+      nargs: 1,
       describe: 'Extra meta attribute name=value on every lioha resource (e.g. lioha-root=/srv/sandbox)',
     })
     .option('output', { alias: 'o', type: 'string', describe: 'Write the script to this file (mode 0755) instead of stdout' }) as unknown as Argv<ScriptArgs>;
@@ -43,7 +43,7 @@ function scriptCommand(kind: 'pcs' | 'crm', what: string): CommandModule<object,
     handler: async (a) => {
       // Loaded here so other lioha commands never pay for the generator.
       const { generateScript } = await import('../../cluster/generate.js');
-      const meta = parseMeta(a.meta);
+      const meta = parseMeta(a.meta === undefined ? [] : ([] as string[]).concat(a.meta));
       const command = [
         `lioha cluster ${kind}`,
         ...(a['drbd-stand-in'] ? ['--drbd-stand-in'] : []),
