@@ -21,8 +21,11 @@ export interface PlanOptions {
    */
   readonly drbdStandIn?: boolean;
   /**
-   * Extra meta attributes on every lioha primitive, e.g. lioha-root and
-   * lioha-path to run the agents against a sandbox root with command doubles.
+   * Meta attributes every agent call sees, e.g. lioha-root and lioha-path to
+   * run the agents against a sandbox root with command doubles. Written as
+   * operation defaults: Pacemaker 2.1 passes an operation's meta attributes to
+   * the agent (probes included) but not the resource's. Meant for sandbox
+   * clusters: they apply to every resource of the cluster.
    */
   readonly meta?: Readonly<Record<string, string>>;
 }
@@ -39,7 +42,7 @@ export const GROUP_ORDER: readonly MemberRole[] = ['vg', 'target', 'ddmap', 'por
 
 export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: PlanOptions = {}): ClusterPlan {
   const promotables = d.drbd.map((r) => drbdClone(r.name, r.params, d, opts));
-  const groups = d.volumeGroups.map((v) => volumeGroup(v, agents, opts, failurePolicy(d)));
+  const groups = d.volumeGroups.map((v) => volumeGroup(v, agents, failurePolicy(d)));
   const constraints: PlanConstraint[] = [];
   for (const v of d.volumeGroups) {
     const clone = cloneId(v.drbd);
@@ -79,12 +82,13 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   const notes: string[] = [];
   if (opts.drbdStandIn) notes.push('DRBD replaced by ocf:pacemaker:Stateful (stand-in for machines without DRBD)');
   if (opts.meta && Object.keys(opts.meta).length > 0) {
-    notes.push(`extra meta attributes on lioha resources: ${Object.keys(opts.meta).join(', ')}`);
+    notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
   }
   return {
     cluster: d.cluster,
     nodes: d.nodes.map((n) => n.name),
     properties: [['stonith-enabled', String(d.options.stonith)]],
+    opDefaults: Object.entries(opts.meta ?? {}),
     promotables,
     groups,
     constraints,
@@ -137,9 +141,7 @@ function failurePolicy(d: ClusterDescription): NameValue[] {
   ];
 }
 
-function volumeGroup(
-  v: VolumeGroupSpec, agents: AgentRegistry, opts: PlanOptions, meta: readonly NameValue[],
-): PlanGroup {
+function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly NameValue[]): PlanGroup {
   const vgId = idPart(v.vg);
   const members: PlanPrimitive[] = [];
   const iqns = v.targets.map((t) => t.iqn);
@@ -149,7 +151,7 @@ function volumeGroup(
     if (!def) throw new PlanError(`volume group ${v.vg} needs the ${role} agent, which this build does not have`);
     const user = v.params[role] ?? {};
     const make = (id: string, generated: Record<string, string | undefined>): PlanPrimitive =>
-      primitive(id, def, generated, user, v, opts);
+      primitive(id, def, generated, user, v);
     switch (role) {
       case 'vg':
         members.push(make(`p_vg_${vgId}`, { vgname: v.vg, drbd_resource: v.drbd }));
@@ -194,7 +196,6 @@ function primitive(
   generated: Record<string, string | undefined>,
   user: Readonly<Record<string, string>>,
   v: VolumeGroupSpec,
-  opts: PlanOptions,
 ): PlanPrimitive {
   const where = `volume group ${v.vg}, ${def.name}`;
   const params: NameValue[] = [];
@@ -231,7 +232,7 @@ function primitive(
     agent: { standard: 'ocf', provider: LIOHA_PROVIDER, type: def.name },
     params,
     ops: opsFromActions(`lioha:${def.name}`, def.actions),
-    meta: Object.entries(opts.meta ?? {}),
+    meta: [],
   };
 }
 

@@ -82,6 +82,12 @@ export interface ClusterPlan {
   readonly nodes: readonly string[];
   /** cib-bootstrap-options. */
   readonly properties: readonly NameValue[];
+  /**
+   * Operation defaults (op_defaults meta attributes). Pacemaker 2.1 hands an
+   * agent its operation's meta attributes (OCF_RESKEY_CRM_meta_*), op_defaults
+   * included, but not the resource's own meta attributes.
+   */
+  readonly opDefaults: readonly NameValue[];
   readonly promotables: readonly PlanPromotable[];
   readonly groups: readonly PlanGroup[];
   readonly constraints: readonly PlanConstraint[];

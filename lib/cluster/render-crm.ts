@@ -19,6 +19,7 @@ export function renderCrm(plan: ClusterPlan, src: RenderSource): string {
   }
   for (const c of plan.constraints) conf.push(constraint(c));
   conf.push(`property cib-bootstrap-options: ${plan.properties.map(nv).join(' ')}`);
+  if (plan.opDefaults.length > 0) conf.push(`op_defaults op-options: ${plan.opDefaults.map(nv).join(' ')}`);
   return [
     '#!/bin/sh',
     ...headerLines(plan, src, 'crmsh 4.x script'),

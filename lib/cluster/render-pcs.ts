@@ -31,6 +31,7 @@ export function renderPcs(plan: ClusterPlan, src: RenderSource): string {
     '',
     `${PCS} property set ${plan.properties.map(([k, v]) => `${k}=${shq(v)}`).join(' ')}`,
   ];
+  if (plan.opDefaults.length > 0) out.push(`${PCS} resource op defaults update ${plan.opDefaults.map(nv).join(' ')}`);
   for (const c of plan.promotables) {
     out.push('', `# DRBD resource ${c.primitive.params.find(([k]) => k === 'drbd_resource')?.[1] ?? c.id}: promotable clone`);
     // pcs sets promotable=true itself from the keyword.

@@ -147,6 +147,7 @@ export async function normalizeCib(xml: string): Promise<object> {
   const props = nvpairs(
     kids(kids(conf, 'crm_config')[0], 'cluster_property_set').filter((s) => attr(s, 'id') === 'cib-bootstrap-options'),
   );
+  const opDefaults = nvpairs(kids(kids(conf, 'op_defaults')[0], 'meta_attributes'));
   const clones = kids(res, 'clone').map((c) => ({
     id: attr(c, 'id'),
     meta: nvpairs(kids(c, 'meta_attributes')),
@@ -189,6 +190,7 @@ export async function normalizeCib(xml: string): Promise<object> {
   const byId = <T extends { id?: string }>(a: T[]): T[] => a.sort((x, y) => (x.id ?? '').localeCompare(y.id ?? ''));
   return {
     properties: props,
+    opDefaults,
     clones: byId(clones),
     groups: byId(groups),
     constraints: { colocations: byId(colocations), orders: byId(orders), locations: byId(locations) },
@@ -239,6 +241,20 @@ export function waitsFor(g: Map<string, GraphAction>, after: string, before: str
     }
   }
   return false;
+}
+
+/** The meta attributes (CRM_meta_*) the agent gets for one graph action, e.g. `p_vg_vg1_start_0@node`. */
+export async function actionMeta(file: string, key: string): Promise<Record<string, string>> {
+  const doc = (await parseStringPromise(readFileSync(file, 'utf8'))) as { transition_graph: X };
+  for (const s of kids(doc.transition_graph, 'synapse')) {
+    for (const op of kids(kids(s, 'action_set')[0], 'rsc_op')) {
+      const k = `${(attr(op, 'operation_key') ?? '').replace(/:\d+_/, '_')}@${attr(op, 'on_node')}`;
+      if (k !== key) continue;
+      const a = kids(op, 'attributes')[0]?.$ ?? {};
+      return Object.fromEntries(Object.entries(a).filter(([n]) => n.startsWith('CRM_meta_')));
+    }
+  }
+  throw new Error(`no action ${key} in ${file}`);
 }
 
 /** Resource operations (not pseudo, not probes/recurring monitors) of a graph. */
