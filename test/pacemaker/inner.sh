@@ -15,6 +15,8 @@ log() { printf '[%6.2fs] %s\n' "$(awk -v a="$start" -v b="$(now)" 'BEGIN { print
 start=$(now)
 
 hostname "$node"
+# sysfs shows the network namespace of whoever mounted it: remount it for this one.
+mount -t sysfs lioha-sys /sys
 ip link set lo up
 # The portal's interface: one end of a veth pair, both ends in this namespace
 # (this kernel has no dummy driver).
@@ -155,7 +157,14 @@ sh "$work/stack.sh" >"$work/stack.log" 2>&1 &
 script_pid=$!
 wait_for 120 "resources in the CIB" configured
 t_created=$(now)
-wait_for 180 "all resources Started" all_started
+has_failures() { status_xml | grep -q '<failure '; }
+until all_started; do
+  if has_failures; then log "FAIL: a resource operation failed while starting"; crm_mon -1 -f; exit 1; fi
+  if awk -v a="$t_created" -v b="$(now)" 'BEGIN { exit !(b - a > 180) }'; then
+    log "FAIL: not all resources Started within 180 s"; crm_mon -1 -f; exit 1
+  fi
+  sleep 0.1
+done
 t_started=$(now)
 wait "$script_pid" || { log "FAIL: the pcs script failed"; cat "$work/stack.log"; exit 1; }
 log "all Started $(secs "$t_created" "$t_started") s after the resources were created"

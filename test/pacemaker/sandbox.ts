@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
 import { doublesBin, prepareVgFixture } from '../doubles/fixture.js';
 import { definition as portal } from '../../agents/portal/definition.js';
+import type { ActionDef } from '../../lib/ocf/definition.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');
@@ -61,7 +62,8 @@ const stack = execFileSync(
 );
 writeFileSync(join(work, 'stack.sh'), stack, { mode: 0o755 });
 
-const portalInterval = portal.actions.find((a) => a.name === 'monitor' && a.interval)?.interval ?? 0;
+const actions: readonly ActionDef[] = portal.actions;
+const portalInterval = actions.find((a) => a.name === 'monitor' && a.interval)?.interval ?? 0;
 const configfs = `${root}/sys/kernel/config/target/iscsi`;
 const env = {
   ROOT: root,
