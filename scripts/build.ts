@@ -5,12 +5,14 @@
  *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/)
  *   dist/bin/lioha                 admin CLI
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
+ *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
 import { build, type BuildOptions } from 'esbuild';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
+import { manPage } from '../lib/ocf/manpage.js';
 import type { AgentDefinition } from '../lib/ocf/definition.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,6 +56,8 @@ async function main(): Promise<void> {
   mkdirSync(join(out, 'resource.d', 'lioha'), { recursive: true });
   mkdirSync(join(out, 'bin'), { recursive: true });
   mkdirSync(join(out, 'metadata'), { recursive: true });
+  mkdirSync(join(out, 'man'), { recursive: true });
+  const date = new Date(Number(process.env.SOURCE_DATE_EPOCH ?? Date.now() / 1000) * 1000).toISOString().slice(0, 10);
   // Extensionless files next to the repo's "type": "module" must still load as CommonJS.
   writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
@@ -65,6 +69,7 @@ async function main(): Promise<void> {
       const xml = metadataXml(def);
       agents.push({ name, shortdesc: def.shortdesc });
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
+      writeFileSync(join(out, 'man', `ocf_lioha_${name}.7`), manPage(def, date, version));
       const file = join(out, 'resource.d', 'lioha', name);
       await build({
         ...common,
