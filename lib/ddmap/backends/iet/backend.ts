@@ -58,69 +58,9 @@ export class IetBackend implements ChangeMapBackend {
     return isFile(this.entryPath(lun.id));
   }
 
-  /**
-   * Read the header before suspending (validates the entry and sizes the buffer),
-   * then mapsuspend, one read of the whole image, mapresume - the resume runs
-   * whatever happened in between. Only the suspended read sits in the window.
-   */
+  /** A consistent image of the LUN's map (see captureProcEntry). */
   async capture(lun: MapLun, timeoutMs: number): Promise<Capture> {
-    const endsAt = performance.now() + timeoutMs;
-    const left = (): number => Math.max(1, endsAt - performance.now());
-    const path = this.entryPath(lun.id);
-    const h = await within(this.io.open(path), left(), `open ${path}`).catch((e: unknown) => {
-      throw new CaptureError(`cannot open ${path}: ${msg(e)}`, true);
-    });
-    let abandoned = false;
-    try {
-      const head = new Uint8Array(HEADER_SIZE);
-      let header;
-      try {
-        const n = await within(h.read(head, HEADER_SIZE), left(), `read header of ${path}`);
-        header = decodeHeader(head.subarray(0, n));
-      } catch (e) {
-        abandoned = e instanceof TimeoutError;
-        throw new CaptureError(`cannot read the map header of ${lun.id}: ${msg(e)}`, true);
-      }
-      const buf = new Uint8Array(imageBytes(header));
-
-      let failure: unknown = null;
-      const t0 = performance.now();
-      try {
-        await within(h.command('mapsuspend'), left(), 'mapsuspend');
-        const got = await within(h.read(buf, buf.length), left(), `read map of ${lun.id}`);
-        if (got !== buf.length) failure = new Error(`map read returned ${got} of ${buf.length} bytes`);
-      } catch (e) {
-        failure = e;
-        abandoned = e instanceof TimeoutError;
-      }
-      try {
-        await within(h.command('mapresume'), Math.max(RESUME_MIN_MS, left()), 'mapresume');
-      } catch (e) {
-        abandoned ||= e instanceof TimeoutError;
-        const cause = failure ? ` (after: ${msg(failure)})` : '';
-        throw new CaptureError(`mapresume failed on ${lun.id}: ${msg(e)}${cause}; writes to ${lun.target} may be blocked`, false);
-      }
-      const suspendMs = performance.now() - t0;
-      if (failure) throw new CaptureError(`capture of ${lun.id} failed: ${msg(failure)} (map resumed)`, true);
-
-      const warnings: string[] = [];
-      try {
-        const img = decodeImage(buf);
-        if (img.header.mapSize !== header.mapSize || img.header.nameSum !== header.nameSum) {
-          throw new DdmapFormatError('header changed between the first read and the suspended read');
-        }
-      } catch (e) {
-        throw new CaptureError(`map of ${lun.id} is not a valid ddmap image: ${msg(e)}`, true);
-      }
-      const expect = nameSum(lun.id);
-      if (header.nameSum !== expect) {
-        warnings.push(`name_sum 0x${header.nameSum.toString(16)} differs from the byte sum of "${lun.id}" (0x${expect.toString(16)})`);
-      }
-      return { image: buf, suspendMs, warnings };
-    } finally {
-      // A handle with an abandoned (hung) operation is left to the process exit.
-      if (!abandoned) await h.close().catch(() => undefined);
-    }
+    return captureProcEntry(this.entryPath(lun.id), { id: lun.id, target: lun.target, timeoutMs, io: this.io });
   }
 
   /** VG/LV of a LUN's backing path: /dev/<vg>/<lv>, /dev/mapper/<vg>-<lv>, or via the dm name in sysfs. */
@@ -136,6 +76,82 @@ export class IetBackend implements ChangeMapBackend {
     } catch {
       return null;
     }
+  }
+}
+
+/**
+ * Read the header before suspending (validates the entry and sizes the buffer),
+ * then mapsuspend, one read of the whole image, mapresume - the resume runs
+ * whatever happened in between. Only the suspended read sits in the window.
+ */
+/**
+ * Capture one proc entry: read the header before suspending (validates the
+ * entry and sizes the buffer), then mapsuspend, one read of the whole image,
+ * mapresume - the resume runs whatever happened in between. Only the
+ * suspended read sits in the window.
+ */
+export async function captureProcEntry(
+  path: string,
+  o: { id: string; target?: string; timeoutMs: number; io?: ProcEntryIo },
+): Promise<Capture> {
+  const lun = { id: o.id, target: o.target ?? o.id.replace(/\.\d+$/, '') };
+  const io = o.io ?? fsProcEntryIo;
+  const timeoutMs = o.timeoutMs;
+  const endsAt = performance.now() + timeoutMs;
+  const left = (): number => Math.max(1, endsAt - performance.now());
+  const h = await within(io.open(path), left(), `open ${path}`).catch((e: unknown) => {
+    throw new CaptureError(`cannot open ${path}: ${msg(e)}`, true);
+  });
+  let abandoned = false;
+  try {
+    const head = new Uint8Array(HEADER_SIZE);
+    let header;
+    try {
+      const n = await within(h.read(head, HEADER_SIZE), left(), `read header of ${path}`);
+      header = decodeHeader(head.subarray(0, n));
+    } catch (e) {
+      abandoned = e instanceof TimeoutError;
+      throw new CaptureError(`cannot read the map header of ${lun.id}: ${msg(e)}`, true);
+    }
+    const buf = new Uint8Array(imageBytes(header));
+
+    let failure: unknown = null;
+    const t0 = performance.now();
+    try {
+      await within(h.command('mapsuspend'), left(), 'mapsuspend');
+      const got = await within(h.read(buf, buf.length), left(), `read map of ${lun.id}`);
+      if (got !== buf.length) failure = new Error(`map read returned ${got} of ${buf.length} bytes`);
+    } catch (e) {
+      failure = e;
+      abandoned = e instanceof TimeoutError;
+    }
+    try {
+      await within(h.command('mapresume'), Math.max(RESUME_MIN_MS, left()), 'mapresume');
+    } catch (e) {
+      abandoned ||= e instanceof TimeoutError;
+      const cause = failure ? ` (after: ${msg(failure)})` : '';
+      throw new CaptureError(`mapresume failed on ${lun.id}: ${msg(e)}${cause}; writes to ${lun.target} may be blocked`, false);
+    }
+    const suspendMs = performance.now() - t0;
+    if (failure) throw new CaptureError(`capture of ${lun.id} failed: ${msg(failure)} (map resumed)`, true);
+
+    const warnings: string[] = [];
+    try {
+      const img = decodeImage(buf);
+      if (img.header.mapSize !== header.mapSize || img.header.nameSum !== header.nameSum) {
+        throw new DdmapFormatError('header changed between the first read and the suspended read');
+      }
+    } catch (e) {
+      throw new CaptureError(`map of ${lun.id} is not a valid ddmap image: ${msg(e)}`, true);
+    }
+    const expect = nameSum(lun.id);
+    if (header.nameSum !== expect) {
+      warnings.push(`name_sum 0x${header.nameSum.toString(16)} differs from the byte sum of "${lun.id}" (0x${expect.toString(16)})`);
+    }
+    return { image: buf, suspendMs, warnings };
+  } finally {
+    // A handle with an abandoned (hung) operation is left to the process exit.
+    if (!abandoned) await h.close().catch(() => undefined);
   }
 }
 
