@@ -2,16 +2,19 @@
  * `lioha ddmap merge`: OR many dumps (and optionally the live map) into one
  * target file, with the Amherst tool's checks and messages. The target is
  * replaced atomically.
+ *
+ * Speed: every header is checked first (nothing is read twice, nothing is
+ * written when a source is refused), then files are read into two reused
+ * buffers, the next read running on the thread pool while the current one is
+ * OR-ed in: no per-file allocation, no page faults on fresh 16 MiB buffers.
  */
-import { readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic.js';
-import { type DdmapImage, DdmapFormatError, decodeImage, encodeImage } from './format.js';
-import { MergeRefusedError, mergeImage, mergeRefusal } from './merge.js';
+import { type DdmapHeader, type DdmapImage, DdmapFormatError, HEADER_SIZE, decodeHeader, decodeImage, encodeImage, imageBytes } from './format.js';
+import { MergeRefusedError, mergeRefusal, orInto } from './merge.js';
 
-export interface MergeSource {
-  label: string;
-  image: DdmapImage;
-}
+/** A source: a decoded image (e.g. a live capture) or a dump file read during the merge. */
+export type MergeSource = { label: string; image: DdmapImage } | { label: string; path: string };
 
 export async function readImageFile(path: string): Promise<DdmapImage> {
   const buf = await readFile(path);
@@ -33,28 +36,98 @@ export async function readTarget(path: string): Promise<DdmapImage | null> {
   }
 }
 
+/** Header of a dump file, checked against the file length (a torn dump is refused before any work). */
+export async function readHeaderFile(path: string): Promise<DdmapHeader> {
+  const fh = await open(path, 'r');
+  try {
+    const head = new Uint8Array(HEADER_SIZE);
+    const { bytesRead } = await fh.read(head, 0, HEADER_SIZE, 0);
+    const h = decodeHeader(head.subarray(0, bytesRead));
+    const size = (await fh.stat()).size;
+    if (size !== imageBytes(h)) throw new DdmapFormatError(`file is ${size} bytes, its header declares ${imageBytes(h)}`);
+    return h;
+  } catch (e) {
+    if (e instanceof DdmapFormatError) throw new DdmapFormatError(`${path}: ${e.message}`);
+    throw e;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
- * Merge `sources` into the file at `targetPath`. Sources are applied in
- * ascending map size (older, smaller dumps of a grown volume first). Every
- * check is done before anything is written: a refused source leaves the
- * target untouched.
+ * Merge `sources` into the file at `targetPath` (created when missing).
+ * Sources are applied in ascending map size, so older, smaller dumps of a
+ * grown volume come first; a source smaller than what it merges into, or of
+ * another LUN, is refused and the target stays untouched.
  */
 export async function mergeIntoFile(targetPath: string, sources: readonly MergeSource[], say: (line: string) => void = () => undefined): Promise<DdmapImage> {
-  let acc = await readTarget(targetPath);
-  if (acc === null) say('target does not exist creating new file');
-  if (acc === null && sources.length === 0) throw new MergeRefusedError('nothing to merge: no target and no source');
-  const ordered = sources.map((s, i) => ({ s, i })).sort((a, b) => a.s.image.header.mapSize - b.s.image.header.mapSize || a.i - b.i);
-  for (const { s } of ordered) {
+  const target = await readTarget(targetPath);
+  if (target === null) say('target does not exist creating new file');
+  if (target === null && sources.length === 0) throw new MergeRefusedError('nothing to merge: no target and no source');
+
+  const withHeaders: Array<{ s: MergeSource; i: number; header: DdmapHeader }> = [];
+  for (const [i, s] of sources.entries()) {
+    withHeaders.push({ s, i, header: 'image' in s ? s.image.header : await readHeaderFile(s.path) });
+  }
+  withHeaders.sort((a, b) => a.header.mapSize - b.header.mapSize || a.i - b.i);
+
+  // All checks before any work.
+  let acc: DdmapHeader | null = target?.header ?? null;
+  for (const { s, header } of withHeaders) {
     if (acc !== null) {
-      const refusal = mergeRefusal(acc.header, s.image.header);
+      const refusal = mergeRefusal(acc, header);
       if (refusal) throw new MergeRefusedError(`${s.label}: ${refusal}`);
       say(`${s.label}: name sum matches on source and target good`);
       say(`${s.label}: source is greater or equal to target size good`);
     }
-    say(`${s.label}: source map_size ${s.image.header.mapSize} target map_size ${acc?.header.mapSize ?? 0}`);
-    acc = mergeImage(acc, s.image);
+    say(`${s.label}: source map_size ${header.mapSize} target map_size ${acc?.mapSize ?? 0}`);
+    acc = { ...(acc ?? header), mapSize: header.mapSize };
   }
-  await writeFileAtomic(targetPath, encodeImage(acc!));
+  const outHeader = acc!;
+  const words = new Uint32Array(outHeader.mapSize);
+  if (target) words.set(target.words);
+
+  // OR pass: double-buffered reads of file sources.
+  const maxFile = Math.max(0, ...withHeaders.filter((x) => 'path' in x.s).map((x) => imageBytes(x.header)));
+  const scratch = maxFile ? [Buffer.allocUnsafe(maxFile), Buffer.allocUnsafe(maxFile)] : [];
+  const load = (k: number): Promise<Uint32Array> | null => {
+    const x = withHeaders[k];
+    if (!x) return null;
+    if ('image' in x.s) return Promise.resolve(x.s.image.words);
+    const buf = scratch[k % 2]!;
+    const len = imageBytes(x.header);
+    const path = x.s.path;
+    return readInto(path, buf, len).then(() => {
+      const img = decodeImage(buf.subarray(0, len));
+      if (img.header.nameSum !== x.header.nameSum || img.header.mapSize !== x.header.mapSize) {
+        throw new DdmapFormatError(`${path}: changed while merging`);
+      }
+      return img.words;
+    });
+  };
+  let next = load(0);
+  for (let k = 0; k < withHeaders.length; k++) {
+    const cur = await next!;
+    next = load(k + 1); // starts reading into the other buffer while this one is OR-ed
+    orInto(words.subarray(0, cur.length), cur);
+  }
+  const result: DdmapImage = { header: outHeader, words };
+  await writeFileAtomic(targetPath, encodeImage(result));
   say('merge completed');
-  return acc!;
+  return result;
+}
+
+async function readInto(path: string, buf: Buffer, len: number): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    let got = 0;
+    while (got < len) {
+      const { bytesRead } = await fh.read(buf, got, len - got, got);
+      if (bytesRead === 0) throw new DdmapFormatError(`${path}: shorter than its header declares`);
+      got += bytesRead;
+    }
+    if ((await stat(path)).size !== len) throw new DdmapFormatError(`${path}: changed size while merging`);
+  } finally {
+    await fh.close();
+  }
 }

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { readdir } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { rootFromEnv } from '../../sys/root.js';
+import type { MergeSource } from '../../ddmap/merge-files.js';
 
 /**
  * `lioha ddmap`: inspect and merge change maps, and read or set the per-LUN
@@ -49,11 +50,10 @@ const merge: CommandModule = {
       .option('timeout', { type: 'number', default: 5000, describe: 'time limit for reading one live map (ms)' })
       .option('v', { alias: 'verbose', type: 'boolean', default: false }),
   handler: async (argv) => {
-    const { mergeIntoFile, readImageFile } = await import('../../ddmap/merge-files.js');
+    const { mergeIntoFile } = await import('../../ddmap/merge-files.js');
     const { decodeImage } = await import('../../ddmap/format.js');
     const say = argv.v ? (l: string) => process.stderr.write(`ddmap> ${l}\n`) : () => undefined;
-    const sources = [];
-    for (const f of (argv.sources as string[] | undefined) ?? []) sources.push({ label: f, image: await readImageFile(f) });
+    const sources: MergeSource[] = ((argv.sources as string[] | undefined) ?? []).map((f) => ({ label: f, path: f }));
     const live = (argv.live as string[] | undefined) ?? [];
     if (live.length) {
       const { captureProcEntry } = await import('../../ddmap/backends/iet/backend.js');
