@@ -77,6 +77,30 @@ describe('lioha ddmap merge', () => {
     expect(await readFile(out)).toEqual(base);
   });
 
+  it('merges dump files by path (headers checked first, torn dumps refused, target untouched on refusal)', async () => {
+    const a = emptyImage(E, 24);
+    markWrite(a.words, 0, 16384);
+    const big = emptyImage(E, 48);
+    markWrite(big.words, 47 * 32 * 16384, 16384);
+    const fa = join(dir, 'lv.20260101-000000.000000000.ddmapdump');
+    const fb = join(dir, 'lv.20260102-000000.000000000.ddmapdump');
+    await writeFile(fa, encodeImage(a));
+    await writeFile(fb, encodeImage(big));
+    const out = join(dir, 'm.ddmap');
+    // larger (newer) first on the command line: still merged, smaller first
+    const m = await mergeIntoFile(out, [{ label: fb, path: fb }, { label: fa, path: fa }]);
+    expect(m.header.mapSize).toBe(48);
+    const back = decodeImage(await readFile(out));
+    expect(back.words[0]).toBe(1);
+    expect(back.words[47]).toBe(1);
+    const torn = join(dir, 'torn.ddmapdump');
+    await writeFile(torn, encodeImage(big).subarray(0, 100));
+    const before = await readFile(out);
+    await expect(mergeIntoFile(out, [{ label: torn, path: torn }])).rejects.toThrow(/torn\.ddmapdump: file is 100 bytes/);
+    await expect(mergeIntoFile(out, [{ label: fa, path: fa }])).rejects.toThrow(/smaller/);
+    expect(await readFile(out)).toEqual(before);
+  });
+
   const cli = join(process.cwd(), 'dist/bin/lioha');
   it.skipIf(!existsSync(cli))('built CLI: merge --live suspends and resumes the entry; state set refuses CLEAN without --force', async () => {
     await buildIetProc(dir, SAMPLE_TARGETS);
