@@ -103,6 +103,15 @@ describe('ddmap agent', () => {
     expect(await state('lv-db')).toBe('DDMAP_DIRTY');
   });
 
+  it('stop over an UNKNOWN state (state file lost while running) saves the map and sets DIRTY', async () => {
+    await setState('lv-db', 'CLEAN');
+    await run('start');
+    await rm(join(ddmapDir, 'lv-db.state'));
+    expect((await run('stop')).code).toBe(OcfExit.SUCCESS);
+    expect(await state('lv-db')).toBe('DDMAP_DIRTY');
+    expect(await dumps('lv-db')).toHaveLength(1);
+  });
+
   it('stop with an injected read failure still resumes the map, sets DIRTY, and fails naming the LUN', async () => {
     await setState('lv-db', 'CLEAN');
     await run('start');
