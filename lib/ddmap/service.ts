@@ -12,7 +12,7 @@ import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { Root } from '../sys/root.js';
 import { writeFileAtomic } from './atomic.js';
-import { BackendUnavailableError, CaptureError, type ChangeMapBackend, type MapLun } from './backend.js';
+import { CaptureError, type ChangeMapBackend, type MapLun } from './backend.js';
 import type { BackendName } from './backends/names.js';
 import { loadBackend } from './backends/registry.js';
 import { type DdmapState, RUNNING_STATES, afterStart, afterStop } from './state.js';
@@ -276,5 +276,4 @@ export class DdmapService {
   }
 }
 
-export { BackendUnavailableError };
 const round = (n: number): number => Math.round(n * 100) / 100;
