@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { markWrite } from '../lib/ddmap/bits.js';
 import { emptyImage, encodeImage, mapSizeForVolume, type DdmapImage } from '../lib/ddmap/format.js';
 import { mergeAll, orInto } from '../lib/ddmap/merge.js';
+import { writeFileAtomic } from '../lib/ddmap/atomic.js';
 import { mergeIntoFile } from '../lib/ddmap/merge-files.js';
 import { DdmapService } from '../lib/ddmap/service.js';
 import { Root } from '../lib/sys/root.js';
@@ -87,6 +88,16 @@ try {
     if (r >= 0) e2e.push(performance.now() - t0);
     rmSync(out);
   }
+  const wr: number[] = [];
+  const result = encodeImage(images[0]!);
+  for (let r = -1; r < rounds; r++) {
+    const out = join(dir, `w-${r}.ddmap`);
+    const t0 = performance.now();
+    await writeFileAtomic(out, result);
+    if (r >= 0) wr.push(performance.now() - t0);
+    rmSync(out);
+  }
+  line('  of which: atomic write of the result (fsync)', `median ${median(wr).toFixed(1)} ms`);
   line('merge files end to end (read+OR+fsync write)', `median ${median(e2e).toFixed(1)} ms  ${gbps(total, median(e2e))} GB/s of source maps`);
 
   // 4. Suspend window of stop for one 2 TiB LUN: mapsuspend -> read 16 MiB -> mapresume.
