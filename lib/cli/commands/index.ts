@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { command as agents } from './agents.js';
 import { command as cluster } from './cluster.js';
+import { command as ddmap } from './ddmap.js';
 
 /** Every `lioha` subcommand: one line each. */
-export const commands: CommandModule[] = [agents, cluster];
+export const commands: CommandModule[] = [agents, cluster, ddmap];
