@@ -4,7 +4,7 @@
  * private overlay over /usr/lib/ocf/resource.d, so the host is never touched),
  * normalise a CIB for comparison, and read crm_simulate transition graphs.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +76,26 @@ export function baseCib(nodes: readonly string[]): string {
   return empty.out
     .replace('<cib ', '<cib have-quorum="1" dc-uuid="1" ')
     .replace(/<nodes\/>/, `<nodes>${ns}</nodes>`);
+}
+
+/** As buildCib, without blocking: the pcs scripts take seconds each, so tests build several at once. */
+export async function buildCibAsync(kind: 'pcs' | 'crm', script: string, nodes: readonly string[], layer: string): Promise<string> {
+  const dir = tmp(`cib-${kind}`);
+  const cib = join(dir, 'cib.xml');
+  writeFileSync(cib, baseCib(nodes));
+  const file = join(dir, 'script.sh');
+  writeFileSync(file, script, { mode: 0o755 });
+  const env: Record<string, string> = kind === 'pcs' ? { LIOHA_CIB: cib } : { CIB_file: cib };
+  const mountCmd = 'mount -t overlay lioha-ocf -o "lowerdir=$0:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d && exec "$@"';
+  const child = spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', mountCmd, layer, 'sh', file], {
+    env: { ...process.env, ...env },
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const code = await new Promise<number>((res) => child.on('close', (c) => res(c ?? -1)));
+  if (code !== 0) throw new Error(`${kind} script failed (${code}):\n${out}`);
+  return cib;
 }
 
 /** Applies a generated script to a fresh CIB file; returns its path. */
