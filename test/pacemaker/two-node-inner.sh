@@ -100,6 +100,14 @@ wait_for 60 "g_tgt Started on lioha2" group_on 1 lioha2
 t_switch=$(now)
 on 1 crm_resource --clear --resource g_tgt >/dev/null 2>&1
 log "switched over in $(secs "$t0" "$t_switch") s; cleared the cli-ban"
+# Where the time went: each agent action's own run time (exec-time, ms) as recorded in the CIB.
+op_times() {
+  on "$1" cibadmin -Q -o status 2>/dev/null | grep -o '<lrm_rsc_op [^>]*>' |
+    grep -E 'operation="(start|stop|promote|demote)"' |
+    sed -E 's/.*operation_key="([^"]*)".*on_node="([^"]*)".*exec-time="([0-9]+)".*/  \1 on \2: \3 ms/'
+}
+log "agent action times (last of each kind):"
+op_times 1
 sleep 5
 group_on 1 lioha2 || { log "FAIL: g_tgt moved back after clear"; exit 1; }
 log "still on lioha2 5 s after clear (no failback)"
