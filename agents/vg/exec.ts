@@ -25,7 +25,12 @@ export const udevAbsent = (ctx: OcfContext<unknown>) => !existsSync(ctx.root.pat
 export function commandError(doing: string, e: unknown): OcfError {
   if (e instanceof OcfError) return e;
   if (e instanceof ExecTimeoutError) return new OcfError(OcfExit.ERR_GENERIC, `${doing}: ${e.message}`);
-  if (e instanceof ExecFailedError) return new OcfError(OcfExit.ERR_GENERIC, `${doing}: ${e.message}`);
+  if (e instanceof ExecFailedError) {
+    // The lvm --config string is long and the same every time: name the command, keep LVM's words.
+    const cmd = e.command.split(' ').slice(0, 2).join(' ');
+    const detail = (e.result.stderr.trim() || e.result.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');
+    return new OcfError(OcfExit.ERR_GENERIC, `${doing}: ${cmd} exited with ${e.result.exitCode}${detail ? `: ${detail}` : ''}`);
+  }
   return new OcfError(OcfExit.ERR_GENERIC, `${doing}: ${(e as Error).message ?? String(e)}`);
 }
 

@@ -38,6 +38,8 @@ export class Lvm {
   async vg(vg: string): Promise<VgRow | undefined> {
     const r = await this.report('vgs', 'vg_name,vg_uuid,vg_systemid,vg_tags,lv_count,vg_exported', [vg], ['--foreign']);
     this.lastStderr = r.stderr.trim().split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? '';
+    // Not found: exit 5, and some LVM versions print no report at all.
+    if (r.exitCode !== 0 && r.stdout.trim() === '') return undefined;
     return parseVgsJson(r.stdout).find((x) => x.name === vg);
   }
 
