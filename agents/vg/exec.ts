@@ -26,6 +26,9 @@ export function commandError(doing: string, e: unknown): OcfError {
   if (e instanceof OcfError) return e;
   if (e instanceof ExecTimeoutError) return new OcfError(OcfExit.ERR_GENERIC, `${doing}: ${e.message}`);
   if (e instanceof ExecFailedError) {
+    if (e.result.exitCode === -1 && /ENOENT/.test(e.result.stderr)) {
+      return new OcfError(OcfExit.ERR_INSTALLED, `${doing}: ${e.command.split(' ')[0]} is not installed (not found in PATH)`);
+    }
     // The lvm --config string is long and the same every time: name the command, keep LVM's words.
     const cmd = e.command.split(' ').slice(0, 2).join(' ');
     const detail = (e.result.stderr.trim() || e.result.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean).slice(-3).join(' / ');

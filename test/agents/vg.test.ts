@@ -252,3 +252,14 @@ describe('vg stop', () => {
     expect(r.reason).toBe("deactivating vg1: lvm vgchange exited with 5: Logical volume vg1/lv-lun0 in use. / Can't deactivate volume group \"vg1\" with 1 open logical volume(s)");
   });
 });
+
+describe('command failures', () => {
+  it('a command missing from PATH is not installed (5); others are generic with the last stderr lines', async () => {
+    const { commandError } = await import('../../agents/vg/exec.js');
+    const { ExecFailedError } = await import('../../lib/exec/run.js');
+    const missing = new ExecFailedError('lvm pvs --config x', { exitCode: -1, stdout: '', stderr: 'spawn lvm ENOENT', durationMs: 1 });
+    expect(commandError('listing PVs', missing)).toMatchObject({ code: OcfExit.ERR_INSTALLED, reason: 'listing PVs: lvm is not installed (not found in PATH)' });
+    const failed = new ExecFailedError('lvm vgchange --config x', { exitCode: 5, stdout: '', stderr: '  a\n  b\n  c\n  d\n', durationMs: 1 });
+    expect(commandError('x', failed)).toMatchObject({ code: OcfExit.ERR_GENERIC, reason: 'x: lvm vgchange exited with 5: b / c / d' });
+  });
+});
