@@ -48,7 +48,9 @@ export async function unmountMetadata(ctx: Ctx, c: VgConfig): Promise<void> {
       const nested = mountsUnder(s.mounts, c.mountPoint).filter((m) => m.mountPoint !== s.mount!.mountPoint);
       const procs = await processOpeners(ctx.root, { under: c.mountPoint });
       const busy = [...nested.map((m) => `${m.mountPoint} mounted below it`), ...procs.map((p) => p.what)];
-      if (c.forceUnmount && procs.length && attempt < 2) {
+      // PIDs under a fixture root are not this host's processes: never signal them unless a test opts in.
+      const mayKill = ctx.root.isHost || ctx.env.LIOHA_TEST_ALLOW_KILL === '1';
+      if (c.forceUnmount && mayKill && procs.length && attempt < 2) {
         const signal = attempt === 0 ? 'SIGTERM' : 'SIGKILL';
         ctx.log.warn('killing processes that keep the metadata filesystem busy', { mountPoint: c.mountPoint, signal, pids: procs.map((p) => p.pid) });
         for (const p of procs) try { process.kill(p.pid!, signal); } catch { /* gone */ }

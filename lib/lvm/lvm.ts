@@ -49,7 +49,9 @@ export class Lvm {
   }
 
   async pvs(vg: string): Promise<PvRow[]> {
-    const r = await this.report('pvs', 'pv_name,vg_name,pv_uuid', [], ['--foreign', '-S', `vg_name=${vg}`], [0]);
+    // Exit 5 with unreadable devices (a DRBD Secondary): no PVs seen, which the caller explains.
+    const r = await this.report('pvs', 'pv_name,vg_name,pv_uuid', [], ['--foreign', '-S', `vg_name=${vg}`], [0, 5]);
+    if (r.exitCode !== 0 && r.stdout.trim() === '') return [];
     return parsePvsJson(r.stdout).filter((x) => x.vg === vg);
   }
 

@@ -1,5 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeContext } from '../helpers/context.js';
@@ -230,6 +231,27 @@ describe('vg stop', () => {
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
     expect(r.reason).toBe('cannot unmount /mnt/iscsi-target/vg1: busy: pid 4242 (bash) cwd /mnt/iscsi-target/vg1/state');
     expect(dmDirs()).toHaveLength(3);
+  });
+
+  it('force_unmount terminates the holder and unmounts', async () => {
+    setup();
+    await act('start');
+    const child = spawn('sleep', ['60'], { stdio: 'ignore' });
+    const pid = child.pid!;
+    const exited = new Promise((r) => child.on('exit', r));
+    try {
+      updateDoubleState(root, (s) => { s.busyPids = { '/mnt/iscsi-target/vg1': [pid] }; });
+      mkdirSync(join(root, `proc/${pid}`), { recursive: true });
+      writeFileSync(join(root, `proc/${pid}/comm`), 'sleep\n');
+      symlinkSync('/mnt/iscsi-target/vg1', join(root, `proc/${pid}/cwd`));
+      expect((await act('stop')).reason).toBe(`cannot unmount /mnt/iscsi-target/vg1: busy: pid ${pid} (sleep) cwd /mnt/iscsi-target/vg1`);
+      const ctx = makeContext(definition, { action: 'stop', root, params: { ...PARAMS, force_unmount: 'true' }, env: { LIOHA_PATH: doublesBin, LIOHA_TEST_ALLOW_KILL: '1' } });
+      expect(await actions.stop(ctx)).toBe(OcfExit.SUCCESS);
+      await exited;
+      expect(dmDirs()).toEqual([]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('names a process that has an LV open when LVM says "in use"', async () => {

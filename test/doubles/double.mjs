@@ -229,7 +229,8 @@ function umount(s) {
   const mp = unroot(args[0]);
   const i = s.mounts.findLastIndex((m) => m.mountPoint === mp);
   if (i < 0) die(32, `umount: ${mp}: not mounted.`);
-  if (s.busyMounts.includes(mp)) die(32, `umount: ${mp}: target is busy.`);
+  const alive = (pid) => { try { process.kill(pid, 0); return true; } catch { return false; } };
+  if (s.busyMounts.includes(mp) || (s.busyPids?.[mp] ?? []).some(alive)) die(32, `umount: ${mp}: target is busy.`);
   s.mounts.splice(i, 1);
   save(s);
 }

@@ -28,6 +28,8 @@ export interface DoubleState {
   baseMounts: string[];
   mounts: { device: string; mountPoint: string; fstype: string; options: string }[];
   busyMounts: string[];
+  /** Mount point -> real PIDs that keep it busy while they live (force_unmount tests). */
+  busyPids?: Record<string, number[]>;
   openLvs: string[];
   fail?: { activate?: string; mount?: string };
   log: string[];
