@@ -44,8 +44,9 @@ export const definition = defineAgent({
       shortdesc: 'Require the local DRBD disk to be UpToDate',
       longdesc:
         'When true, start refuses unless the local disk state of every backing DRBD volume is UpToDate ' +
-        '(a Primary on a Consistent/Outdated/Inconsistent/Diskless disk is refused), and monitor fails ' +
-        'if it degrades to Diskless/Failed. When false, any Primary is accepted.',
+        '(a Primary on a Consistent/Outdated/Inconsistent/Diskless disk is refused), and monitor reports ' +
+        'DEGRADED (190) while the local disk is not UpToDate (e.g. detached after an I/O error, I/O served ' +
+        'by the peer; DRBD 8.x, read from /proc/drbd). When false, any Primary is accepted.',
     },
     {
       name: 'vg_access_mode',
