@@ -18,6 +18,23 @@ const fail = (reason: string) => new OcfError(OcfExit.ERR_GENERIC, reason);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Scanning /proc/<pid>/{fd,maps} can block on a process stuck in the kernel
+ * (maps takes its mm lock): give the scan a time limit and report what it found by then.
+ */
+async function scanProcesses(ctx: Ctx, match: { paths?: readonly string[]; under?: string }): Promise<Opener[]> {
+  const found: Opener[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ctx.deadline.budget(5000)); });
+  try {
+    const r = await Promise.race([processOpeners(ctx.root, match, found), limit]);
+    if (r === 'timeout') found.push({ kind: 'process', what: '(process scan timed out)' });
+    return found;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Unmount, check nothing holds an LV, deactivate, verify no dm device of the VG
  * is left. Succeeds at once (no lvm call) when the VG is already inactive.
  */
@@ -46,14 +63,14 @@ export async function unmountMetadata(ctx: Ctx, c: VgConfig): Promise<void> {
     } catch (e) {
       if (!(e instanceof ExecFailedError)) throw fail(`unmounting ${c.mountPoint}: ${(e as Error).message}`);
       const nested = mountsUnder(s.mounts, c.mountPoint).filter((m) => m.mountPoint !== s.mount!.mountPoint);
-      const procs = await processOpeners(ctx.root, { under: c.mountPoint });
+      const procs = await scanProcesses(ctx, { under: c.mountPoint });
       const busy = [...nested.map((m) => `${m.mountPoint} mounted below it`), ...procs.map((p) => p.what)];
       // PIDs under a fixture root are not this host's processes: never signal them unless a test opts in.
       const mayKill = ctx.root.isHost || ctx.env.LIOHA_TEST_ALLOW_KILL === '1';
-      if (c.forceUnmount && mayKill && procs.length && attempt < 2) {
+      if (c.forceUnmount && mayKill && procs.some((p) => p.pid) && attempt < 2) {
         const signal = attempt === 0 ? 'SIGTERM' : 'SIGKILL';
         ctx.log.warn('killing processes that keep the metadata filesystem busy', { mountPoint: c.mountPoint, signal, pids: procs.map((p) => p.pid) });
-        for (const p of procs) try { process.kill(p.pid!, signal); } catch { /* gone */ }
+        for (const p of procs) if (p.pid) try { process.kill(p.pid, signal); } catch { /* gone */ }
         await sleep(Math.min(1000, ctx.deadline.budget(1000)));
         continue;
       }
@@ -80,7 +97,7 @@ export async function deactivate(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void>
     // LVM says "in use" without naming who: look for processes with an LV open.
     const procs: Opener[] = [];
     for (const d of devs.filter((x) => !x.layer && x.lv)) {
-      procs.push(...(await processOpeners(ctx.root, { paths: lvAliases(c.vg, d.lv!, d.kernel) })));
+      procs.push(...(await scanProcesses(ctx, { paths: lvAliases(c.vg, d.lv!, d.kernel) })));
     }
     if (procs.length) throw fail(`cannot deactivate ${c.vg}: open by ${describeOpeners(procs)}`);
     throw commandError(`deactivating ${c.vg}`, e);

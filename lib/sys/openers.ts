@@ -85,6 +85,8 @@ async function processName(root: Root, pid: string): Promise<string> {
  */
 export async function processOpeners(
   root: Root, match: { paths?: readonly string[]; under?: string },
+  /** Filled as the scan goes, so a caller that stops waiting still has the partial result. */
+  out: Opener[] = [],
 ): Promise<Opener[]> {
   const paths = new Set(match.paths ?? []);
   const under = match.under?.replace(/\/+$/, '');
@@ -92,7 +94,6 @@ export async function processOpeners(
     const clean = p.replace(/ \(deleted\)$/, '');
     return paths.has(clean) || (under !== undefined && (clean === under || clean.startsWith(`${under}/`)));
   };
-  const out: Opener[] = [];
   const self = String(process.pid);
   for (const pid of await list(root.path('/proc'))) {
     if (!/^\d+$/.test(pid) || (root.base === '/' && pid === self)) continue;
