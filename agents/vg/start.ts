@@ -92,12 +92,15 @@ async function gateOnDrbd(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void> {
     if (missing.length) throw fail(`physical volume(s) of ${c.vg} on DRBD minor ${missing.join(', ')}, which DRBD does not report`);
     states.push(...found);
   }
+  if (c.extraDevices.length) await refuseBackingDisks(ctx, c, drbd);
   if (states.length === 0) {
     // LVM cannot read a PV on a Secondary, so a VG on DRBD is invisible there.
     const { states: all } = drbd.is8 ? await drbd.minors(await allProcMinors(ctx)) : { states: [] as MinorState[] };
     const notPrimary = all.filter((s) => s.role !== 'Primary' && s.role !== 'Unknown');
+    await nameResources(drbd, notPrimary);
     throw fail(`Volume group ${c.vg} not found on any DRBD device${notPrimary.length ? `; not Primary here: ${notPrimary.map(describe).join('; ')}` : ''}${c.drbdResource ? '' : ' (set drbd_resource to name its DRBD resource)'}`);
   }
+  if (states.some((s) => s.role !== 'Primary' || (c.requireUptodate && s.disk !== 'UpToDate'))) await nameResources(drbd, states);
   const secondary = states.filter((s) => s.role !== 'Primary');
   if (secondary.length) throw fail(`refusing to activate ${c.vg} on a node that is not DRBD Primary: ${secondary.map(describe).join('; ')}`);
   if (c.requireUptodate) {
@@ -105,6 +108,31 @@ async function gateOnDrbd(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void> {
     if (stale.length) throw fail(`refusing to activate ${c.vg}: local DRBD disk not UpToDate (require_uptodate): ${stale.map(describe).join('; ')}`);
   }
   ctx.log.info('DRBD gate passed', { vg: c.vg, minors: states.map((s) => s.minor) });
+}
+
+/** /proc/drbd (8.x) has no resource names: take them from `drbdsetup show` for the exit reason. */
+async function nameResources(drbd: DrbdStatus, states: MinorState[]): Promise<void> {
+  if (states.every((s) => s.resource)) return;
+  try {
+    const cfg = await drbd.config();
+    for (const s of states) s.resource ??= cfg.find((x) => x.minor === s.minor)?.resource;
+  } catch { /* names are a courtesy; the minor is enough */ }
+}
+
+/** extra_devices must never let LVM see a DRBD backing disk: it carries the same PV label. */
+async function refuseBackingDisks(ctx: Ctx, c: VgConfig, drbd: DrbdStatus): Promise<void> {
+  const cfg = await step('reading the DRBD configuration (drbdsetup show)', () => drbd.config());
+  for (const m of cfg) {
+    if (!m.disk) continue;
+    const names = new Set([m.disk, await canonical(ctx, m.disk)]);
+    for (const re of c.extraDevices) {
+      const hit = [...names].find((n) => new RegExp(re).test(n));
+      if (hit) {
+        throw new OcfError(OcfExit.ERR_CONFIGURED,
+          `extra_devices ${re} matches ${hit}, the backing disk of DRBD ${m.resource} minor ${m.minor}: LVM would see its PV as a duplicate`);
+      }
+    }
+  }
 }
 
 async function allProcMinors(ctx: Ctx): Promise<number[]> {

@@ -5,6 +5,7 @@ import { ExecFailedError } from '../exec/run.js';
 import { parseProcDrbd } from '../proc/drbd-proc.js';
 import { parseDrbdsetupStatusJson } from '../proc/drbd-json.js';
 import { parseShMinor, resourceFromDrbdadm } from '../proc/drbdadm.js';
+import { parseDrbdsetupShow, type DrbdMinorConfig } from '../proc/drbdsetup-show.js';
 import type { DiskState, DrbdProcStatus, DrbdResource, DrbdRole } from '../proc/drbd-types.js';
 
 /**
@@ -72,6 +73,14 @@ export class DrbdStatus {
       : (await this.drbd9()).flatMap((r) => fromResource(r, 'drbdsetup'));
     const states = minors.map((m) => all.find((s) => s.minor === m)).filter((s): s is MinorState => s !== undefined);
     return { states, missing: minors.filter((m) => !states.some((s) => s.minor === m)) };
+  }
+
+  private shown?: DrbdMinorConfig[];
+
+  /** The kernel's DRBD configuration per minor (resource, volume, backing disk): `drbdsetup show`. */
+  async config(): Promise<DrbdMinorConfig[]> {
+    this.shown ??= parseDrbdsetupShow((await this.exec('drbdsetup', ['show'], { maxMs: this.maxMs })).stdout);
+    return this.shown;
   }
 
   /** States of every volume of a named resource. */

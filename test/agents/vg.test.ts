@@ -54,18 +54,27 @@ describe('vg start', () => {
     setup({ role: 'Secondary', peerRole: 'Primary' });
     const r = await act('start');
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toBe('Volume group vg1 not found on any DRBD device; not Primary here: DRBD minor 0 is Secondary (peer Primary), disk UpToDate (set drbd_resource to name its DRBD resource)');
+    expect(r.reason).toBe('Volume group vg1 not found on any DRBD device; not Primary here: DRBD r0 minor 0 is Secondary (peer Primary), disk UpToDate (set drbd_resource to name its DRBD resource)');
     const r2 = await act('start', { drbd_resource: 'r0' });
     expect(r2.reason).toBe('refusing to activate vg1 on a node that is not DRBD Primary: DRBD r0 minor 0 is Secondary (peer Primary), disk UpToDate');
     expect(log().some((l) => l.startsWith('lvm vgchange'))).toBe(false);
     expect(dmDirs()).toEqual([]);
   });
 
+  it('names the resource of a refused minor (drbdsetup show) and rejects extra_devices matching a backing disk', async () => {
+    setup({ disk: 'Outdated', minor: 10 });
+    const r = await act('start');
+    expect(r.reason).toBe('refusing to activate vg1: local DRBD disk not UpToDate (require_uptodate): DRBD r0 minor 10 is Primary (peer Secondary), disk Outdated');
+    const bad = await act('start', { extra_devices: '^/dev/mapper/mpath ^/dev/vg0/' });
+    expect(bad).toEqual({ rc: OcfExit.ERR_CONFIGURED, reason: 'extra_devices ^/dev/vg0/ matches /dev/vg0/lv-drbd10, the backing disk of DRBD r0 minor 10: LVM would see its PV as a duplicate' });
+    expect(log().some((l) => l.startsWith('lvm vgchange'))).toBe(false);
+  });
+
   it('refuses a Primary whose disk is not UpToDate unless require_uptodate=false', async () => {
     setup({ disk: 'Consistent' });
     const r = await act('start');
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toContain('local DRBD disk not UpToDate (require_uptodate): DRBD minor 0 is Primary (peer Secondary), disk Consistent');
+    expect(r.reason).toContain('local DRBD disk not UpToDate (require_uptodate): DRBD r0 minor 0 is Primary (peer Secondary), disk Consistent');
     expect(dmDirs()).toEqual([]);
     expect((await act('start', { require_uptodate: 'false' })).rc).toBe(OcfExit.SUCCESS);
   });

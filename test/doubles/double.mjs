@@ -197,6 +197,12 @@ function drbdadm(s) {
 }
 
 function drbdsetup(s) {
+  if (args.join(' ') === 'show') {
+    const q = s.drbd.version.startsWith('9') ? '"' : '';
+    return out(s.drbd.resources.map((r) => `resource ${q}${r.name}${q} {\n    options {\n    }\n    _this_host {\n` +
+      r.minors.map((m, i) => `        volume ${i} {\n            device\t\t\tminor ${m};\n            disk\t\t\t"/dev/vg0/lv-drbd${m}";\n            meta-disk\t\t\tinternal;\n        }\n`).join('') +
+      '    }\n}\n').join('\n'));
+  }
   if (args.join(' ') !== 'status --json') unexpected();
   if (!s.drbd.version.startsWith('9')) die(20, 'drbdsetup status: unrecognized option --json');
   out(JSON.stringify(s.drbd.resources.map((r) => ({

@@ -130,3 +130,19 @@ describe('drbdadm role/dstate/cstate', () => {
     expect(() => parseDrbdadmRole('')).toThrow(/empty/);
   });
 });
+
+describe('drbdsetup show', () => {
+  it('8.4: minors, volumes and backing disks per resource', async () => {
+    const { parseDrbdsetupShow } = await import('../../lib/proc/drbdsetup-show.js');
+    expect(parseDrbdsetupShow(fx('drbdsetup-show-84.txt'))).toEqual([
+      { resource: 'r0', volume: 0, minor: 0, disk: '/dev/vg0/lv-drbd0' },
+      { resource: 'r10', volume: 0, minor: 10, disk: '/dev/sdb1' },
+      { resource: 'r10', volume: 1, minor: 11 },
+    ]);
+  });
+  it('9: quoted resource names', async () => {
+    const { parseDrbdsetupShow } = await import('../../lib/proc/drbdsetup-show.js');
+    expect(parseDrbdsetupShow(fx('drbdsetup-show-9.txt'))).toEqual([{ resource: 'r0', volume: 0, minor: 0, disk: '/dev/vg0/lv-drbd0' }]);
+    expect(parseDrbdsetupShow('')).toEqual([]);
+  });
+});
