@@ -50,7 +50,8 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   try {
     await step(`activating volume group ${c.vg}`, () => lvm.activate(c.vg, true, c.mode === 'tagging' ? [`@${c.tag}`] : undefined));
     const lvs = await step(`listing LVs of ${c.vg}`, () => lvm.lvs(c.vg));
-    const inactive = lvs.filter((l) => !l.active).map((l) => l.name);
+    // LVs flagged activation-skip (attr 'k', e.g. thin snapshots, or LVs created with -ky) stay inactive by design.
+    const inactive = lvs.filter((l) => !l.active && l.attr[9] !== 'k').map((l) => l.name);
     if (inactive.length) throw fail(`after vgchange -ay, LV(s) of ${c.vg} still inactive: ${inactive.join(', ')}`);
     if (c.metadataLv) {
       if (!lvs.some((l) => l.name === c.metadataLv)) {

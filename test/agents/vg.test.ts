@@ -135,6 +135,17 @@ describe('vg start', () => {
     expect(dmDirs()).toEqual([]);
   });
 
+  it('accepts activation-skip LVs; fails and rolls back when another LV stays inactive', async () => {
+    setup();
+    updateDoubleState(root, (s) => { s.vgs[0]!.lvs.push({ name: 'snap0', uuid: 'f'.repeat(32), active: false, skip: true }); });
+    expect((await act('start')).rc).toBe(OcfExit.SUCCESS);
+    expect(dmDirs()).toHaveLength(3);
+    expect((await act('stop')).rc).toBe(OcfExit.SUCCESS);
+    updateDoubleState(root, (s) => { s.vgs[0]!.lvs.at(-1)!.skip = false; s.vgs[0]!.lvs.at(-1)!.refuse = true; });
+    expect(await act('start')).toEqual({ rc: OcfExit.ERR_GENERIC, reason: 'after vgchange -ay, LV(s) of vg1 still inactive: snap0' });
+    expect(dmDirs()).toEqual([]);
+  });
+
   it('with udev running, lvm runs without DM_DISABLE_UDEV (the double checks both ways)', async () => {
     setup({ udev: true });
     expect((await act('start')).rc).toBe(OcfExit.SUCCESS);

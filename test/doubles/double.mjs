@@ -122,7 +122,7 @@ function lvm(s) {
     case 'lvs': {
       if (!json || o.pos.length !== 1) unexpected();
       const vg = findVg(o.pos[0], false);
-      report('lv', vg.lvs.map((lv) => ({ lv_name: lv.name, vg_name: vg.name, lv_attr: lv.active ? '-wi-a-----' : '-wi-------', lv_active: lv.active ? 'active' : '', lv_uuid: lv.uuid })));
+      report('lv', vg.lvs.map((lv) => ({ lv_name: lv.name, vg_name: vg.name, lv_attr: (lv.active ? '-wi-a-----' : '-wi-------').slice(0, 9) + (lv.skip ? 'k' : '-'), lv_active: lv.active ? 'active' : '', lv_uuid: lv.uuid })));
       return;
     }
     case 'vgchange': {
@@ -152,7 +152,7 @@ function lvm(s) {
           return;
         }
         let next = Math.max(-1, ...s.vgs.flatMap((v) => v.lvs.map((l) => l.dm ?? -1))) + 1;
-        for (const lv of vg.lvs) { if (lv.dm === undefined) lv.dm = next++; lv.active = true; }
+        for (const lv of vg.lvs) { if (lv.skip || lv.refuse) continue; if (lv.dm === undefined) lv.dm = next++; lv.active = true; }
         out(`  ${vg.lvs.length} logical volume(s) in volume group "${name}" now active\n`);
         return save(s);
       }

@@ -22,7 +22,7 @@ export interface DoubleState {
   drbd: { loaded: boolean; version: string; resources: DrbdResState[] };
   vgs: {
     name: string; uuid: string; systemId: string; tags: string[]; pvs: string[];
-    lvs: { name: string; uuid: string; active: boolean; dm?: number }[];
+    lvs: { name: string; uuid: string; active: boolean; dm?: number; skip?: boolean; /** vgchange -ay leaves it inactive (e.g. a missing PV segment) */ refuse?: boolean }[];
   }[];
   fsOnDisk: string;
   baseMounts: string[];
