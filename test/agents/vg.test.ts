@@ -99,6 +99,9 @@ describe('vg start', () => {
     expect(log()[0]).toBe('drbdsetup status --json');
     updateDoubleState(root, (s) => { s.drbd.resources[0]!.role = 'Primary'; s.drbd.resources[0]!.peerRole = 'Secondary'; });
     expect((await act('start', { drbd_resource: 'r0' })).rc).toBe(OcfExit.SUCCESS);
+    clearLog();
+    expect((await act('monitor')).rc).toBe(OcfExit.SUCCESS);
+    expect(log()).toEqual([]); // DRBD 9: no minors in /proc/drbd, and monitor does not fork drbdsetup
   });
 
   it('rolls back activation when the mount fails', async () => {
