@@ -44,6 +44,8 @@ export async function lioBackstoresOf(root: Root, aliases: Set<string>): Promise
     for (const obj of await list(`${core}/${hba}`)) {
       const udev = (await read(`${core}/${hba}/${obj}/udev_path`)).trim();
       if (!udev) continue;
+      // Only an enabled storage object has the block device open.
+      if ((await read(`${core}/${hba}/${obj}/enable`)).trim() === '0') continue;
       if (aliases.has(udev) || aliases.has(await canonical(root, udev))) {
         out.push({ kind: 'lio', what: `LIO backstore ${hba}/${obj} (${udev})` });
       }

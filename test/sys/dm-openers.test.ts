@@ -49,6 +49,9 @@ describe('openers', () => {
     w('proc/self/mounts', '/dev/mapper/vg1-lv--lun0 /mnt/x ext4 rw 0 0\n');
     w('proc/swaps', 'Filename Type Size Used Priority\n/dev/dm-1 partition 1 0 -2\n');
     w('sys/kernel/config/target/core/iblock_1/lun0/udev_path', '/dev/disk/by-id/dm-name-vg1-lv--lun0\n');
+    w('sys/kernel/config/target/core/iblock_1/lun0/enable', '1\n');
+    w('sys/kernel/config/target/core/iblock_2/lun9/udev_path', '/dev/vg1/lv-lun0\n');
+    w('sys/kernel/config/target/core/iblock_2/lun9/enable', '0\n'); // configured but not enabled: not a holder
     w('dev/dm-1', '');
     mkdirSync(join(base, 'dev/disk/by-id'), { recursive: true });
     symlinkSync('../../dm-1', join(base, 'dev/disk/by-id/dm-name-vg1-lv--lun0'));
