@@ -87,7 +87,9 @@ function checkLvmEnv(o) {
   if (!cfg.includes('"a|^/dev/drbd[0-9]+$|"') || !cfg.includes('"r|.*|"') || !cfg.includes('global_filter=')) {
     die(99, `double: lvm called without the DRBD-only device filter: --config ${cfg}`);
   }
-  if (!existsSync(P('/run/udev/control')) && process.env.DM_DISABLE_UDEV !== '1') die(99, 'double: udev absent but DM_DISABLE_UDEV not set');
+  const udev = existsSync(P('/run/udev/control'));
+  if (!udev && process.env.DM_DISABLE_UDEV !== '1') die(99, 'double: udev absent but DM_DISABLE_UDEV not set');
+  if (udev && process.env.DM_DISABLE_UDEV === '1') die(99, 'double: udev running but DM_DISABLE_UDEV=1 (LVM would race udev for /dev nodes)');
   return cfg;
 }
 
