@@ -64,7 +64,8 @@ export interface NodeAcl {
   cmdsnDepth?: number;
 }
 export interface NetworkPortal { ip: string; port: number; iser: boolean }
-export interface Lun { index: number; storageObject: StorageObjectRef; alias?: string }
+/** storageObject is null only for a live LUN directory that has no device link. */
+export interface Lun { index: number; storageObject: StorageObjectRef | null; alias?: string }
 export interface Tpg {
   tag: number;
   enable: boolean;
