@@ -85,7 +85,11 @@ async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{
   return undefined;
 }
 
-export type Depth = 'shallow' | 'full';
+/**
+ * shallow: TPGs, enable, LUN links (monitor depth 0). tree: also portals, ACLs and mapped LUNs
+ * (what a teardown needs). full: also attributes, parameters and auth (depth 10, start, save).
+ */
+export type Depth = 'shallow' | 'tree' | 'full';
 
 export async function readStorageObjects(
   cfs: ConfigFs,
@@ -160,14 +164,17 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
       enable: (await cfs.read(`${dir}/enable`)) === '1',
       attributes: {}, parameters: {}, auth: NO_AUTH, luns, portals: [], acls: [],
     };
-    if (depth === 'full') {
-      tpg.attributes = await readGroup(cfs, `${dir}/attrib`, want ? Object.keys(want.attributes) : undefined);
-      tpg.parameters = await readGroup(cfs, `${dir}/param`, want ? Object.keys(want.parameters) : undefined);
-      tpg.auth = await readAuth(cfs, dir);
+    const full = depth === 'full';
+    if (depth !== 'shallow') {
+      if (full) {
+        tpg.attributes = await readGroup(cfs, `${dir}/attrib`, want ? Object.keys(want.attributes) : undefined);
+        tpg.parameters = await readGroup(cfs, `${dir}/param`, want ? Object.keys(want.parameters) : undefined);
+        tpg.auth = await readAuth(cfs, dir);
+      }
       const portals: NetworkPortal[] = [];
       for (const np of await readdirOr(cfs, `${dir}/np`)) {
         const p = parsePortalDirName(np);
-        if (p) portals.push({ ...p, iser: (await cfs.read(`${dir}/np/${np}/iser`)) === '1' });
+        if (p) portals.push({ ...p, iser: full ? (await cfs.read(`${dir}/np/${np}/iser`)) === '1' : false });
       }
       tpg.portals = portals;
       const acls: NodeAcl[] = [];
@@ -181,7 +188,7 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
           mapped.push({
             index: Number(LUN_RE.exec(ml)![1]),
             tpgLun: lm ? Number(lm[1]) : -1,
-            writeProtect: (await cfs.read(`${adir}/${ml}/write_protect`)) === '1',
+            writeProtect: full ? (await cfs.read(`${adir}/${ml}/write_protect`)) === '1' : false,
             ...(link ? { alias: link.alias } : {}),
           });
         }
@@ -189,9 +196,9 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
         acls.push({
           nodeWwn: ini,
           mappedLuns: mapped,
-          attributes: await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined),
-          auth: await readAuth(cfs, adir),
-          cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)),
+          attributes: full ? await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
+          auth: full ? await readAuth(cfs, adir) : NO_AUTH,
+          ...(full ? { cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)) } : {}),
         });
       }
       tpg.acls = acls;
@@ -202,14 +209,20 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
   return { wwn, tpgs };
 }
 
-/** Live state for a set of owned targets (and, with `desired`, the attributes it sets). */
-export async function readLive(cfs: ConfigFs, iqns: readonly string[], depth: Depth, desired?: DesiredState): Promise<LiveState> {
+/**
+ * Live state for a set of owned targets (and, with `desired`, only the attributes it sets).
+ * `refs`: the storage objects worth reading (others are only counted as HBAs and users).
+ */
+export async function readLive(cfs: ConfigFs, iqns: readonly string[], depth: Depth, desired?: DesiredState, refs?: ReadonlySet<StorageObjectRef>): Promise<LiveState> {
   const targets = new Map<string, Target>();
   for (const iqn of iqns) {
     const t = await readTarget(cfs, iqn, depth, desired?.targets.get(iqn));
     if (t) targets.set(iqn, t);
   }
-  const { storageObjects, hbas } = await readStorageObjects(cfs, { attributes: depth === 'full' && desired ? desired : 'none' });
+  const { storageObjects, hbas } = await readStorageObjects(cfs, {
+    ...(refs ? { refs } : {}),
+    attributes: depth === 'full' && desired ? desired : 'none',
+  });
   const users = await readUsers(cfs);
   return { storageObjects, targets, hbas, users };
 }
