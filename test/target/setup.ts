@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, copyFileSync, chmodSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, copyFileSync, chmodSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,9 +11,14 @@ export const IQN = 'iqn.2016-09.com.example:iscsitgt01';
 export const OTHER = 'iqn.2016-09.com.example:other';
 export const CONFIG = '/etc/target/saveconfig.json';
 
+/** The emulator creates ~1,500 files for the 4x4 target: use tmpfs when there is one. */
+export function fastTmp(): string {
+  return existsSync('/dev/shm') && process.env.LIOHA_TEST_TMP !== 'disk' ? '/dev/shm' : tmpdir();
+}
+
 /** A fixture root: empty emulated configfs, the four LVs, the realistic saveconfig.json (0600). */
-export function makeRoot(): { root: string; base: string; cleanup: () => void } {
-  const root = mkdtempSync(join(tmpdir(), 'lioha-target-'));
+export function makeRoot(parent = fastTmp()): { root: string; base: string; cleanup: () => void } {
+  const root = mkdtempSync(join(parent, 'lioha-target-'));
   const base = createEmulatedConfigFs(root);
   mkdirSync(join(root, 'dev/vg1'), { recursive: true });
   for (let i = 0; i < 4; i++) writeFileSync(join(root, `dev/vg1/lv-lun${i}`), '');
