@@ -2,7 +2,7 @@
 // Regenerates lib/configfs/emulator-templates.ts from a recorded real configfs tree
 // (shared/reference/real-kernel/configfs-tree-6.1.txt format: D/L/F lines), so the
 // emulator creates exactly the files and default groups a real 6.1 kernel creates.
-// Usage: node scripts/configfs-templates-from-recording.mjs <recording> > lib/configfs/emulator-templates.ts
+// Usage: node scripts/configfs-templates-from-recording.mjs test/fixtures/target/configfs-tree-6.1.txt > lib/configfs/emulator-templates.ts
 import { readFileSync } from 'node:fs';
 
 const lines = readFileSync(process.argv[2], 'utf8').split('\n');
