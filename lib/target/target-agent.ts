@@ -83,6 +83,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   if (p.state === 'partial') throw new OcfError(OcfExit.ERR_GENERIC, `partly configured: ${p.reason}`);
   const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
   const diff = firstDifference(desired, live, full, details);
+  ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
   if (diff) throw new OcfError(OcfExit.ERR_GENERIC, diff);
   return OcfExit.SUCCESS;
 }
