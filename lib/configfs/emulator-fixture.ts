@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { EMULATOR_MARKER, type EmulatorFault } from './emulator.js';
+import type { EmulatorFault } from './emulator.js';
+import { EMULATOR_MARKER, TARGET_ROOT } from './io.js';
 
-export const TARGET_ROOT = '/sys/kernel/config/target';
+export { TARGET_ROOT };
 
 /**
  * Creates an empty emulated LIO configfs under `root` (a test or conformance fixture

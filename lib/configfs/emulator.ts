@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
-import { ConfigFsError, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
 import { isIscsiName, parsePortalDirName } from './model.js';
 
 /**
@@ -14,7 +14,7 @@ import { isIscsiName, parsePortalDirName } from './model.js';
  * several processes (agents run by Pacemaker, tests) share one emulated kernel.
  */
 
-export const EMULATOR_MARKER = '.lioha-emulated';
+export { EMULATOR_MARKER };
 
 /** Injected misbehaviour: an operation on a matching path fails with `error` or never returns ('hang'). */
 export interface EmulatorFault { op: ConfigFsOp; path: string; error: 'hang' | string }
@@ -37,7 +37,7 @@ const LUN_RE = /^lun_(\d+)$/;
 
 function classify(rel: string): Node {
   const p = rel === '' ? [] : rel.split('/');
-  const [a, b, c, d, e, f, g] = p;
+  const [a, b, c, d, e, f] = p;
   switch (p.length) {
     case 0: return { k: 'root' };
     case 1: return a === 'core' ? { k: 'core' } : a === 'iscsi' ? { k: 'iscsi' } : { k: 'other' };
@@ -62,7 +62,6 @@ function classify(rel: string): Node {
       if (a === 'iscsi' && TPGT_RE.test(c!) && d === 'acls' && LUN_RE.test(f!)) return { k: 'mlun', wwn: b!, tpg: c!, acl: e!, mlun: f! };
       return { k: 'other' };
     default:
-      void g;
       return { k: 'other' };
   }
 }

@@ -5,6 +5,11 @@
  * with the kernel's side effects), chosen by open.ts.
  */
 
+/** Where LIO's configfs lives, under the agent's root. */
+export const TARGET_ROOT = '/sys/kernel/config/target';
+/** Present only in an emulated tree: on a real configfs only the kernel creates files. */
+export const EMULATOR_MARKER = '.lioha-emulated';
+
 export type ConfigFsOp = 'mkdir' | 'rmdir' | 'symlink' | 'unlink' | 'write' | 'read' | 'readdir' | 'readlink' | 'exists';
 export const MUTATING_OPS: ReadonlySet<ConfigFsOp> = new Set(['mkdir', 'rmdir', 'symlink', 'unlink', 'write']);
 

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigFsError, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, linkTextToRel, type ConfigFs, type ConfigFsOp } from './io.js';
 
 /** The real configfs, through node:fs under the agent's root. */
 export class NodeConfigFs implements ConfigFs {
@@ -52,4 +52,3 @@ export class NodeConfigFs implements ConfigFs {
     }
   }
 }
-export { relToLinkText };

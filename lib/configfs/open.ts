@@ -1,9 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EMULATOR_MARKER } from './emulator.js';
-import { GuardedConfigFs, type ConfigFs } from './io.js';
+import { EMULATOR_MARKER, GuardedConfigFs, TARGET_ROOT, type ConfigFs } from './io.js';
 
-export const TARGET_ROOT = '/sys/kernel/config/target';
+export { TARGET_ROOT };
 
 /**
  * Opens the target root under `rootPath(abs)` (ctx.root.path). The emulator is chosen when
