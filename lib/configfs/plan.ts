@@ -65,6 +65,9 @@ class Planner {
     }
   }
 
+  freeHba(hba: string): void {
+    this.usedHbaIndexes.delete(Number(/_(\d+)$/.exec(hba)?.[1] ?? -1));
+  }
   allocHba(plugin: string): string {
     let n = 0;
     while (this.usedHbaIndexes.has(n)) n++;
@@ -171,7 +174,7 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
       if (have) {
         const others = [...live.storageObjects.values()].filter((o) => o.hba === have.hba && o.name !== have.name);
         p.removeStorageObject(have, others.length === 0);
-        if (others.length === 0) live.hbas = live.hbas.filter((h) => h !== have.hba);
+        if (others.length === 0) p.freeHba(have.hba);
       }
       p.createStorageObject(ref, so);
       continue;

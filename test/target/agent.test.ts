@@ -128,6 +128,19 @@ describe('target agent on the configfs emulator', () => {
     expect((await monitor({}, 10)).code).toBe(OcfExit.SUCCESS);
   });
 
+  it('a storage object pointing at the wrong device is recreated with its LUN and mapped LUNs', async () => {
+    await start();
+    writeFileSync(join(fx.root, 'dev/vg1/lv-stale'), '');
+    await new EmulatedConfigFs(fx.base, []).write('core/iblock_0/lun0/udev_path', '/dev/vg1/lv-stale');
+    expect(await monitor()).toEqual({ code: OcfExit.ERR_GENERIC, reason: `${IQN} TPG 1 LUN 0: storage object /backstores/block/lun0 uses /dev/vg1/lv-stale, configured /dev/vg1/lv-lun0` });
+    expect((await start()).code).toBe(OcfExit.SUCCESS);
+    expect((await monitor({}, 10)).code).toBe(OcfExit.SUCCESS);
+    // The old HBA went away with its object; the new one took the lowest free index.
+    expect(readdirSync(join(fx.base, 'core')).sort()).toEqual(['alua', 'iblock_0', 'iblock_1', 'iblock_2', 'iblock_3']);
+    expect(read('core/iblock_0/lun0/udev_path')).toBe('/dev/vg1/lv-lun0\n');
+    for (const a of readdirSync(join(fx.base, `${T}/acls`))) expect(existsSync(join(fx.base, `${T}/acls/${a}/lun_0`))).toBe(true);
+  });
+
   it('monitor: partial leftovers are an error, not "stopped"', async () => {
     await start();
     const fs = new EmulatedConfigFs(fx.base, []);
