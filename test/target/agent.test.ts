@@ -201,6 +201,17 @@ describe('target agent on the configfs emulator', () => {
     expect((await monitor()).code).toBe(OcfExit.NOT_RUNNING);
   });
 
+  it('after stop the tree is what a real kernel shows after targetctl clear', async () => {
+    await start();
+    expect((await stop()).code).toBe(OcfExit.SUCCESS);
+    const recorded = readFileSync(new URL('../fixtures/target/configfs-after-targetctl-clear-6.1.txt', import.meta.url), 'utf8')
+      .split('\n').filter((l) => l.startsWith('/sys/kernel/config/target/')).map((l) => l.slice('/sys/kernel/config/target/'.length)).sort();
+    const walk = (rel: string): string[] => readdirSync(join(fx.base, rel), { withFileTypes: true })
+      .filter((e) => !e.name.startsWith('.lioha'))
+      .flatMap((e) => { const r = rel ? `${rel}/${e.name}` : e.name; return e.isDirectory() ? [r, ...walk(r)] : [r]; });
+    expect(walk('').sort()).toEqual(recorded);
+  });
+
   it('a storage object shared with another target is left in place by stop', async () => {
     await start();
     const fs = new EmulatedConfigFs(fx.base, []);
