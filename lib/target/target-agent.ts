@@ -72,7 +72,12 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
     desired = await desiredOrFail(ctx);
   } catch (e) {
     // A probe on a node without the configuration must still be able to say "not here".
-    for (const iqn of iqns) if (await cfs.exists(`iscsi/${iqn}`)) throw e;
+    for (const iqn of iqns) {
+      if (!(await cfs.exists(`iscsi/${iqn}`))) continue;
+      // Live here but unverifiable: a failure (recovery can stop it; stop needs no configuration).
+      if (e instanceof OcfError) throw new OcfError(OcfExit.ERR_GENERIC, `target ${iqn} is live but cannot be checked: ${e.reason}`);
+      throw e;
+    }
     return OcfExit.NOT_RUNNING;
   }
   const full = ctx.checkLevel >= 10;

@@ -291,6 +291,10 @@ describe('target agent on the configfs emulator', () => {
       const r = await call(actions.validate, ctxFor(fx.root, 'validate-all', { config: '/etc/target/none.json' }));
       expect(r.code).toBe(OcfExit.ERR_INSTALLED);
       expect((await monitor({ config: '/etc/target/none.json' })).code).toBe(OcfExit.NOT_RUNNING);
+      await start();
+      expect(await monitor({ config: '/etc/target/none.json' })).toEqual({ code: OcfExit.ERR_GENERIC, reason: `target ${IQN} is live but cannot be checked: configuration /etc/target/none.json does not exist` });
+      expect((await stop({ config: '/etc/target/none.json' })).code).toBe(OcfExit.SUCCESS); // stop needs only iqn
+      expect(readdirSync(join(fx.base, 'core'))).toEqual(['alua']);
     });
 
     it('refuses a saveconfig.json with passwords that others can read', async () => {
