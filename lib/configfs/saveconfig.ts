@@ -239,7 +239,9 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError([`${source}: not valid JSON (${(e as Error).message})`]);
+    // V8's message quotes the text around the error, which may be a CHAP password: keep only the position.
+    const pos = /position (\d+)/.exec((e as Error).message);
+    throw new ConfigError([`${source}: not valid JSON${pos ? ` (at character ${pos[1]})` : ''}`]);
   }
   const root = c.obj(doc, '$');
   const storageObjects = new Map<StorageObjectRef, StorageObject>();

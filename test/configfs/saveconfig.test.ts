@@ -67,6 +67,8 @@ describe('saveconfig.json parser', () => {
 
   it('refuses malformed values and unsupported setups', () => {
     expect(problems('{"targets": [')[0]).toMatch(/^cfg.json: not valid JSON/);
+    // The parser's message would quote the neighbourhood, e.g. a password: it must not reach the reason.
+    expect(problems('{"chap_password": hunter2}')[0]).not.toMatch(/hunter2/);
     const d = base();
     d.targets[0].fabric = 'loopback';
     d.storage_objects[0].dev = '/dev/dm-3';
