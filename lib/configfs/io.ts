@@ -94,6 +94,8 @@ export class GuardedConfigFs implements ConfigFs {
     });
     return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
   }
+  /** Operations done on this tree by someone else on our behalf (a child process). */
+  countExternal(op: ConfigFsOp): void { this.counts[op]++; }
   mkdir(rel: string) { return this.guard('mkdir', rel, this.inner.mkdir(rel)); }
   rmdir(rel: string) { return this.guard('rmdir', rel, this.inner.rmdir(rel)); }
   symlink(t: string, l: string) { return this.guard('symlink', l, this.inner.symlink(t, l)); }

@@ -167,7 +167,19 @@ export function makeStop(deps: TargetDeps) {
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
-        await applyPlan(cfs, planTeardown(iqns, live, candidates), { rollback: false });
+        const ops = planTeardown(iqns, live, candidates);
+        if (cfs.emulated) {
+          await applyPlan(cfs, ops, { rollback: false });
+        } else {
+          // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
+          const { applyInChild } = await import('../configfs/child-apply.js');
+          await applyInChild(cfs.base, ops, {
+            opTimeoutMs: ctx.params.write_timeout * 1000,
+            totalTimeoutMs: ctx.deadline.budget(),
+            progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
+          });
+          for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
+        }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
         const after = await readLive(cfs, iqns, 'shallow', undefined, candidates);
         const left = [...after.targets.keys()][0] ?? [...after.storageObjects.keys()].find((r) => ![...(after.users.get(r) ?? [])].some((u) => !iqns.includes(u)));
