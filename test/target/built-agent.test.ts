@@ -35,6 +35,16 @@ describe.skipIf(!built)('built target agent', () => {
     expect(r.reasons[0]).toMatch(/write iscsi\/.*tpgt_1\/enable="0" failed: configfs write .*ETIMEDOUT.*on_stop_hang=fail/);
   });
 
+  it('lioha target save (the built CLI) dumps what the agent built', async () => {
+    expect(runBuiltAgent('target', 'start', { params, root: fx.root }).code).toBe(0);
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, [join(agentDir, '../../bin/lioha'), 'target', 'save', '--root', fx.root, '--iqn', IQN], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.targets.map((t: { wwn: string }) => t.wwn)).toEqual([IQN]);
+    expect(doc.storage_objects.map((so: { dev: string }) => so.dev)).toEqual([0, 1, 2, 3].map((i) => `/dev/vg1/lv-lun${i}`));
+  });
+
   it('two resources started at once on one node get distinct HBAs and do not disturb each other', async () => {
     const { spawn } = await import('node:child_process');
     const run = (p: Record<string, string>) => new Promise<number>((resolve) => {
