@@ -129,7 +129,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
         }
       }],
       ['stop announcer', async () => ann.stopBackground(ctx)],
-      ['remove address', async () => { if (addedAddress) await addr.removeAddress(ctx, cfg); }],
+      ['remove address', async () => { if (addedAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
       ['remove block', async () => { if (cfg.block === 'drop') await blk.removeBlock(ctx); }],
     ];
     for (const [what, step] of steps) {
@@ -150,12 +150,13 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
     import('../../lib/portal/np-ops.js'),
     import('../../lib/portal/block-ops.js'),
   ]);
-  const present = observeAddress(ctx.root, cfg.ip, cfg.nic).present;
+  const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
+  const present = before.present;
   // Block only while there is something to take down; afterwards the address is elsewhere.
   if (cfg.block === 'drop' && present) await blk.installBlock(ctx, cfg);
   ann.stopBackground(ctx);
   await np.removeNps(ctx, cfg);
-  if (present) await addr.removeAddress(ctx, cfg);
+  if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));
   if (observeAddress(ctx.root, cfg.ip).present) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is still present after removing it`);
   if (cfg.block === 'drop' || blk.blockMarked(ctx)) await blk.removeBlock(ctx);
   const left = evaluate(cfg, observe(ctx, cfg));

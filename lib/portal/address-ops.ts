@@ -51,16 +51,23 @@ export async function interfacesHolding(ctx: OpContext, cfg: PortalConfig): Prom
     .map((s) => ({ ifname: s.ifname, prefixLen: s.prefixLen, ...(s.label ? { label: s.label } : {}) }));
 }
 
-/** Removes the address from every interface holding it; no-op when absent. */
-export async function removeAddress(ctx: OpContext, cfg: PortalConfig): Promise<void> {
-  for (const h of await interfacesHolding(ctx, cfg)) {
+/**
+ * Removes the address; no-op when absent. With the expected placement known
+ * (the common case) that is one `ip addr del`; otherwise, or if it does not
+ * match, every interface holding the address is asked from ip(8).
+ */
+export async function removeAddress(ctx: OpContext, cfg: PortalConfig, expected?: { nic: string; prefixLen: number }): Promise<void> {
+  const fam = cfg.ip.family === 4 ? '-4' : '-6';
+  const del = async (nic: string, prefixLen: number): Promise<boolean> => {
     try {
-      await run('ip', [cfg.ip.family === 4 ? '-4' : '-6', 'addr', 'del', `${cfg.ipText}/${h.prefixLen}`, 'dev', h.ifname], {
-        timeoutMs: ctx.deadline.budget(IP_TIMEOUT_MS),
-      });
+      await run('ip', [fam, 'addr', 'del', `${cfg.ipText}/${prefixLen}`, 'dev', nic], { timeoutMs: ctx.deadline.budget(IP_TIMEOUT_MS) });
+      return true;
     } catch (e) {
-      // Removed concurrently (EADDRNOTAVAIL): that is what we wanted.
-      if (!(e instanceof ExecFailedError && /Cannot assign requested address/.test(e.result.stderr))) throw e;
+      // Not there with that prefix/device (or removed concurrently): look it up below.
+      if (e instanceof ExecFailedError && /Cannot assign requested address|Cannot find device/.test(e.result.stderr)) return false;
+      throw e;
     }
-  }
+  };
+  if (expected && (await del(expected.nic, expected.prefixLen))) return;
+  for (const h of await interfacesHolding(ctx, cfg)) await del(h.ifname, h.prefixLen);
 }

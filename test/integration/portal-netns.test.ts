@@ -204,6 +204,14 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
     });
   });
 
+  it('stop removes the address even when it was added by hand with another prefix', () => {
+    expect(pair.inA('ip', ['addr', 'add', '192.0.2.63/32', 'dev', 'eth0']).code).toBe(0);
+    const params = { ip: '192.0.2.63', cidr_netmask: '24', nic: 'eth0' };
+    expect(agent(pair, 'stop', params).code).toBe(0);
+    expect(hasAddr(pair, '192.0.2.63')).toBe(false);
+    expect(agent(pair, 'monitor', params).code).toBe(7);
+  });
+
   describe('link loss', () => {
     const params = { ip: '192.0.2.62', cidr_netmask: '24', nic: 'eth0', dad: 'false' };
     it('monitor fails when the peer end goes down, and recovers', async () => {
