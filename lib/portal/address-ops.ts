@@ -64,7 +64,7 @@ export async function removeAddress(ctx: OpContext, cfg: PortalConfig, expected?
       return true;
     } catch (e) {
       // Not there with that prefix/device (or removed concurrently): look it up below.
-      if (e instanceof ExecFailedError && /Cannot assign requested address|Cannot find device/.test(e.result.stderr)) return false;
+      if (e instanceof ExecFailedError && /Cannot assign requested address|Address not found|Cannot find device/.test(e.result.stderr)) return false;
       throw e;
     }
   };
