@@ -85,6 +85,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   if (!link.exists) throw new OcfError(OcfExit.ERR_CONFIGURED, `interface ${nic} does not exist on this node`);
   if (before.present && before.ifname !== undefined && before.ifname !== nic)
     throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
+  if (before.dadFailed) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
   if (cfg.checkLink && !link.usable) throw new OcfError(OcfExit.ERR_GENERIC, `link ${nic} is ${link.problem}; the portal would be unreachable`);
 
   const addedAddress = !before.present;

@@ -204,6 +204,21 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
     });
   });
 
+  it('OCF_CHECK_LEVEL=10 also checks interface, label and prefix with ip(8)', () => {
+    const params = { ip: '192.0.2.64', cidr_netmask: '24', nic: 'eth0', label: 'vip', dad: 'false' };
+    expect(agent(pair, 'start', params).code).toBe(0);
+    try {
+      expect(pair.inA('ip', ['-o', 'addr', 'show', 'to', '192.0.2.64']).out).toContain('eth0:vip');
+      expect(agent(pair, 'monitor', params, { OCF_CHECK_LEVEL: '10' }).code).toBe(0);
+      const wrong = agent(pair, 'monitor', { ...params, label: 'other' }, { OCF_CHECK_LEVEL: '10' });
+      expect(wrong.code).toBe(1);
+      expect(wrong.reasons[0]).toContain('has label eth0:vip, configured eth0:other');
+      expect(agent(pair, 'monitor', { ...params, label: 'other' }).code, 'level 0 does not see labels').toBe(0);
+    } finally {
+      expect(agent(pair, 'stop', params).code).toBe(0);
+    }
+  });
+
   it('stop removes the address even when it was added by hand with another prefix', () => {
     expect(pair.inA('ip', ['addr', 'add', '192.0.2.63/32', 'dev', 'eth0']).code).toBe(0);
     const params = { ip: '192.0.2.63', cidr_netmask: '24', nic: 'eth0' };
