@@ -29,7 +29,7 @@ interface Run {
   stderr: string;
 }
 
-function agent(pair: Pair, action: string, params: Record<string, string>, env: Record<string, string> = {}): Run {
+function agent(pair: Pair, action: string, params: Record<string, string>, env: Record<string, string> = {}, hide?: string): Run {
   const vars = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     OCF_ROOT: '/usr/lib/ocf',
@@ -37,7 +37,10 @@ function agent(pair: Pair, action: string, params: Record<string, string>, env: 
     ...env,
     ...Object.fromEntries(Object.entries(params).map(([k, v]) => [`OCF_RESKEY_${k}`, v])),
   };
-  const r = spawnSync('ip', ['netns', 'exec', pair.a, 'env', '-i', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), builtAgentPath('portal'), action], {
+  const cmd = ['env', '-i', ...Object.entries(vars).map(([k, v]) => `${k}=${v}`), builtAgentPath('portal'), action];
+  // hide: run with that tool made unusable, in a private mount namespace.
+  const wrapped = hide ? ['unshare', '-m', 'sh', '-c', `mount --bind /dev/null "$0" && exec "$@"`, hide, ...cmd] : cmd;
+  const r = spawnSync('ip', ['netns', 'exec', pair.a, ...wrapped], {
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -202,6 +205,27 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
         pair.inA('ip', ['addr', 'del', `${vip}/24`, 'dev', 'eth0']);
       }
     });
+  });
+
+  it('without ndisc6, IPv6 falls back to kernel duplicate address detection', () => {
+    const ndisc6 = pair.inA('sh', ['-c', 'command -v ndisc6']).out.trim();
+    if (!ndisc6) return;
+    const free = { ip: '2001:db8::65', cidr_netmask: '64', nic: 'eth0' };
+    const r = agent(pair, 'start', free, {}, ndisc6);
+    expect(r.reasons).toEqual([]);
+    expect(r.code).toBe(0);
+    expect(pair.inA('ip', ['-o', 'addr', 'show', 'to', '2001:db8::65']).out).not.toMatch(/tentative|dadfailed/);
+    expect(agent(pair, 'stop', free).code).toBe(0);
+
+    expect(pair.inB('ip', ['addr', 'add', '2001:db8::66/64', 'dev', pair.dev, 'nodad']).code).toBe(0);
+    try {
+      const dup = agent(pair, 'start', { ...free, ip: '2001:db8::66' }, {}, ndisc6);
+      expect(dup.code).toBe(1);
+      expect(dup.reasons[0]).toContain('2001:db8::66 is already in use on the network (IPv6 duplicate address detection failed)');
+      expect(hasAddr(pair, '2001:db8::66'), 'rolled back').toBe(false);
+    } finally {
+      pair.inB('ip', ['addr', 'del', '2001:db8::66/64', 'dev', pair.dev]);
+    }
   });
 
   it('OCF_CHECK_LEVEL=10 also checks interface, label and prefix with ip(8)', () => {
