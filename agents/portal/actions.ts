@@ -15,7 +15,7 @@ import { parsePortalConfig, PortalConfigError, type PortalConfig } from '../../l
 import { observeAddress, observeLink, observeListening, observeNps } from '../../lib/portal/observe.js';
 import { evaluate } from '../../lib/portal/evaluate.js';
 import { derivePlacement, requirePlacement } from '../../lib/portal/resolve.js';
-import { runtimePath } from '../../lib/portal/op-context.js';
+import { haBin, runtimePath } from '../../lib/portal/op-context.js';
 import { existsSync } from 'node:fs';
 import type { definition } from './definition.js';
 
@@ -70,12 +70,13 @@ async function deepCheck(ctx: Ctx, cfg: PortalConfig): Promise<void> {
 
 async function start(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
-  const [addr, dadMod, ann, np, blk] = await Promise.all([
+  const [addr, dadMod, ann, np, blk, tools] = await Promise.all([
     import('../../lib/portal/address-ops.js'),
     import('../../lib/portal/dad.js'),
     import('../../lib/portal/announce.js'),
     import('../../lib/portal/np-ops.js'),
     import('../../lib/portal/block-ops.js'),
+    import('../../lib/portal/tools.js'),
   ]);
   // Refuse before touching anything: the target agent owns the TPGs.
   np.requireTpgs(ctx, cfg);
@@ -87,6 +88,20 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
   if (before.dadFailed) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
   if (cfg.checkLink && !link.usable) throw new OcfError(OcfExit.ERR_GENERIC, `link ${nic} is ${link.problem}; the portal would be unreachable`);
+
+  const missing = tools.missingTools(
+    [
+      ['ip', 'iproute2'],
+      ...(cfg.block === 'drop' ? [['nft', 'block=drop needs nftables'] as const] : []),
+      ...(!before.present && cfg.dad.enabled && !link.noArp && cfg.ip.family === 4 ? [['arping', 'duplicate address detection; or set dad=false'] as const] : []),
+      ...(cfg.announce.count > 0 && !link.noArp
+        ? [[`${haBin(ctx.env)}/${cfg.ip.family === 4 ? 'send_arp' : 'send_ua'}`, 'announcements, from resource-agents; or set arp_count=0'] as const]
+        : []),
+      ...(cfg.announce.count > 0 && cfg.announce.background && !link.noArp ? [['timeout', 'coreutils'] as const] : []),
+    ],
+    ctx.env,
+  );
+  if (missing.length > 0) throw new OcfError(OcfExit.ERR_INSTALLED, `missing tools: ${missing.join(', ')}`);
 
   const addedAddress = !before.present;
   const createdNps: string[] = [];
@@ -123,12 +138,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 
   async function rollback(cause: unknown) {
     const steps: [string, () => Promise<void>][] = [
-      ['remove network portals', async () => {
-        for (const p of createdNps.reverse()) {
-          const { run } = await import('../../lib/exec/run.js');
-          await run('rmdir', [ctx.root.path(p)], { timeoutMs: ctx.deadline.budget(5000) });
-        }
-      }],
+      ['remove network portals', () => np.removeNpPaths(ctx, createdNps)],
       ['stop announcer', async () => ann.stopBackground(ctx)],
       ['remove address', async () => { if (addedAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
       ['remove block', async () => { if (cfg.block === 'drop') await blk.removeBlock(ctx); }],
@@ -154,7 +164,10 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
   const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
   const present = before.present;
   // Block only while there is something to take down; afterwards the address is elsewhere.
-  if (cfg.block === 'drop' && present) await blk.installBlock(ctx, cfg);
+  if (cfg.block === 'drop' && present) {
+    // Best effort: a stop must not fail because the nicety of blocking did.
+    await blk.installBlock(ctx, cfg).catch((e: unknown) => ctx.log.warn('could not block new connections during stop', { error: String(e) }));
+  }
   ann.stopBackground(ctx);
   await np.removeNps(ctx, cfg);
   if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));

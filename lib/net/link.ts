@@ -3,7 +3,7 @@
  * caller reads the files (carrier may be unreadable, EINVAL, when the
  * interface is administratively down: pass undefined).
  */
-export const IFF = { UP: 0x1, LOOPBACK: 0x8, RUNNING: 0x40, LOWER_UP: 0x10000 } as const;
+export const IFF = { UP: 0x1, LOOPBACK: 0x8, RUNNING: 0x40, NOARP: 0x80, LOWER_UP: 0x10000 } as const;
 
 export type OperState = 'up' | 'down' | 'unknown' | 'dormant' | 'lowerlayerdown' | 'notpresent' | 'testing';
 

@@ -5,6 +5,7 @@ import { run } from '../exec/run.js';
 import type { PortalConfig } from './config.js';
 import { blockScript, unblockScript } from './nft-block.js';
 import { type OpContext, runtimePath } from './op-context.js';
+import { findTool } from './tools.js';
 
 const NFT_TIMEOUT_MS = 5000;
 
@@ -22,6 +23,9 @@ export async function installBlock(ctx: OpContext, cfg: PortalConfig): Promise<v
 }
 
 export async function removeBlock(ctx: OpContext): Promise<void> {
-  await run('nft', ['-f', '-'], { input: unblockScript(ctx.instance), timeoutMs: ctx.deadline.budget(NFT_TIMEOUT_MS) });
+  // Without nft no table can exist; only a marker of a failed attempt to install one.
+  if (findTool('nft', ctx.env) !== undefined) {
+    await run('nft', ['-f', '-'], { input: unblockScript(ctx.instance), timeoutMs: ctx.deadline.budget(NFT_TIMEOUT_MS) });
+  }
   rmSync(runtimePath(ctx, 'block'), { force: true });
 }

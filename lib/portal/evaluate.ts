@@ -20,7 +20,6 @@ export interface Observation {
   listening?: boolean;
   /** The nftables block of this instance is recorded as installed. */
   blocking: boolean;
-  /** A background announcer of this instance is still running. */
 }
 
 export function evaluate(cfg: PortalConfig, o: Observation): Verdict {

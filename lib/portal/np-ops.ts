@@ -8,13 +8,13 @@ import { run } from '../exec/run.js';
 import { OcfError } from '../ocf/errors.js';
 import { OcfExit } from '../ocf/exit-codes.js';
 import type { PortalConfig } from './config.js';
-import { observeListening, observeNps, type NpState } from './observe.js';
+import { observeListening, observeNps } from './observe.js';
 import { type OpContext, sleep } from './op-context.js';
 
 const CONFIGFS_TIMEOUT_MS = 5000;
 
 /** Before touching anything: every TPG must exist (the target agent creates them). */
-export function requireTpgs(ctx: OpContext, cfg: PortalConfig): NpState[] {
+export function requireTpgs(ctx: OpContext, cfg: PortalConfig): void {
   const nps = observeNps(ctx.root, cfg);
   const missing = nps.filter((n) => !n.tpgExists).map((n) => n.tpgPath);
   if (missing.length > 0) {
@@ -23,7 +23,6 @@ export function requireTpgs(ctx: OpContext, cfg: PortalConfig): NpState[] {
       `target portal group ${missing.join(', ')} does not exist: start the target resource before the portal (order it earlier in the group)`,
     );
   }
-  return nps;
 }
 
 export async function createNps(ctx: OpContext, cfg: PortalConfig, created: string[]): Promise<void> {
@@ -44,6 +43,11 @@ export async function removeNps(ctx: OpContext, cfg: PortalConfig): Promise<void
   for (const n of observeNps(ctx.root, cfg)) {
     if (n.npExists) await run('rmdir', [ctx.root.path(n.npPath)], { timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
   }
+}
+
+/** Rollback of a failed start: removes exactly the portals it created, newest first. */
+export async function removeNpPaths(ctx: OpContext, paths: readonly string[]): Promise<void> {
+  for (const p of [...paths].reverse()) await run('rmdir', [ctx.root.path(p)], { timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
 }
 
 /** LIO listens once mkdir returns; allow a short grace for the login thread before failing. */

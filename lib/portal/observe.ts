@@ -63,7 +63,9 @@ export function observeLink(root: Root, nic: string): LinkObservation {
     carrier: readOptional(root, `${base}/carrier`),
     flags,
   });
-  return { ...s, exists: true, noArp: (parseInt(flags, 16) & 0x80) !== 0 || (parseInt(flags, 16) & IFF.LOOPBACK) !== 0 };
+    // No ARP/ND on NOARP links (dummy, tun) or loopback: nothing to probe or announce there.
+  const f = parseInt(flags, 16);
+  return { ...s, exists: true, noArp: (f & (IFF.NOARP | IFF.LOOPBACK)) !== 0 };
 }
 
 export function observeListening(root: Root, ip: IpAddress, port: number): boolean {

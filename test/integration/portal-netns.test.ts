@@ -228,6 +228,16 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
     }
   });
 
+  it('a missing tool is reported as not installed (5) before anything changes', () => {
+    const params = { ip: '192.0.2.67', cidr_netmask: '24', nic: 'eth0', dad: 'false' };
+    const r = agent(pair, 'start', params, { HA_BIN: '/nonexistent/heartbeat' });
+    expect(r.code).toBe(5);
+    expect(r.reasons[0]).toBe('missing tools: /nonexistent/heartbeat/send_arp (announcements, from resource-agents; or set arp_count=0)');
+    expect(hasAddr(pair, '192.0.2.67')).toBe(false);
+    expect(agent(pair, 'start', { ...params, arp_count: '0' }, { HA_BIN: '/nonexistent/heartbeat' }).code).toBe(0);
+    expect(agent(pair, 'stop', params).code).toBe(0);
+  });
+
   it('OCF_CHECK_LEVEL=10 also checks interface, label and prefix with ip(8)', () => {
     const params = { ip: '192.0.2.64', cidr_netmask: '24', nic: 'eth0', label: 'vip', dad: 'false' };
     expect(agent(pair, 'start', params).code).toBe(0);
