@@ -70,6 +70,8 @@ async function deepCheck(ctx: Ctx, cfg: PortalConfig): Promise<void> {
 
 async function start(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
+  // Already fully up: change nothing (in particular, do not block a serving portal).
+  if (evaluate(cfg, observe(ctx, cfg)).state === 'running') return monitor(ctx);
   const [addr, dadMod, ann, np, blk, tools] = await Promise.all([
     import('../../lib/portal/address-ops.js'),
     import('../../lib/portal/dad.js'),

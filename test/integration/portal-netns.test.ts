@@ -163,6 +163,8 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
       expect(existsSync(np())).toBe(true);
       expect(nftTables(), 'the block is lifted once the portal listens').not.toContain('lioha_portal');
       expect(agent(pair, 'monitor', params, env).code).toBe(0);
+      // Start on a serving portal touches nothing (no block, no tools needed).
+      expect(agent(pair, 'start', params, { ...env, HA_BIN: '/nonexistent' }).code).toBe(0);
       // b can open a connection to the portal.
       expect(pair.inB('python3', ['-c', `import socket;socket.create_connection(("${vip}",3260),2)`]).code).toBe(0);
 
