@@ -155,6 +155,7 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
     it('start creates the np; monitor needs the listener; stop removes np and address', async () => {
       // Stand-in for LIO's kernel listener, which the real np mkdir creates (IP_FREEBIND: bound before the address exists).
       const py = `import socket,time\ns=socket.socket()\ns.setsockopt(socket.SOL_IP,15,1)\ns.bind(("${vip}",3260))\ns.listen()\nprint("ready",flush=True)\ntime.sleep(600)`;
+      mkdirSync(join(tpg(), 'np'), { recursive: true });
       const listener = pair.spawnInA('python3', ['-c', py]);
       await new Promise<void>((res) => listener.stdout!.once('data', () => res()));
       const r = agent(pair, 'start', params, env);
