@@ -181,7 +181,7 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
     });
 
     it('a leftover np without the address is an error, not 7', () => {
-      mkdirSync(np());
+      mkdirSync(np(), { recursive: true });
       try {
         const r = agent(pair, 'monitor', params, env);
         expect(r.code).toBe(1);
