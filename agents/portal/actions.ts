@@ -84,6 +84,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   np.requireTpgs(ctx, cfg);
   const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
   const { nic, prefixLen } = requirePlacement(ctx.root, cfg, before.present ? before : undefined);
+  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new OcfError(OcfExit.ERR_CONFIGURED, `label: "${nic}:${cfg.label}" is longer than 15 characters`);
   const link = observeLink(ctx.root, nic);
   if (!link.exists) throw new OcfError(OcfExit.ERR_CONFIGURED, `interface ${nic} does not exist on this node`);
   if (before.present && before.ifname !== undefined && before.ifname !== nic)
