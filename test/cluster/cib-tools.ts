@@ -5,7 +5,7 @@
  * normalise a CIB for comparison, and read crm_simulate transition graphs.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
@@ -28,8 +28,18 @@ export function sh(cmd: string, args: string[], env: Record<string, string> = {}
   return { code: r.status ?? -1, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+const temps: string[] = [];
+
+/** A temporary directory, removed by removeTemps(). */
 export function tmp(prefix: string): string {
-  return mkdtempSync(join(tmpdir(), `lioha-${prefix}-`));
+  const d = mkdtempSync(join(tmpdir(), `lioha-${prefix}-`));
+  temps.push(d);
+  return d;
+}
+
+/** Removes every directory tmp() made in this test file (call from afterAll). */
+export function removeTemps(): void {
+  for (const d of temps.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
 export function missingTools(): string[] {

@@ -8,7 +8,7 @@ import { AGENTS } from '../../lib/cluster/agent-registry.js';
 import { exampleScripts } from '../../scripts/cluster-examples.js';
 import { join } from 'node:path';
 import { generateScript } from '../../lib/cluster/generate.js';
-import { actionMeta, buildCibAsync, metadataLayer, missingTools, normalizeCib, sh, tmp } from './cib-tools.js';
+import { actionMeta, buildCibAsync, metadataLayer, missingTools, removeTemps, normalizeCib, sh, tmp } from './cib-tools.js';
 
 const missing = missingTools();
 const isRoot = process.getuid?.() === 0;
@@ -47,7 +47,10 @@ describe.skipIf(missing.length > 0 || !isRoot)(`offline CIB from the generated s
     }
     await Promise.all(jobs);
   }, 180_000);
-  afterAll(() => rmSync(layer, { recursive: true, force: true }));
+  afterAll(() => {
+    rmSync(layer, { recursive: true, force: true });
+    removeTemps();
+  });
 
   describe.each(examples)('$name', ({ name }) => {
     it.each(['pcs', 'crm'] as const)('crm_verify accepts the CIB the %s script builds', (kind) => {

@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENTS } from '../../lib/cluster/agent-registry.js';
 import {
-  buildCib, changes, metadataLayer, missingTools, placement, Simulation, tmp, waitsFor, type GraphAction,
+  buildCib, changes, metadataLayer, missingTools, removeTemps, placement, Simulation, tmp, waitsFor, type GraphAction,
 } from './cib-tools.js';
 
 const missing = missingTools();
@@ -53,7 +53,7 @@ describe.skipIf(missing.length > 0 || !isRoot)('crm_simulate: seed layout (r0, g
   }, 60_000);
   afterAll(() => {
     rmSync(layer, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    removeTemps();
   });
 
   const fresh = (name: string, scores: 'drbd' | 'equal' = 'drbd'): Simulation => {
@@ -169,7 +169,7 @@ describe.skipIf(missing.length > 0 || !isRoot)('crm_simulate: active/active (two
   }, 60_000);
   afterAll(() => {
     rmSync(layer, { recursive: true, force: true });
-    rmSync(dir, { recursive: true, force: true });
+    removeTemps();
   });
 
   it('each group starts on its own preferred node, after its own DRBD promotion', async () => {
