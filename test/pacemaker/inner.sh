@@ -4,6 +4,7 @@
 set -euo pipefail
 repo=$1
 work=$2
+stack=${3:-stack.sh}
 here=$repo/test/pacemaker
 node=lioha1
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
@@ -152,8 +153,8 @@ all_started() {
   [ "$total" -gt 0 ] && [ "$total" = "$ok" ]
 }
 
-log "applying the generated pcs script ($work/stack.sh)"
-sh "$work/stack.sh" >"$work/stack.log" 2>&1 &
+log "applying the generated script ($work/$stack)"
+sh "$work/$stack" >"$work/stack.log" 2>&1 &
 script_pid=$!
 wait_for 120 "resources in the CIB" configured
 t_created=$(now)
@@ -166,7 +167,7 @@ until all_started; do
   sleep 0.1
 done
 t_started=$(now)
-wait "$script_pid" || { log "FAIL: the pcs script failed"; cat "$work/stack.log"; exit 1; }
+wait "$script_pid" || { log "FAIL: the stack script failed"; cat "$work/stack.log"; exit 1; }
 log "all Started $(secs "$t_created" "$t_started") s after the resources were created"
 crm_mon -1
 

@@ -13,7 +13,7 @@
 # left. When the script ends, for whatever reason, the PID namespace dies with
 # every process in it, and the work directory is removed (--keep keeps it).
 #
-# Usage: test/pacemaker/run.sh [--no-build] [--keep]
+# Usage: test/pacemaker/run.sh [--no-build] [--keep] [--crm]   (--crm: create the stack with the crmsh script)
 # Prints "time to all Started" and "recovery" figures; exit 0 when all passed.
 set -euo pipefail
 
@@ -21,11 +21,13 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=1
 keep=0
+stack=stack.sh
 for a in "$@"; do
   case $a in
     --no-build) build=0 ;;
     --keep) keep=1 ;;
-    *) echo "usage: $0 [--no-build] [--keep]" >&2; exit 2 ;;
+    --crm) stack=stack-crm.sh ;;
+    *) echo "usage: $0 [--no-build] [--keep] [--crm]" >&2; exit 2 ;;
   esac
 done
 
@@ -56,4 +58,4 @@ cp "$repo"/dist/resource.d/lioha/* "$work/ocf/lioha/"
 # PID 1 of the new PID namespace runs inner.sh; when it exits the kernel kills
 # everything left in the namespace (corosync, pacemaker daemons, agents).
 unshare --pid --fork --mount-proc --net --mount --uts --propagation private \
-  "$here/inner.sh" "$repo" "$work"
+  "$here/inner.sh" "$repo" "$work" "$stack"

@@ -7,7 +7,7 @@
  * stand-in and the sandbox's root and command doubles as meta attributes.
  *
  * Usage (from inner.sh): tsx test/pacemaker/sandbox.ts <work dir> [<description>]
- * Writes <work>/root, <work>/stack.sh and <work>/sandbox.env.
+ * Writes <work>/root, <work>/stack.sh (pcs), <work>/stack-crm.sh (crmsh) and <work>/sandbox.env.
  */
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -55,13 +55,16 @@ symlinkSync('/proc/net', join(root, 'proc/net'));
 mkdirSync(join(root, 'sys/class'), { recursive: true });
 symlinkSync('/sys/class/net', join(root, 'sys/class/net'));
 
-// The stack script, from the built CLI (what an administrator runs).
-const stack = execFileSync(
-  join(repo, 'dist/bin/lioha'),
-  ['cluster', 'pcs', '--drbd-stand-in', '--meta', `lioha-root=${root}`, '--meta', `lioha-path=${doublesBin}`, descriptionFile],
-  { encoding: 'utf8' },
-);
-writeFileSync(join(work, 'stack.sh'), stack, { mode: 0o755 });
+// The stack scripts, from the built CLI (what an administrator runs): stack.sh
+// (pcs) and stack-crm.sh (crmsh), the same configuration.
+for (const [kind, file] of [['pcs', 'stack.sh'], ['crm', 'stack-crm.sh']] as const) {
+  const script = execFileSync(
+    join(repo, 'dist/bin/lioha'),
+    ['cluster', kind, '--drbd-stand-in', '--meta', `lioha-root=${root}`, '--meta', `lioha-path=${doublesBin}`, descriptionFile],
+    { encoding: 'utf8' },
+  );
+  writeFileSync(join(work, file), script, { mode: 0o755 });
+}
 
 const actions: readonly ActionDef[] = portal.actions;
 const portalInterval = actions.find((a) => a.name === 'monitor' && a.interval)?.interval ?? 0;
