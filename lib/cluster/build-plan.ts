@@ -113,7 +113,6 @@ function drbdClone(
       agent: agent.ref,
       params: p,
       ops: opsFromActions(`${agent.ref.provider}:${agent.ref.type}`, agent.actions),
-      meta: [],
     },
     meta: [
       ['promotable', 'true'],
@@ -232,7 +231,6 @@ function primitive(
     agent: { standard: 'ocf', provider: LIOHA_PROVIDER, type: def.name },
     params,
     ops: opsFromActions(`lioha:${def.name}`, def.actions),
-    meta: [],
   };
 }
 

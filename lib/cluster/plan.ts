@@ -31,7 +31,6 @@ export interface PlanPrimitive {
   readonly agent: AgentRef;
   readonly params: readonly NameValue[];
   readonly ops: readonly PlanOp[];
-  readonly meta: readonly NameValue[];
 }
 
 export interface PlanPromotable {

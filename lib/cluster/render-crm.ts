@@ -49,7 +49,6 @@ function primitive(p: PlanPrimitive): string {
     `primitive ${p.id} ${agentName(p.agent)}`,
     ...(p.params.length > 0 ? [`params ${p.params.map(nv).join(' ')}`] : []),
     ...p.ops.map((o) => `op ${opWords(o).join(' ')}`),
-    ...(p.meta.length > 0 ? [`meta ${p.meta.map(nv).join(' ')}`] : []),
   ];
   return lines.join(' \\\n  ');
 }

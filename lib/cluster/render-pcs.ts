@@ -63,7 +63,6 @@ function create(p: PlanPrimitive, tail: string[]): string {
     `${PCS} resource create ${p.id} ${agentName(p.agent)} --no-default-ops`,
     ...(p.params.length > 0 ? [p.params.map(nv).join(' ')] : []),
     ...p.ops.map((o, i) => `${i === 0 ? 'op ' : '   '}${opWords(o).join(' ')}`),
-    ...(p.meta.length > 0 ? [`meta ${p.meta.map(nv).join(' ')}`] : []),
     ...tail,
   ];
   return lines.join(' \\\n  ');
