@@ -98,9 +98,13 @@ export const definition = defineAgent({
     {
       name: 'dad_timeout',
       type: 'integer',
-      default: 1000,
+      // A holder of the address on the same segment answers an ARP probe within
+      // milliseconds; every millisecond here is added to each failover.
+      default: 300,
       shortdesc: 'Duplicate address probe time (ms)',
-      longdesc: 'How long the duplicate address probe waits for an answer, in milliseconds.',
+      longdesc:
+        'How long the duplicate address probe waits for an answer, in milliseconds. It is part of every ' +
+        'failover, so keep it short; iputils arping rounds it up to whole seconds.',
     },
     {
       name: 'preferred_lft',

@@ -18,7 +18,7 @@ export interface RunOptions {
 const KILL_GRACE_MS = 500;
 
 /**
- * PATH for child commands: LIOHA_PATH (or the meta attribute lioha-path) first,
+ * PATH for child commands: LIOHA_PATH (or the operation meta attribute lioha-path) first,
  * so a sandbox can put command doubles ahead of the real tools; then the
  * caller's PATH, then the system directories Pacemaker may have left out.
  */

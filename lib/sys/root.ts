@@ -24,9 +24,11 @@ export class Root {
 }
 
 /**
- * LIOHA_ROOT from the environment, or the Pacemaker meta attribute lioha-root
- * (meta attributes reach agents as OCF_RESKEY_CRM_meta_<name>, '-' as '_'),
- * which is how a sandboxed cluster points agents at a fixture tree.
+ * LIOHA_ROOT from the environment, or the operation meta attribute lioha-root
+ * (reaches agents as OCF_RESKEY_CRM_meta_lioha_root), which is how a sandboxed
+ * cluster points agents at a fixture tree. Pacemaker 2.1 passes operation
+ * meta attributes (op_defaults included), not a resource's own, so the
+ * sandbox sets it with `pcs resource op defaults lioha-root=...`.
  */
 export function rootFromEnv(env: NodeJS.ProcessEnv): Root {
   return new Root(env.LIOHA_ROOT || env.OCF_RESKEY_CRM_meta_lioha_root || '/');
