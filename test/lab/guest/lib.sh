@@ -1,0 +1,37 @@
+# Helpers for lab test scripts running inside the guest (sourced). Each test records TAP lines in
+# $T/tap.txt, figures in $T/metrics.txt ("name value unit") and any artifact in $T/; the host asserts on them.
+set -u
+T="$LAB_OUT/$LAB_TEST"
+mkdir -p "$T"
+: > "$T/tap.txt"; : > "$T/metrics.txt"
+LAB_FAILS=0
+LAB_N=0
+export DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# ok DESC CMD... : runs CMD, records ok/not ok. Output goes to the log.
+ok() {
+  local desc=$1; shift; LAB_N=$((LAB_N+1))
+  echo "+ $*"
+  if "$@"; then echo "ok $LAB_N - $desc" | tee -a "$T/tap.txt"
+  else local rc=$?; echo "not ok $LAB_N - $desc (rc $rc)" | tee -a "$T/tap.txt"; LAB_FAILS=$((LAB_FAILS+1)); fi
+}
+# fails DESC CMD... : records ok when CMD fails.
+fails() {
+  local desc=$1; shift; LAB_N=$((LAB_N+1))
+  echo "+ ! $*"
+  if "$@"; then echo "not ok $LAB_N - $desc (unexpectedly succeeded)" | tee -a "$T/tap.txt"; LAB_FAILS=$((LAB_FAILS+1))
+  else echo "ok $LAB_N - $desc" | tee -a "$T/tap.txt"; fi
+}
+metric() { echo "$1 $2 ${3:-}" | tee -a "$T/metrics.txt"; }
+# timed NAME CMD... : runs CMD, records its wall time in ms as metric NAME; returns CMD's status.
+timed() {
+  local name=$1; shift; local s; s=$(now_ms)
+  "$@"; local rc=$?
+  metric "$name" $(( $(now_ms) - s )) ms
+  return $rc
+}
+skip() { LAB_N=$((LAB_N+1)); echo "ok $LAB_N - $1 # SKIP ${2:-}" | tee -a "$T/tap.txt"; }
+finish() { echo "1..$LAB_N" >> "$T/tap.txt"; [ "$LAB_FAILS" = 0 ]; exit $?; }
+# The agents, as built on the host (npm run build), run straight from the share.
+LAB_AGENTS="$LAB_REPO/dist/resource.d/lioha"
+have_agent() { [ -x "$LAB_AGENTS/$1" ]; }
