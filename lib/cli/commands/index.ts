@@ -1,0 +1,5 @@
+import type { CommandModule } from 'yargs';
+import { command as agents } from './agents.js';
+
+/** Every `lioha` subcommand: one line each. */
+export const commands: CommandModule[] = [agents];

@@ -1,0 +1,51 @@
+import type { AgentDefinition } from './definition.js';
+import { Deadline } from './deadline.js';
+import type { Logger } from '../log/logger.js';
+import { Root } from '../sys/root.js';
+
+/** Everything an action needs to know about its invocation. */
+export interface OcfContext<P> {
+  action: string;
+  params: P;
+  /** OCF_RESOURCE_INSTANCE, or the agent name when run by hand without one. */
+  instance: string;
+  /** A monitor with interval 0: Pacemaker asking "is it running here?" */
+  isProbe: boolean;
+  intervalMs: number;
+  /** OCF_CHECK_LEVEL: 0 (default), 10, 20. Agents fall back to the next lower level they implement. */
+  checkLevel: number;
+  timeoutMs: number;
+  deadline: Deadline;
+  root: Root;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+const int = (s: string | undefined): number | undefined => {
+  if (s === undefined || s === '') return undefined;
+  const n = Number.parseInt(s, 10);
+  return Number.isFinite(n) ? n : undefined;
+};
+
+/** The action's timeout: Pacemaker's (ms) if given, else the definition's (s). */
+export function actionTimeoutMs(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv): number {
+  const fromPacemaker = int(env.OCF_RESKEY_CRM_meta_timeout);
+  if (fromPacemaker && fromPacemaker > 0) return fromPacemaker;
+  const a = def.actions.find((x) => x.name === action);
+  return (a?.timeout ?? 20) * 1000;
+}
+
+export function invocation(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv) {
+  const intervalMs = int(env.OCF_RESKEY_CRM_meta_interval) ?? 0;
+  const timeoutMs = actionTimeoutMs(def, action, env);
+  return {
+    action,
+    instance: env.OCF_RESOURCE_INSTANCE || def.name,
+    intervalMs,
+    isProbe: action === 'monitor' && intervalMs === 0,
+    checkLevel: int(env.OCF_CHECK_LEVEL) ?? 0,
+    timeoutMs,
+    deadline: new Deadline(timeoutMs),
+    root: new Root(env.LIOHA_ROOT || env.OCF_RESKEY_CRM_meta_lioha_root || '/'),
+  };
+}

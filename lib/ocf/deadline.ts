@@ -1,0 +1,30 @@
+/**
+ * The time an action may still spend. Child commands and kernel writes get a
+ * budget below what is left, so the agent always answers before Pacemaker's
+ * own timeout kills it and the agent can report why.
+ */
+export class Deadline {
+  private readonly endsAt: number;
+
+  constructor(
+    readonly timeoutMs: number,
+    /** Reserved to report the failure after a timed-out step. */
+    readonly marginMs = Math.min(2000, Math.floor(timeoutMs / 10)),
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.endsAt = now() + timeoutMs;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.endsAt - this.now());
+  }
+
+  /** The time a step may take: at most maxMs, and never past the deadline less the margin (at least 1 ms). */
+  budget(maxMs = Infinity): number {
+    return Math.max(1, Math.min(maxMs, this.remainingMs() - this.marginMs));
+  }
+
+  expired(): boolean {
+    return this.remainingMs() <= this.marginMs;
+  }
+}
