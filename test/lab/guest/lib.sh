@@ -35,3 +35,10 @@ finish() { echo "1..$LAB_N" >> "$T/tap.txt"; [ "$LAB_FAILS" = 0 ]; exit $?; }
 # The agents, as built on the host (npm run build), run straight from the share.
 LAB_AGENTS="$LAB_REPO/dist/resource.d/lioha"
 have_agent() { [ -x "$LAB_AGENTS/$1" ]; }
+# agent NAME ACTION k=v... : runs a built lioha agent the way Pacemaker does (OCF_RESKEY_* env).
+agent() {
+  local name=$1 action=$2; shift 2
+  local envs=(OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE="lab-$name" OCF_RESKEY_CRM_meta_timeout="${LAB_AGENT_TIMEOUT_MS:-120000}")
+  local kv; for kv in "$@"; do envs+=("OCF_RESKEY_${kv%%=*}=${kv#*=}"); done
+  env "${envs[@]}" "$LAB_AGENTS/$name" "$action"
+}
