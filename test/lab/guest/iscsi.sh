@@ -5,7 +5,7 @@ lab_iscsid() {
   iscsid || return 1
   local i; for i in $(seq 50); do [ -S /run/iscsid.sock ] || [ -n "$(pidof iscsid)" ] && return 0; sleep 0.1; done; return 1
 }
-lab_discover() { iscsiadm -m discovery -t sendtargets -p 127.0.0.1:3260 | tee /dev/stderr | grep -q " $1\$"; }
+lab_discover() { local o; o=$(iscsiadm -m discovery -t sendtargets -p 127.0.0.1:3260) || return 1; echo "$o"; grep -q " $1\$" <<<"$o"; }
 # lab_node_chap IQN USER SECRET: CHAP settings of the node record (never echoed to the log)
 lab_node_chap() {
   local n=(iscsiadm -m node -T "$1" -p 127.0.0.1:3260 --op update)
