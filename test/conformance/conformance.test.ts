@@ -10,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentDir, builtAgentPath, runBuiltAgent } from '../helpers/agent.js';
 import type { ConformanceFixture } from './fixture.js';
-import { DTD, PCS_RNG, TEST_PROVIDER, agentCode, exposeBuiltAgents, missingTools, tool, writeCib } from './harness.js';
+import { DTD, PCS_RNG, TEST_PROVIDER, agentCode, exposeBuiltAgents, hideBuiltAgents, missingTools, tool, writeCib } from './harness.js';
 
 const agents = existsSync(agentDir) ? readdirSync(agentDir).sort() : [];
 const missing = missingTools();
+afterAll(() => hideBuiltAgents());
 
 describe('conformance prerequisites', () => {
   it('has built agents and Pacemaker tools', () => {

@@ -1,13 +1,18 @@
 /** Drives a built agent through Pacemaker's own tools, as the conformance suite and scripts need. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { agentDir } from '../helpers/agent.js';
 
 export const DTD = '/usr/share/resource-agents/ra-api-1.dtd';
 export const PCS_RNG = '/usr/share/pcs/data/ocf-1.1.rng';
-/** Agents are exposed to crm_resource under a provider of their own, so an installed lioha package is never touched. */
-export const TEST_PROVIDER = 'lioha-test';
+/**
+ * Agents are exposed to crm_resource under a provider of their own, named after
+ * this checkout, so an installed lioha package and other checkouts are never touched.
+ */
+export const TEST_PROVIDER = `lioha-test-${createHash('sha256').update(agentDir).digest('hex').slice(0, 8)}`;
+const providerLink = `/usr/lib/ocf/resource.d/${TEST_PROVIDER}`;
 
 export interface ToolRun {
   code: number;
@@ -24,15 +29,16 @@ export function missingTools(): string[] {
   return ['xmllint', 'crm_resource', 'ocf-tester'].filter((t) => tool('sh', ['-c', `command -v ${t}`]).code !== 0);
 }
 
-/** /usr/lib/ocf/resource.d/lioha-test -> dist/resource.d/lioha (idempotent). */
+/** /usr/lib/ocf/resource.d/<TEST_PROVIDER> -> dist/resource.d/lioha (idempotent). */
 export function exposeBuiltAgents(): void {
-  const link = `/usr/lib/ocf/resource.d/${TEST_PROVIDER}`;
-  if (existsSync(link) || isLink(link)) {
-    if (isLink(link) && readlinkSync(link) === agentDir) return;
-    throw new Error(`${link} exists and is not ours; remove it`);
-  }
+  if (isLink(providerLink) && readlinkSync(providerLink) === agentDir) return;
   mkdirSync('/usr/lib/ocf/resource.d', { recursive: true });
-  symlinkSync(agentDir, link);
+  rmSync(providerLink, { force: true });
+  symlinkSync(agentDir, providerLink);
+}
+
+export function hideBuiltAgents(): void {
+  if (isLink(providerLink)) rmSync(providerLink, { force: true });
 }
 
 function isLink(p: string): boolean {
