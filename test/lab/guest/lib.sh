@@ -42,3 +42,5 @@ agent() {
   local kv; for kv in "$@"; do envs+=("OCF_RESKEY_${kv%%=*}=${kv#*=}"); done
   env "${envs[@]}" "$LAB_AGENTS/$name" "$action"
 }
+# agent_rc_is N CMD... : CMD exits exactly N (OCF codes other than 0)
+agent_rc_is() { local want=$1; shift; "$@"; local rc=$?; echo "rc $rc (want $want)"; [ "$rc" = "$want" ]; }

@@ -15,6 +15,8 @@ activation {
 }
 global {
   use_lvmpolld = 0
+  # the vg agent's default exclusive-activation mode (system_id) needs a system ID source
+  system_id_source = "uname"
 }
 C
 }

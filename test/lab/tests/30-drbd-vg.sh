@@ -21,8 +21,9 @@ ok "r1 Primary" drbdadm primary r1
 # the VG is now visible only through /dev/drbd1 (r0 is Secondary and cannot be opened)
 ok "vgscan sees $VG on drbd1" bash -c "pvs --noheadings -o pv_name,vg_name | grep -q '/dev/drbd1 *$VG'"
 if have_agent vg; then
-  ok "vg agent start on the Primary side" timed vg_start_ms agent vg start volgrpname=$VG
-  ok "vg agent monitor = 0" agent vg monitor volgrpname=$VG
+  ok "vg agent monitor before start = 7" agent_rc_is 7 agent vg monitor vgname=$VG
+  ok "vg agent start on the Primary side" timed vg_start_ms agent vg start vgname=$VG
+  ok "vg agent monitor = 0" timed vg_monitor_ms agent vg monitor vgname=$VG
 else
   skip "vg agent start" "vg agent not built"
   ok "activate $VG by hand" vgchange -q -ay $VG
@@ -30,11 +31,14 @@ fi
 vgmknodes $VG >/dev/null
 ok "data written through drbd0 reads back through drbd1" cmp <(dd if=/dev/$VG/data bs=1M count=8 iflag=direct status=none) /tmp/pattern
 if have_agent vg; then
-  ok "vg agent stop" agent vg stop volgrpname=$VG
-  ok "vg agent monitor after stop = 7" bash -c "$(declare -f agent); LAB_AGENTS=$LAB_AGENTS; agent vg monitor volgrpname=$VG; test \$? = 7"
-  # Refusal on a Secondary: demote r1, the VG's only visible PV is on a read-only DRBD device.
+  ok "vg agent stop" timed vg_stop_ms agent vg stop vgname=$VG
+  ok "vg agent monitor after stop = 7" agent_rc_is 7 agent vg monitor vgname=$VG
+  ok "vg agent stop again succeeds" agent vg stop vgname=$VG
+  # Refusal on a Secondary: r1 demoted, so the VG's only PV sits on a DRBD device that is not Primary.
   ok "r1 Secondary" drbdadm secondary r1
-  fails "vg agent start refuses on a Secondary" agent vg start volgrpname=$VG
+  agent vg start vgname=$VG drbd_resource=r1 2> "$T/refusal.err"; echo "refusal rc $?"; cat "$T/refusal.err"
+  fails "vg agent start refuses on a Secondary" agent vg start vgname=$VG drbd_resource=r1
+  ok "the refusal names the DRBD role" grep -qiE 'secondary|primary' "$T/refusal.err"
   ok "nothing activated after the refusal" bash -c "! ls /dev/mapper | grep -q '^$VG-'"
 else
   skip "vg agent refusal on a Secondary" "vg agent not built"

@@ -13,16 +13,16 @@ install -m 0600 "$LAB_REPO/test/lab/fixtures/lab-4lun.json" "$CFG"
 ok "labvg with 4 LUN LVs" lab_vg
 ok "LIO modules load" lab_lio_modules
 run_agent() { agent target "$1" iqn="$IQN" config="$CFG"; }
-monitor_is() { local want=$1; shift; "$@"; local rc=$?; echo "monitor rc $rc"; [ "$rc" = "$want" ]; }
-ok "monitor before start = 7" monitor_is 7 run_agent monitor
+
+ok "monitor before start = 7" agent_rc_is 7 run_agent monitor
 ok "start" timed agent_first_start_ms run_agent start
-ok "monitor = 0" timed agent_monitor_ms monitor_is 0 run_agent monitor
-ok "monitor depth 10 = 0" bash -c "$(declare -f agent run_agent monitor_is); LAB_AGENTS=$LAB_AGENTS IQN=$IQN CFG=$CFG; OCF_CHECK_LEVEL=10 monitor_is 0 run_agent monitor"
+ok "monitor = 0" timed agent_monitor_ms agent_rc_is 0 run_agent monitor
+ok "monitor depth 10 = 0" env OCF_CHECK_LEVEL=10 bash -c "$(declare -f agent run_agent agent_rc_is); LAB_AGENTS=$LAB_AGENTS IQN=$IQN CFG=$CFG agent_rc_is 0 run_agent monitor"
 lab_lio_tree "$T/tree-agent.txt"
 ok "tree recorded" test -s "$T/tree-agent.txt"
 ok "start again is a no-op success" run_agent start
 ok "stop" timed agent_first_stop_ms run_agent stop
-ok "monitor after stop = 7" monitor_is 7 run_agent monitor
+ok "monitor after stop = 7" agent_rc_is 7 run_agent monitor
 ok "stop again succeeds" run_agent stop
 ok "nothing left after stop" lab_lio_empty
 # targetctl on the same config must build the same tree (minus the HBA names it picks)
