@@ -17,7 +17,7 @@ key=$( {
   echo "$kpkg $kpkg_ver $LAB_SUITE $LAB_MIRROR"
   echo "${LAB_PACKAGES[*]}"
   sha256sum "$node_bin" | cut -d' ' -f1
-  cat "$LAB_DIR/build.sh" "$LAB_DIR/initramfs-init.sh" "$LAB_DIR/extract-vmlinux.py" "$LAB_DIR/lib.sh"
+  cat "$LAB_DIR/build.sh" "$LAB_DIR/initramfs-init.sh" "$LAB_DIR/extract-vmlinux.py"
 } | sha256sum | cut -c1-16)
 out="$LAB_CACHE/build/$key"
 if [ -f "$out/complete" ]; then

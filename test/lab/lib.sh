@@ -12,7 +12,7 @@ LAB_PACKAGES=(
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
   kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils
 )
-LAB_HOST_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs kmod zstd socat)
+LAB_HOST_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs kmod zstd socat bc python3 xz-utils)
 
 lab_log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 lab_die() { printf '[lab %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
