@@ -44,3 +44,5 @@ agent() {
 }
 # agent_rc_is N CMD... : CMD exits exactly N (OCF codes other than 0)
 agent_rc_is() { local want=$1; shift; "$@"; local rc=$?; echo "rc $rc (want $want)"; [ "$rc" = "$want" ]; }
+# quiet CMD... : CMD with stdout discarded (use inside ok/fails so their own TAP line still shows)
+quiet() { "$@" >/dev/null; }

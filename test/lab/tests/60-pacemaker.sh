@@ -7,7 +7,7 @@
 . "$LAB_REPO/test/lab/guest/storage.sh"
 . "$LAB_REPO/test/lab/guest/pacemaker.sh"
 ok "corosync + pacemaker up, node online" timed cluster_online_ms lab_cluster_up
-ok "lioha agents visible to Pacemaker" crm_resource --show-metadata ocf:lioha:dummy >/dev/null
+ok "lioha agents visible to Pacemaker" quiet crm_resource --show-metadata ocf:lioha:dummy
 ok "create ocf:lioha:dummy" cibadmin -C -o resources -X '<primitive id="lab-dummy" class="ocf" provider="lioha" type="dummy"><operations><op id="lab-dummy-mon" name="monitor" interval="10s" timeout="60s"/></operations></primitive>'
 ok "dummy started by the cluster" timed dummy_start_ms lab_wait_rsc lab-dummy started
 ok "dummy restart" timed dummy_restart_ms crm_resource --restart -r lab-dummy --timeout=120s
