@@ -55,7 +55,7 @@ export function dumpTree(dir: string): string {
  * Runs the built `target` agent's start with the lab config on the configfs emulator (a fresh fixture root
  * with the four LVs present as files) and returns the emulated tree in the dump format.
  */
-export async function emulatedAgentTree(): Promise<string> {
+export async function emulatedAgentTree(config: string = LAB_CONFIG): Promise<string> {
   // resolved at run time: the emulator lives with the target agent's lib
   const fixtureMod = pathToFileURL(join(repoDir, 'lib/configfs/emulator-fixture.ts')).href;
   const { createEmulatedConfigFs } = (await import(fixtureMod)) as { createEmulatedConfigFs(root: string): string };
@@ -65,7 +65,7 @@ export async function emulatedAgentTree(): Promise<string> {
     fs.mkdirSync(join(root, 'dev/labvg'), { recursive: true });
     for (let i = 0; i < 4; i++) fs.writeFileSync(join(root, `dev/labvg/lun${i}`), '');
     fs.mkdirSync(join(root, 'etc/target'), { recursive: true });
-    fs.copyFileSync(LAB_CONFIG, join(root, 'etc/target/saveconfig.json'));
+    fs.copyFileSync(config, join(root, 'etc/target/saveconfig.json'));
     fs.chmodSync(join(root, 'etc/target/saveconfig.json'), 0o600);
     const r = runBuiltAgent('target', 'start', { root, params: { iqn: LAB_IQN, config: '/etc/target/saveconfig.json' } });
     if (r.code !== 0) throw new Error(`target start on the emulator exited ${r.code}: ${r.stderr}`);

@@ -13,7 +13,9 @@ const haveRealTree = realTreeFile !== '' && fs.existsSync(realTreeFile);
 describe.skipIf(!haveRealTree)('configfs fidelity (real kernel vs emulator)', () => {
   it('the target agent builds the same tree on the emulator as on the real kernel', async () => {
     const real = parseTree(fs.readFileSync(realTreeFile, 'utf8'));
-    const emu = parseTree(await emulatedAgentTree());
+    // the config the guest actually started (see 40-target-agent.sh)
+    const effective = join(realTreeFile, '..', 'effective-config.json');
+    const emu = parseTree(await emulatedAgentTree(fs.existsSync(effective) ? effective : undefined));
     const d = diffTrees(real, emu, KNOWN_KERNEL_ONLY);
     fs.writeFileSync(join(resultsDir(), 'fidelity-diff.txt'),
       ['# only on the real kernel', ...d.onlyReal, '# only on the emulator', ...d.onlyEmulated, '# different', ...d.different].join('\n') + '\n');

@@ -5,12 +5,14 @@
 . "$LAB_REPO/test/lab/guest/lib.sh"
 . "$LAB_REPO/test/lab/guest/storage.sh"
 . "$LAB_REPO/test/lab/guest/iscsi.sh"
+. "$LAB_REPO/test/lab/guest/target.sh"
 CFG="$LAB_REPO/test/lab/fixtures/lab-4lun.json"
 IQN=iqn.2016-09.com.example:iscsitgt01
 ok "labvg with 4 LUN LVs" lab_vg
 ok "LIO modules load" lab_lio_modules
 if have_agent target; then
   echo "target built by: lioha target agent" | tee "$T/builder"
+  lab_target_config; CFG=$LAB_TARGET_CFG
   ok "target agent start" timed target_start_ms agent target start iqn="$IQN" config="$CFG"
 else
   echo "target built by: targetctl (no target agent in dist/)" | tee "$T/builder"

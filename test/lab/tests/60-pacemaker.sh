@@ -6,6 +6,7 @@
 . "$LAB_REPO/test/lab/guest/lib.sh"
 . "$LAB_REPO/test/lab/guest/storage.sh"
 . "$LAB_REPO/test/lab/guest/pacemaker.sh"
+. "$LAB_REPO/test/lab/guest/target.sh"
 ok "corosync + pacemaker up, node online" timed cluster_online_ms lab_cluster_up
 ok "lioha agents visible to Pacemaker" quiet crm_resource --show-metadata ocf:lioha:dummy
 ok "create ocf:lioha:dummy" cibadmin -C -o resources -X '<primitive id="lab-dummy" class="ocf" provider="lioha" type="dummy"><operations><op id="lab-dummy-mon" name="monitor" interval="10s" timeout="60s"/></operations></primitive>'
@@ -14,7 +15,7 @@ ok "dummy restart" timed dummy_restart_ms crm_resource --restart -r lab-dummy --
 ok "dummy running after restart" lab_wait_rsc lab-dummy started
 if have_agent target; then
   IQN=iqn.2016-09.com.example:iscsitgt01
-  mkdir -p /etc/target && install -m 0600 "$LAB_REPO/test/lab/fixtures/lab-4lun.json" /etc/target/saveconfig.json
+  lab_target_config
   ok "labvg with 4 LUN LVs" lab_vg
   ok "LIO modules load" lab_lio_modules
   ok "create ocf:lioha:target" cibadmin -C -o resources -X "<primitive id=\"lab-target\" class=\"ocf\" provider=\"lioha\" type=\"target\"><instance_attributes id=\"lab-target-ia\"><nvpair id=\"lab-target-iqn\" name=\"iqn\" value=\"$IQN\"/></instance_attributes><operations><op id=\"lab-target-start\" name=\"start\" interval=\"0\" timeout=\"120s\"/><op id=\"lab-target-stop\" name=\"stop\" interval=\"0\" timeout=\"120s\"/><op id=\"lab-target-mon\" name=\"monitor\" interval=\"10s\" timeout=\"60s\"/></operations></primitive>"
