@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { command as agents } from './agents.js';
+import { command as ddmap } from './ddmap.js';
 
 /** Every `lioha` subcommand: one line each. */
-export const commands: CommandModule[] = [agents];
+export const commands: CommandModule[] = [agents, ddmap];

@@ -1,0 +1,279 @@
+/**
+ * What the ddmap agent does, independent of the OCF plumbing: start applies the
+ * start transitions, stop saves every LUN's map and applies the stop
+ * transitions, monitor checks that the maps are being tracked.
+ *
+ * "Running" is a node-local marker under /run (gone after a reboot, as the
+ * maps are), holding the LUNs the agent took charge of. States and dumps live
+ * in the store on the VG's filesystem and move with the VG.
+ */
+import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log/logger.js';
+import type { Root } from '../sys/root.js';
+import { writeFileAtomic } from './atomic.js';
+import { CaptureError, type ChangeMapBackend, type MapLun } from './backend.js';
+import type { BackendName } from './backends/names.js';
+import { loadBackend } from './backends/registry.js';
+import { type DdmapState, RUNNING_STATES, afterStart, afterStop } from './state.js';
+import { DdmapStore, StoreError } from './store.js';
+
+export interface DdmapSettings {
+  vg: string;
+  /** Host path (resolved under the root here). */
+  stateDir: string;
+  backend: BackendName;
+  /** Only these targets / LVs; empty = all of the VG. */
+  targets: readonly string[];
+  lvs: readonly string[];
+  mapTimeoutMs: number;
+  instance: string;
+}
+
+export interface ServiceEnv {
+  root: Root;
+  log: Logger;
+  /** Time a step may take (the action deadline's budget). */
+  budget(maxMs: number): number;
+  /** Injected backend (tests); otherwise loaded by name. */
+  backend?: ChangeMapBackend;
+  now?: () => Date;
+}
+
+/** Failure kinds the agent maps to OCF exit codes. */
+export type FailureKind = 'installed' | 'configured' | 'generic';
+
+export class DdmapServiceError extends Error {
+  override name = 'DdmapServiceError';
+  constructor(
+    readonly kind: FailureKind,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+interface Marker {
+  vg: string;
+  backend: BackendName;
+  startedAt: string;
+  luns: Array<{ id: string; lv: string }>;
+}
+
+export interface StopReport {
+  saved: Array<{ lv: string; id: string; dump: string; suspendMs: number; state: DdmapState }>;
+  lost: string[];
+  failed: Array<{ lv: string; id: string; reason: string; resumed: boolean }>;
+}
+
+export const markerPath = (root: Root, instance: string): string =>
+  root.path(`/run/lioha/ddmap/${instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
+
+export const splitList = (s: string | undefined): string[] => (s ?? '').split(/[\s,]+/).filter(Boolean);
+
+export class DdmapService {
+  private backendP: Promise<ChangeMapBackend> | undefined;
+  readonly store: DdmapStore;
+
+  constructor(
+    readonly settings: DdmapSettings,
+    private readonly env: ServiceEnv,
+  ) {
+    this.store = new DdmapStore(env.root.path(settings.stateDir), settings.vg);
+  }
+
+  private get log(): Logger {
+    return this.env.log;
+  }
+
+  backend(): Promise<ChangeMapBackend> {
+    this.backendP ??= this.env.backend ? Promise.resolve(this.env.backend) : loadBackend(this.settings.backend, { root: this.env.root });
+    return this.backendP;
+  }
+
+  /** The selected LUNs of the VG that the backend exports now. */
+  async selectedLuns(): Promise<MapLun[]> {
+    const { targets, lvs } = this.settings;
+    const all = await (await this.backend()).listLuns(this.settings.vg);
+    return all.filter((l) => (targets.length === 0 || targets.includes(l.target)) && (lvs.length === 0 || lvs.includes(l.lv)));
+  }
+
+  async start(): Promise<void> {
+    const marker = await this.readMarker();
+    if (marker) {
+      // Already running: re-applying the start transitions would turn ACTIVE into DIRTY.
+      await this.monitor();
+      return;
+    }
+    await this.ensureStore();
+    const backend = await this.backend();
+    const why = await backend.unavailable();
+    if (why) throw new DdmapServiceError('installed', why);
+    const luns = await this.selectedLuns();
+    const noMap: string[] = [];
+    for (const l of luns) if (!(await backend.hasMap(l))) noMap.push(l.id);
+    if (noMap.length) throw new DdmapServiceError('generic', `no change map for LUN ${noMap.join(', ')} (ddmap entry missing)`);
+    for (const want of this.settings.lvs) {
+      if (!luns.some((l) => l.lv === want)) this.log.warn(`logical volume ${this.settings.vg}/${want} is not exported; nothing to track for it`);
+    }
+    if (luns.length === 0) this.log.warn(`no exported LUN is backed by volume group ${this.settings.vg}`);
+    // Transitions before the marker: a start that fails half way leaves states that are safe
+    // (ACTIVE without a marker becomes DIRTY at the next start), never CLEAN over a running map.
+    for (const l of luns) await this.transition(l, 'start');
+    await this.writeMarker(luns);
+  }
+
+  async stop(): Promise<StopReport> {
+    const report: StopReport = { saved: [], lost: [], failed: [] };
+    const marker = await this.readMarker();
+    if (!marker) return report; // not running here: nothing to save, states untouched
+    await this.ensureStore();
+    const backend = await this.backend();
+    const why = await backend.unavailable();
+    let current: MapLun[] = [];
+    if (why) this.log.warn(`maps cannot be saved: ${why}`);
+    else current = await this.selectedLuns();
+
+    const currentLvs = new Set(current.map((l) => l.lv));
+    for (const m of marker.luns) {
+      if (!currentLvs.has(m.lv)) {
+        await this.markLost(m.lv, `LUN ${m.id} no longer exported; its map is gone`);
+        report.lost.push(m.lv);
+      }
+    }
+    for (const l of current) {
+      await this.store.removeStaleTemps(l.lv);
+      if (!(await backend.hasMap(l))) {
+        await this.markLost(l.lv, `ddmap entry of ${l.id} is gone`);
+        report.lost.push(l.lv);
+        continue;
+      }
+      try {
+        const cap = await backend.capture(l, this.env.budget(this.settings.mapTimeoutMs));
+        for (const w of cap.warnings) this.log.warn(`${l.id}: ${w}`);
+        const dump = await this.store.writeDump(l.lv, cap.image, this.now());
+        const name = dump.slice(dump.lastIndexOf('/') + 1);
+        const from = await this.store.readState(l.lv);
+        const change = await this.store.setState(l.lv, afterStop(from), 'stop', `dump=${name} suspend_ms=${cap.suspendMs.toFixed(2)}`, this.now());
+        this.log.info(`${l.lv}: map saved, ${change.from} -> ${change.to}`, { target: l.target, lun: l.lun, dump: name, suspendMs: round(cap.suspendMs) });
+        report.saved.push({ lv: l.lv, id: l.id, dump, suspendMs: cap.suspendMs, state: change.to });
+      } catch (e) {
+        const reason = e instanceof Error ? e.message : String(e);
+        const resumed = !(e instanceof CaptureError) || e.resumed;
+        report.failed.push({ lv: l.lv, id: l.id, reason, resumed });
+        this.log.error(`${l.lv}: saving the map failed: ${reason}`, { target: l.target, lun: l.lun, resumed });
+        await this.store.setState(l.lv, 'DIRTY', 'stop-failed', reason, this.now()).catch((se: unknown) => {
+          this.log.error(`${l.lv}: cannot even mark DIRTY: ${String(se)}`);
+        });
+      }
+    }
+    if (report.failed.length) {
+      const stuck = report.failed.filter((f) => !f.resumed);
+      const what = report.failed.map((f) => `${f.lv}: ${f.reason}`).join('; ');
+      throw new DdmapServiceError(
+        'generic',
+        stuck.length
+          ? `map of ${stuck.map((f) => f.id).join(', ')} may still be suspended (target writes blocked): ${what}`
+          : `saving the change map failed (marked DIRTY): ${what}`,
+      );
+    }
+    await unlink(markerPath(this.env.root, this.settings.instance)).catch(() => undefined);
+    return report;
+  }
+
+  /** 'running' | 'stopped'; throws DdmapServiceError on an inconsistency. */
+  async monitor(): Promise<'running' | 'stopped'> {
+    const marker = await this.readMarker();
+    if (!marker) return 'stopped';
+    if (marker.vg !== this.settings.vg) {
+      throw new DdmapServiceError('generic', `run marker ${markerPath(this.env.root, this.settings.instance)} is for VG ${marker.vg}, not ${this.settings.vg}`);
+    }
+    if (!(await this.store.available())) throw new DdmapServiceError('generic', `${this.store.vgDir} is gone (VG metadata filesystem unmounted?)`);
+    const backend = await this.backend();
+    const why = await backend.unavailable();
+    if (why) throw new DdmapServiceError('generic', `maps are not tracked: ${why}`);
+    const luns = await this.selectedLuns();
+    let changed = false;
+    const known = new Set(marker.luns.map((m) => m.lv));
+    for (const l of luns) {
+      if (!(await backend.hasMap(l))) throw new DdmapServiceError('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
+      const s = await this.readStateOrFail(l.lv);
+      if (RUNNING_STATES.includes(s)) continue;
+      if (s === 'UNKNOWN' || !known.has(l.lv)) {
+        // A LUN exported after start: new volumes need a full read, then it is tracked like the rest.
+        await this.transition(l, 'start');
+        changed = true;
+        continue;
+      }
+      throw new DdmapServiceError('generic', `${l.vg}/${l.lv} is ${s} while its map is tracked (saved by another stop?)`);
+    }
+    const nowLvs = new Set(luns.map((l) => l.lv));
+    for (const m of marker.luns) {
+      if (!nowLvs.has(m.lv)) {
+        await this.markLost(m.lv, `LUN ${m.id} no longer exported; its map is gone`);
+        changed = true;
+      }
+    }
+    if (changed) await this.writeMarker(luns, marker.startedAt);
+    return 'running';
+  }
+
+  private async transition(l: MapLun, event: 'start'): Promise<void> {
+    const from = await this.readStateOrFail(l.lv);
+    const change = await this.store.setState(l.lv, afterStart(from), event, `target=${l.target} lun=${l.lun}`, this.now());
+    this.log.info(`${l.lv}: ${change.from} -> ${change.to} (${event})`, { target: l.target, lun: l.lun });
+  }
+
+  private async markLost(lv: string, why: string): Promise<void> {
+    this.log.warn(`${lv}: ${why}; marking DIRTY (next backup reads the whole volume)`);
+    await this.store.setState(lv, 'DIRTY', 'lost', why, this.now());
+  }
+
+  private async readStateOrFail(lv: string): Promise<DdmapState> {
+    try {
+      return await this.store.readState(lv);
+    } catch (e) {
+      throw new DdmapServiceError('generic', e instanceof Error ? e.message : String(e));
+    }
+  }
+
+  private async ensureStore(): Promise<void> {
+    try {
+      await this.store.ensure();
+    } catch (e) {
+      if (e instanceof StoreError) throw new DdmapServiceError('generic', e.message);
+      throw e;
+    }
+  }
+
+  private async readMarker(): Promise<Marker | null> {
+    const p = markerPath(this.env.root, this.settings.instance);
+    let text: string;
+    try {
+      text = await readFile(p, 'utf8');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+    try {
+      const m = JSON.parse(text) as Marker;
+      if (typeof m.vg !== 'string' || !Array.isArray(m.luns)) throw new Error('missing fields');
+      return m;
+    } catch (e) {
+      throw new DdmapServiceError('generic', `run marker ${p} is corrupt: ${(e as Error).message}`);
+    }
+  }
+
+  private async writeMarker(luns: MapLun[], startedAt = this.now().toISOString()): Promise<void> {
+    const p = markerPath(this.env.root, this.settings.instance);
+    await mkdir(dirname(p), { recursive: true, mode: 0o755 });
+    const m: Marker = { vg: this.settings.vg, backend: this.settings.backend, startedAt, luns: luns.map((l) => ({ id: l.id, lv: l.lv })) };
+    await writeFileAtomic(p, `${JSON.stringify(m)}\n`);
+  }
+
+  private now(): Date {
+    return this.env.now?.() ?? new Date();
+  }
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
