@@ -24,6 +24,13 @@ LAB_TEST_TIMEOUT=$test_timeout
 LAB_SMP=$smp
 LAB_ACCEL=$accel
 P
+# host-side preparation: test/lab/tests/<test>.prepare.ts <dir> writes fixtures the guest finds in $T/prepared
+for t in "$@"; do
+  if [ -f "$LAB_DIR/tests/$t.prepare.ts" ]; then
+    mkdir -p "$out/$t/prepared"
+    (cd "$LAB_REPO" && npx tsx "$LAB_DIR/tests/$t.prepare.ts" "$out/$t/prepared") || lab_die "$t.prepare.ts failed"
+  fi
+done
 case $accel in
   kvm) accel_args=(-accel kvm -cpu host) ;;
   tcg) accel_args=(-accel "tcg,thread=multi,tb-size=256" -cpu max) ;;
