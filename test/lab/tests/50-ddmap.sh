@@ -21,9 +21,12 @@ state_of() { cat "$META/ddmap/$1.state" 2>/dev/null; }
 ok "monitor before start = 7" agent_rc_is 7 dd_agent monitor
 ok "start" timed ddmap_start_ms dd_agent start
 ok "monitor = 0" agent_rc_is 0 dd_agent monitor
-ok "lun0 state ACTIVE after the first start (UNKNOWN -> DIRTY is also legal)" bash -c "grep -qE 'DDMAP_(ACTIVE|DIRTY)' $META/ddmap/lun0.state"
+ok "first start: UNKNOWN -> DIRTY (no backup yet)" bash -c "grep -q DDMAP_DIRTY $META/ddmap/lun0.state"
+# a backup tool that read everything marks the LUNs ACTIVE; the stop must then take them to CLEAN
+ok "lioha ddmap state set ACTIVE (backup done)" bash -c "$LAB_REPO/dist/bin/lioha ddmap state --state-dir $ROOT/mnt/iscsi-target set $VG lun0 ACTIVE && $LAB_REPO/dist/bin/lioha ddmap state --state-dir $ROOT/mnt/iscsi-target set $VG lun1 ACTIVE"
 ok "stop saves the maps" timed ddmap_stop_ms dd_agent stop
 ok "monitor after stop = 7" agent_rc_is 7 dd_agent monitor
+ok "stop: ACTIVE -> CLEAN" bash -c "grep -q DDMAP_CLEAN $META/ddmap/lun0.state && grep -q DDMAP_CLEAN $META/ddmap/lun1.state"
 ok "one dump per LUN on the metadata LV" test "$(ls $META/ddmap/*.ddmapdump | wc -l)" = 2
 (cd $META/ddmap && sha256sum *.ddmapdump *.state) > /tmp/before.sums
 cat /tmp/before.sums; for l in lun0 lun1; do echo "$l: $(state_of $l)"; done
