@@ -19,9 +19,9 @@ describe.skipIf(!haveSpeed)('target start/stop speed vs targetctl (same VM run)'
       ['start vs restore', med('agent_start_ms'), med('targetctl_restore_ms'), nodeBare, pyBare],
       ['stop vs clear', med('agent_stop_ms'), med('targetctl_clear_ms'), nodeBare, pyBare],
     ];
-    const lines = ['                     agent ms  targetctl ms  ratio   | work (minus bare start): agent  targetctl  ratio'];
+    const lines = ['                     agent ms  targetctl ms  agent/targetctl | work (minus bare start-up): agent  targetctl  agent/targetctl'];
     for (const [name, a, t, nb, pb] of rows) {
-      lines.push(`${name.padEnd(18)} ${String(a).padStart(9)} ${String(t).padStart(12)}  ${(t / a).toFixed(2)}x  | ${String(a - nb).padStart(29)} ${String(t - pb).padStart(10)}  ${((t - pb) / (a - nb)).toFixed(2)}x`);
+      lines.push(`${name.padEnd(18)} ${String(a).padStart(9)} ${String(t).padStart(12)}  ${(a / t).toFixed(2).padStart(14)}x | ${String(a - nb).padStart(33)} ${String(t - pb).padStart(10)} ${((a - nb) / (t - pb)).toFixed(2).padStart(15)}x`);
     }
     lines.push(`bare start-up: node ${nodeBare} ms, python3 ${pyBare} ms; agent meta-data ${med('agent_metadata_ms')} ms; n=${m.get('agent_start_ms')!.length}`);
     fs.writeFileSync(join(resultsDir(), 'speed.txt'), lines.join('\n') + '\n');
