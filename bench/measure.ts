@@ -16,13 +16,21 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
+/**
+ * The environment Pacemaker gives agents has no NODE_* variables; some shells
+ * set NODE_EXTRA_CA_CERTS, which alone roughly doubles Node's start-up.
+ */
+export function cleanEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !k.startsWith('NODE_')));
+}
+
 export function measure(cases: Case[], rounds: number, warmup = 3): Map<string, number[]> {
   const times = new Map(cases.map((c) => [c.name, [] as number[]]));
   for (let r = -warmup; r < rounds; r++) {
     const order = [...cases].sort(() => Math.random() - 0.5);
     for (const c of order) {
       const t0 = process.hrtime.bigint();
-      const p = spawnSync(c.cmd, c.args, { env: c.env ?? process.env, stdio: ['ignore', 'ignore', 'pipe'] });
+      const p = spawnSync(c.cmd, c.args, { env: cleanEnv(c.env ?? process.env), stdio: ['ignore', 'ignore', 'pipe'] });
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       if (!(c.ok ?? [0]).includes(p.status ?? -1)) {
         throw new Error(`${c.name}: exit ${p.status}: ${String(p.stderr).slice(0, 300)}`);

@@ -10,7 +10,8 @@ export class Deadline {
     readonly timeoutMs: number,
     /** Reserved to report the failure after a timed-out step. */
     readonly marginMs = Math.min(2000, Math.floor(timeoutMs / 10)),
-    private readonly now: () => number = () => performance.now(),
+    // process.hrtime, not performance.now(): the latter loads perf_hooks (~1 ms per fork).
+    private readonly now: () => number = () => Number(process.hrtime.bigint()) / 1e6,
   ) {
     this.endsAt = now() + timeoutMs;
   }

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { command as agents } from './agents.js';
 import { command as ddmap } from './ddmap.js';
+import { command as target } from './target.js';
 
 /** Every `lioha` subcommand: one line each. */
-export const commands: CommandModule[] = [agents, ddmap];
+export const commands: CommandModule[] = [agents, ddmap, target];

@@ -1,0 +1,43 @@
+import * as fs from 'node:fs';
+import { join } from 'node:path';
+import type { EmulatorFault } from './emulator.js';
+import { EMULATOR_MARKER, TARGET_ROOT } from './io.js';
+
+export { TARGET_ROOT };
+
+/**
+ * Creates an empty emulated LIO configfs under `root` (a test or conformance fixture
+ * root): core/ with the default ALUA LU group, iscsi/ with discovery_auth, dbroot,
+ * version files and the marker that makes every lioha agent use the emulator.
+ * Returns the host path of the emulated /sys/kernel/config/target.
+ */
+export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[] } = {}): string {
+  const base = join(root, TARGET_ROOT);
+  const dirs = ['core/alua/lu_gps/default_lu_gp', 'iscsi/discovery_auth'];
+  const files: [string, number, string][] = [
+    ['core/alua/lu_gps/default_lu_gp/lu_gp_id', 0o644, '0\n'],
+    ['core/alua/lu_gps/default_lu_gp/members', 0o444, ''],
+    ['dbroot', 0o644, '/etc/target\n'],
+    ['version', 0o444, 'Target Engine Core ConfigFS Infrastructure v5.0 on Linux/x86_64 on lioha-emulator\n'],
+    ['iscsi/cpus_allowed_list', 0o644, '0-1\n'],
+    ['iscsi/lio_version', 0o444, 'Datera Inc. iSCSI Target v4.1.0\n'],
+    ['iscsi/discovery_auth/authenticate_target', 0o444, '0\n'],
+    ['iscsi/discovery_auth/enforce_discovery_auth', 0o644, '0\n'],
+    ['iscsi/discovery_auth/password', 0o644, '\n'],
+    ['iscsi/discovery_auth/password_mutual', 0o644, '\n'],
+    ['iscsi/discovery_auth/userid', 0o644, '\n'],
+    ['iscsi/discovery_auth/userid_mutual', 0o644, '\n'],
+  ];
+  for (const d of dirs) fs.mkdirSync(join(base, d), { recursive: true });
+  for (const [f, mode, v] of files) {
+    fs.writeFileSync(join(base, f), v, { mode });
+    fs.chmodSync(join(base, f), mode);
+  }
+  setEmulatorFaults(root, opts.faults ?? []);
+  return base;
+}
+
+/** (Re)writes the fault list read by emulators opened afterwards, in this or another process. */
+export function setEmulatorFaults(root: string, faults: EmulatorFault[]): void {
+  fs.writeFileSync(join(root, TARGET_ROOT, EMULATOR_MARKER), faults.length ? JSON.stringify({ faults }) + '\n' : '');
+}

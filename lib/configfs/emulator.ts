@@ -1,0 +1,454 @@
+import * as fs from 'node:fs';
+import { dirname, join } from 'node:path';
+import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { isIscsiName, parsePortalDirName } from './model.js';
+
+/**
+ * A configfs emulator on a plain directory tree. It performs the kernel's side effects so the
+ * agents can be exercised without target_core_mod: mkdir of an object creates its attribute
+ * files and default groups (templates recorded from a real 6.1 kernel), links are only
+ * allowed between the right object kinds, rmdir refuses non-empty or linked objects, default
+ * groups cannot be removed, read-only and write-only attributes behave as such, and writes
+ * are validated where the kernel validates them. All state lives in the tree itself, so
+ * several processes (agents run by Pacemaker, tests) share one emulated kernel.
+ */
+
+export { EMULATOR_MARKER };
+
+/** Injected misbehaviour: an operation on a matching path fails with `error` or never returns ('hang'). */
+export interface EmulatorFault { op: ConfigFsOp; path: string; error: 'hang' | string }
+
+type Node =
+  | { k: 'root' } | { k: 'core' } | { k: 'iscsi' } | { k: 'other' }
+  | { k: 'hba'; plugin: string }
+  | { k: 'so'; plugin: string; hba: string; name: string }
+  | { k: 'target'; wwn: string }
+  | { k: 'tpg'; wwn: string; tpg: string }
+  | { k: 'lun'; wwn: string; tpg: string; lun: string }
+  | { k: 'np'; wwn: string; tpg: string; np: string }
+  | { k: 'acl'; wwn: string; tpg: string; acl: string }
+  | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
+
+const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
+const TPGT_RE = /^tpgt_(\d+)$/;
+const LUN_RE = /^lun_(\d+)$/;
+
+function classify(rel: string): Node {
+  const p = rel === '' ? [] : rel.split('/');
+  const [a, b, c, d, e, f] = p;
+  switch (p.length) {
+    case 0: return { k: 'root' };
+    case 1: return a === 'core' ? { k: 'core' } : a === 'iscsi' ? { k: 'iscsi' } : { k: 'other' };
+    case 2: {
+      if (a === 'core') { const m = HBA_RE.exec(b!); return m && b !== 'alua' ? { k: 'hba', plugin: m[1]! } : { k: 'other' }; }
+      if (a === 'iscsi' && !['discovery_auth', 'lio_version', 'cpus_allowed_list'].includes(b!)) return { k: 'target', wwn: b! };
+      return { k: 'other' };
+    }
+    case 3: {
+      if (a === 'core') { const m = HBA_RE.exec(b!); return m ? { k: 'so', plugin: m[1]!, hba: b!, name: c! } : { k: 'other' }; }
+      if (a === 'iscsi' && TPGT_RE.test(c!)) return { k: 'tpg', wwn: b!, tpg: c! };
+      return { k: 'other' };
+    }
+    case 5:
+      if (a === 'iscsi' && TPGT_RE.test(c!)) {
+        if (d === 'lun') return { k: 'lun', wwn: b!, tpg: c!, lun: e! };
+        if (d === 'np') return { k: 'np', wwn: b!, tpg: c!, np: e! };
+        if (d === 'acls') return { k: 'acl', wwn: b!, tpg: c!, acl: e! };
+      }
+      return { k: 'other' };
+    case 6:
+      if (a === 'iscsi' && TPGT_RE.test(c!) && d === 'acls' && LUN_RE.test(f!)) return { k: 'mlun', wwn: b!, tpg: c!, acl: e!, mlun: f! };
+      return { k: 'other' };
+    default:
+      return { k: 'other' };
+  }
+}
+
+/** Path of the object a file belongs to, and the file path relative to the object. */
+function owner(rel: string): { node: Node; obj: string; file: string } {
+  const parts = rel.split('/');
+  for (let i = parts.length - 1; i >= 1; i--) {
+    const obj = parts.slice(0, i).join('/');
+    const node = classify(obj);
+    if (node.k !== 'other' && node.k !== 'root' && node.k !== 'core' && node.k !== 'iscsi') {
+      return { node, obj, file: parts.slice(i).join('/') };
+    }
+  }
+  return { node: { k: 'other' }, obj: '', file: rel };
+}
+
+const YES_NO = new Set(['InitialR2T', 'ImmediateData', 'DataPDUInOrder', 'DataSequenceInOrder', 'IFMarker', 'OFMarker']);
+const NUMERIC: Record<string, [number, number]> = {
+  MaxBurstLength: [512, 16777215], FirstBurstLength: [512, 16777215],
+  MaxRecvDataSegmentLength: [512, 16777215], MaxXmitDataSegmentLength: [512, 16777215],
+  MaxConnections: [1, 65535], MaxOutstandingR2T: [1, 65535], DefaultTime2Wait: [0, 3600],
+  DefaultTime2Retain: [0, 3600], ErrorRecoveryLevel: [0, 2],
+};
+const TPG_BOOL_ATTRS = new Set(['authentication', 'generate_node_acls', 'cache_dynamic_acls', 'demo_mode_write_protect', 'prod_mode_write_protect', 'demo_mode_discovery', 'tpg_enabled_sendtargets', 'login_keys_workaround']);
+const CONTROL_KEYS: Record<string, ReadonlySet<string>> = {
+  iblock: new Set(['udev_path', 'readonly', 'WCE']),
+  fileio: new Set(['fd_dev_name', 'fd_dev_size', 'fd_buffered_io', 'fd_async_io']),
+  rd_mcp: new Set(['rd_pages', 'rd_nullio', 'rd_dummy']),
+  pscsi: new Set(['udev_path', 'scsi_host_id', 'scsi_channel_id', 'scsi_target_id', 'scsi_lun_id']),
+};
+const BLOCK_SIZES = new Set(['512', '1024', '2048', '4096']);
+const INT_RE = /^-?\d+$/;
+
+export class EmulatedConfigFs implements ConfigFs {
+  readonly emulated = true;
+  /** Host path of the emulated machine's root (base minus /sys/kernel/config/target). */
+  private readonly hostRoot: string;
+  private readonly faults: EmulatorFault[];
+
+  constructor(readonly base: string, faults?: EmulatorFault[]) {
+    this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
+    this.faults = faults ?? readFaults(base);
+  }
+
+  // ---- helpers -------------------------------------------------------------
+  private abs(rel: string): string { return rel === '' ? this.base : join(this.base, rel); }
+  private err(op: ConfigFsOp, rel: string, code: string, detail?: string): never {
+    throw new ConfigFsError(op, rel, code, detail);
+  }
+  private async fault(op: ConfigFsOp, rel: string): Promise<void> {
+    const f = this.faults.find((x) => x.op === op && (rel === x.path || rel.endsWith('/' + x.path) || rel.includes(x.path)));
+    if (!f) return;
+    if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
+    this.err(op, rel, f.error, 'injected');
+  }
+  private isDir(rel: string): boolean {
+    try { return fs.lstatSync(this.abs(rel)).isDirectory(); } catch { return false; }
+  }
+  private lstat(rel: string): fs.Stats | undefined {
+    try { return fs.lstatSync(this.abs(rel)); } catch { return undefined; }
+  }
+  /** Kernel-side update of an attribute, whatever its mode. */
+  private setAttr(rel: string, value: string): void {
+    const p = this.abs(rel);
+    const mode = fs.statSync(p).mode & 0o777;
+    if (!(mode & 0o200) || process.getuid?.() !== 0) fs.chmodSync(p, mode | 0o600);
+    fs.writeFileSync(p, value);
+    fs.chmodSync(p, mode);
+  }
+  private getAttr(rel: string): string {
+    const p = this.abs(rel);
+    const mode = fs.statSync(p).mode & 0o777;
+    if (!(mode & 0o400)) fs.chmodSync(p, mode | 0o600);
+    try { return fs.readFileSync(p, 'utf8'); } finally { if (!(mode & 0o400)) fs.chmodSync(p, mode); }
+  }
+  private instantiate(rel: string, kind: TemplateKind): void {
+    const dir = this.abs(rel);
+    fs.mkdirSync(dir);
+    for (const entry of TEMPLATES[kind]) {
+      const p = join(dir, entry[0]);
+      if (entry[1] === 'd') fs.mkdirSync(p, { recursive: true });
+      else fs.writeFileSync(p, entry[2], { mode: entry[1] });
+    }
+  }
+  private subdirs(rel: string): string[] {
+    try { return fs.readdirSync(this.abs(rel), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name); } catch { return []; }
+  }
+  private links(rel: string): string[] {
+    try { return fs.readdirSync(this.abs(rel), { withFileTypes: true }).filter((d) => d.isSymbolicLink()).map((d) => d.name); } catch { return []; }
+  }
+  /** TPG LUN directories whose link points at `soRel`. */
+  private lunsUsing(soRel: string): string[] {
+    const out: string[] = [];
+    for (const t of this.subdirs('iscsi')) {
+      if (t === 'discovery_auth') continue;
+      for (const tpg of this.subdirs(`iscsi/${t}`).filter((x) => TPGT_RE.test(x))) {
+        for (const lun of this.subdirs(`iscsi/${t}/${tpg}/lun`)) {
+          const dir = `iscsi/${t}/${tpg}/lun/${lun}`;
+          for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
+        }
+      }
+    }
+    return out;
+  }
+  private mappedLunsUsing(lunRel: string): string[] {
+    const [, wwn, tpg] = lunRel.split('/');
+    const out: string[] = [];
+    const acls = `iscsi/${wwn}/${tpg}/acls`;
+    for (const acl of this.subdirs(acls)) {
+      for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
+        const dir = `${acls}/${acl}/${ml}`;
+        for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === lunRel) out.push(dir);
+      }
+    }
+    return out;
+  }
+  private control(soRel: string): Map<string, string> {
+    const text = this.getAttr(`${soRel}/control`);
+    return new Map(text.split('\n').filter(Boolean).map((l) => { const i = l.indexOf('='); return [l.slice(0, i), l.slice(i + 1)] as [string, string]; }));
+  }
+
+  // ---- ConfigFs --------------------------------------------------------------
+  async mkdir(rel: string): Promise<void> {
+    await this.fault('mkdir', rel);
+    const node = classify(rel);
+    if (this.lstat(rel)) this.err('mkdir', rel, 'EEXIST');
+    if (!this.isDir(dirname(rel) === '.' ? '' : dirname(rel))) this.err('mkdir', rel, 'ENOENT');
+    const name = rel.split('/').pop()!;
+    switch (node.k) {
+      case 'hba': {
+        if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
+        const index = this.subdirs('core').filter((h) => HBA_RE.test(h)).length + 1;
+        this.instantiate(rel, 'hba');
+        this.setAttr(`${rel}/hba_info`, `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n`);
+        return;
+      }
+      case 'so': {
+        if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL');
+        this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock');
+        this.setAttr(`${rel}/info`, `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`);
+        return;
+      }
+      case 'target':
+        if (!isIscsiName(name)) this.err('mkdir', rel, 'EINVAL', 'not an iSCSI name');
+        this.instantiate(rel, 'target');
+        return;
+      case 'tpg': {
+        const tag = Number(TPGT_RE.exec(name)![1]);
+        if (tag < 1 || tag > 65535) this.err('mkdir', rel, 'EINVAL');
+        this.instantiate(rel, 'tpg');
+        return;
+      }
+      case 'lun': {
+        const m = LUN_RE.exec(name);
+        if (!m || Number(m[1]) > 65535) this.err('mkdir', rel, 'EINVAL');
+        this.instantiate(rel, 'lun');
+        return;
+      }
+      case 'np': {
+        const p = parsePortalDirName(name);
+        if (!p || p.port < 1 || p.port > 65535) this.err('mkdir', rel, 'EINVAL', 'portal must be <ip>:<port>, IPv6 in brackets');
+        this.instantiate(rel, 'np');
+        return;
+      }
+      case 'acl':
+        if (!isIscsiName(name)) this.err('mkdir', rel, 'EINVAL', 'not an iSCSI name');
+        this.instantiate(rel, 'acl');
+        this.setAttr(`${rel}/info`, `No active iSCSI Session for Initiator Endpoint: ${name}\n`);
+        return;
+      case 'mlun':
+        this.instantiate(rel, 'mapped_lun');
+        return;
+      default:
+        // Attribute groups (attrib/, param/, ...) and everything else are not mkdir-able.
+        this.err('mkdir', rel, 'EPERM');
+    }
+  }
+
+  async rmdir(rel: string): Promise<void> {
+    await this.fault('rmdir', rel);
+    const node = classify(rel);
+    const st = this.lstat(rel);
+    if (!st) this.err('rmdir', rel, 'ENOENT');
+    if (!st.isDirectory()) this.err('rmdir', rel, 'ENOTDIR');
+    switch (node.k) {
+      case 'hba': if (this.subdirs(rel).length) this.err('rmdir', rel, 'ENOTEMPTY'); break;
+      case 'so': if (this.lunsUsing(rel).length) this.err('rmdir', rel, 'EBUSY', 'exported through a LUN'); break;
+      case 'target': if (this.subdirs(rel).some((d) => TPGT_RE.test(d))) this.err('rmdir', rel, 'ENOTEMPTY'); break;
+      case 'tpg':
+        if (['lun', 'np', 'acls'].some((g) => this.subdirs(`${rel}/${g}`).length)) this.err('rmdir', rel, 'ENOTEMPTY');
+        break;
+      case 'lun':
+        if (this.links(rel).length) this.err('rmdir', rel, 'ENOTEMPTY', 'device still linked');
+        if (this.mappedLunsUsing(rel).length) this.err('rmdir', rel, 'EBUSY', 'mapped by a node ACL');
+        break;
+      case 'acl': if (this.subdirs(rel).some((d) => LUN_RE.test(d))) this.err('rmdir', rel, 'ENOTEMPTY'); break;
+      case 'mlun': if (this.links(rel).length) this.err('rmdir', rel, 'ENOTEMPTY'); break;
+      case 'np': break;
+      default: this.err('rmdir', rel, 'EPERM', 'default group');
+    }
+    fs.rmSync(this.abs(rel), { recursive: true, force: true });
+  }
+
+  async symlink(targetRel: string, linkRel: string): Promise<void> {
+    await this.fault('symlink', linkRel);
+    const parent = classify(dirname(linkRel));
+    const target = classify(targetRel);
+    if (this.lstat(linkRel)) this.err('symlink', linkRel, 'EEXIST');
+    if (!this.isDir(dirname(linkRel)) || !this.isDir(targetRel)) this.err('symlink', linkRel, 'ENOENT');
+    if (parent.k === 'lun') {
+      if (target.k !== 'so') this.err('symlink', linkRel, 'EINVAL', 'a LUN links to a storage object');
+      if (this.links(dirname(linkRel)).length) this.err('symlink', linkRel, 'EEXIST', 'LUN already has a device');
+      if (this.getAttr(`${targetRel}/enable`).trim() !== '1') this.err('symlink', linkRel, 'ENODEV', 'storage object not enabled');
+    } else if (parent.k === 'mlun') {
+      if (target.k !== 'lun' || target.wwn !== parent.wwn || target.tpg !== parent.tpg) {
+        this.err('symlink', linkRel, 'EINVAL', 'a mapped LUN links to a LUN of the same TPG');
+      }
+      if (this.links(dirname(linkRel)).length) this.err('symlink', linkRel, 'EEXIST');
+      if (!this.links(targetRel).length) this.err('symlink', linkRel, 'ENODEV', 'LUN has no device');
+    } else {
+      this.err('symlink', linkRel, 'EPERM');
+    }
+    fs.symlinkSync(relToLinkText(linkRel, targetRel), this.abs(linkRel));
+  }
+
+  async unlink(rel: string): Promise<void> {
+    await this.fault('unlink', rel);
+    const st = this.lstat(rel);
+    if (!st) this.err('unlink', rel, 'ENOENT');
+    const parent = classify(dirname(rel));
+    if (!st.isSymbolicLink() || (parent.k !== 'lun' && parent.k !== 'mlun')) this.err('unlink', rel, 'EPERM');
+    fs.unlinkSync(this.abs(rel));
+  }
+
+  async read(rel: string): Promise<string> {
+    await this.fault('read', rel);
+    const st = this.lstat(rel);
+    if (!st) this.err('read', rel, 'ENOENT');
+    if (st.isDirectory()) this.err('read', rel, 'EISDIR');
+    if (!(st.mode & 0o444)) this.err('read', rel, 'EACCES', 'write-only attribute');
+    return fs.readFileSync(this.abs(rel), 'utf8').replace(/\n$/, '');
+  }
+
+  async write(rel: string, value: string): Promise<void> {
+    await this.fault('write', rel);
+    const st = this.lstat(rel);
+    if (!st) this.err('write', rel, 'ENOENT', 'configfs does not create files');
+    if (st.isDirectory()) this.err('write', rel, 'EISDIR');
+    if (!st.isFile()) this.err('write', rel, 'EPERM');
+    if (!(st.mode & 0o222)) this.err('write', rel, 'EACCES', 'read-only attribute');
+    if (value.includes('\n')) this.err('write', rel, 'EINVAL', 'embedded newline');
+    const { node, obj, file } = owner(rel);
+    const bad = (detail: string): never => this.err('write', rel, 'EINVAL', detail);
+    const int = (lo = -Infinity, hi = Infinity) => {
+      if (!INT_RE.test(value) || Number(value) < lo || Number(value) > hi) bad('not a valid integer');
+    };
+    let stored = value + '\n';
+    switch (node.k) {
+      case 'so': {
+        const exported = () => this.lunsUsing(obj).length > 0;
+        if (file === 'enable') {
+          if (value !== '1') bad('only 1 can be written');
+          if (this.getAttr(`${obj}/enable`).trim() === '1') this.err('write', rel, 'EEXIST', 'already configured');
+          this.configure(obj, node.plugin, rel);
+          return;
+        }
+        if (file === 'control') {
+          const ctl = this.control(obj);
+          for (const kv of value.split(',')) {
+            const i = kv.indexOf('=');
+            const key = kv.slice(0, i).trim();
+            if (i < 1 || !CONTROL_KEYS[node.plugin]?.has(key)) bad(`unknown control key ${key || kv}`);
+            ctl.set(key, kv.slice(i + 1));
+          }
+          stored = [...ctl].map(([k, v]) => `${k}=${v}\n`).join('');
+          break;
+        }
+        if (file === 'wwn/vpd_unit_serial') {
+          if (exported()) this.err('write', rel, 'EINVAL', 'cannot set VPD unit serial while exported');
+          if (value.length > 254) bad('serial too long');
+          stored = `T10 VPD Unit Serial Number: ${value}\n`;
+          break;
+        }
+        if (file === 'wwn/product_id' || file === 'wwn/vendor_id' || file === 'wwn/revision') {
+          if (exported()) this.err('write', rel, 'EINVAL', `cannot set ${file} while exported`);
+          const max = file === 'wwn/product_id' ? 16 : file === 'wwn/vendor_id' ? 8 : 4;
+          if (value.length > max) bad(`longer than ${max} characters`);
+          break;
+        }
+        if (file.startsWith('attrib/')) {
+          int();
+          if (file === 'attrib/block_size') {
+            if (!BLOCK_SIZES.has(value)) bad('block size must be 512, 1024, 2048 or 4096');
+            if (exported()) this.err('write', rel, 'EINVAL', 'cannot change block_size while exported');
+          }
+          if (/^attrib\/(emulate_|enforce_|is_nonrot|force_pr_aptpl|pi_prot_verify|unmap_zeroes_data)/.test(file)) int(0, 1);
+        }
+        break;
+      }
+      case 'tpg':
+        if (file === 'enable') { if (value !== '0' && value !== '1') bad('0 or 1'); break; }
+        if (file.startsWith('attrib/')) { int(); if (TPG_BOOL_ATTRS.has(file.slice(7))) int(0, 1); break; }
+        if (file.startsWith('param/')) { this.checkParam(file.slice(6), value, rel); break; }
+        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); this.setAttr(rel, stored); this.updateAuthTarget(obj); return; }
+        break;
+      case 'acl':
+        if (file === 'cmdsn_depth') { int(1, 512); break; }
+        if (file.startsWith('attrib/')) { int(); break; }
+        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); this.setAttr(rel, stored); this.updateAuthTarget(obj); return; }
+        break;
+      case 'np': if (file === 'iser' || file === 'cxgbit') int(0, 1); break;
+      case 'mlun': if (file === 'write_protect') int(0, 1); break;
+      default: break;
+    }
+    this.setAttr(rel, stored);
+  }
+
+  private checkParam(key: string, value: string, rel: string): void {
+    const bad = (d: string): never => this.err('write', rel, 'EINVAL', `${key}: ${d}`);
+    // The kernel compares the whole value: "No " (rtslib's trailing blank) is not "No".
+    if (YES_NO.has(key)) { if (value !== 'Yes' && value !== 'No') bad('Yes or No'); return; }
+    const range = NUMERIC[key];
+    if (range) { if (!/^\d+$/.test(value) || Number(value) < range[0] || Number(value) > range[1]) bad(`integer in ${range[0]}..${range[1]}`); return; }
+    if (key === 'HeaderDigest' || key === 'DataDigest') { if (!value.split(',').every((v) => v === 'CRC32C' || v === 'None')) bad('CRC32C/None list'); return; }
+    if (key === 'AuthMethod') { if (!value.split(',').every((v) => v === 'CHAP' || v === 'None')) bad('CHAP/None list'); return; }
+    if (value !== value.trim()) bad('surrounding blanks');
+  }
+
+  private updateAuthTarget(obj: string): void {
+    const u = this.getAttr(`${obj}/auth/userid_mutual`).trim();
+    const p = this.getAttr(`${obj}/auth/password_mutual`).trim();
+    this.setAttr(`${obj}/auth/authenticate_target`, u && p ? '1\n' : '0\n');
+  }
+
+  /** enable=1 on a storage object: the backend opens its device. */
+  private configure(obj: string, plugin: string, rel: string): void {
+    const ctl = this.control(obj);
+    const need = (k: string) => { if (!ctl.get(k)) this.err('write', rel, 'EINVAL', `control ${k}= not set`); return ctl.get(k)!; };
+    const onHost = (dev: string) => fs.existsSync(join(this.hostRoot, dev));
+    let info: string;
+    if (plugin === 'iblock' || plugin === 'pscsi') {
+      const dev = need('udev_path');
+      if (!onHost(dev)) this.err('write', rel, 'ENOENT', `cannot open ${dev}`);
+      info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 2560\n        iBlock device: emulated  UDEV PATH: ${dev}  readonly: ${ctl.get('readonly') ?? '0'}\n`;
+    } else if (plugin === 'fileio') {
+      const dev = need('fd_dev_name');
+      if (!onHost(dev) && !ctl.get('fd_dev_size')) this.err('write', rel, 'EINVAL', 'fd_dev_size needed for a new file');
+      info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 16384\n        TCM FILEIO ID: 0        File: ${dev}  Size: ${ctl.get('fd_dev_size') ?? 0}  Mode: ${ctl.get('fd_buffered_io') === '1' ? 'Buffered-WCE' : 'O_DSYNC'} Async: ${ctl.get('fd_async_io') ?? '0'}\n`;
+    } else {
+      need('rd_pages');
+      info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 4294967288\n        TCM RamDisk ID: 0  RamDisk Makeup: rd_mcp\n        PAGES/PAGE_SIZE: ${ctl.get('rd_pages')}*4096  SG_table_count: 1  nullio: ${ctl.get('rd_nullio') ?? '0'} dummy: 0\n`;
+    }
+    this.setAttr(`${obj}/enable`, '1\n');
+    this.setAttr(`${obj}/info`, info);
+  }
+
+  async readdir(rel: string): Promise<string[]> {
+    await this.fault('readdir', rel);
+    try {
+      return fs.readdirSync(this.abs(rel)).filter((n) => !n.startsWith('.lioha'));
+    } catch (e) {
+      this.err('readdir', rel, (e as NodeJS.ErrnoException).code ?? 'EIO');
+    }
+  }
+  async readlink(rel: string): Promise<string> {
+    await this.fault('readlink', rel);
+    try {
+      return linkTextToRel(fs.readlinkSync(this.abs(rel)));
+    } catch (e) {
+      this.err('readlink', rel, (e as NodeJS.ErrnoException).code ?? 'EIO');
+    }
+  }
+  async exists(rel: string): Promise<boolean> {
+    await this.fault('exists', rel);
+    return this.lstat(rel) !== undefined;
+  }
+}
+
+/** Faults may be injected for out-of-process runs through the marker file: {"faults":[...]} */
+function readFaults(base: string): EmulatorFault[] {
+  try {
+    const text = fs.readFileSync(join(base, EMULATOR_MARKER), 'utf8').trim();
+    if (!text) return [];
+    const parsed = JSON.parse(text) as { faults?: EmulatorFault[] };
+    return Array.isArray(parsed.faults) ? parsed.faults : [];
+  } catch {
+    return [];
+  }
+}

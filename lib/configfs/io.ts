@@ -1,0 +1,108 @@
+/**
+ * The configfs I/O seam. Every path is relative to the target root
+ * (/sys/kernel/config/target under the agent's root). Two backends implement it:
+ * node-backend.ts (the real kernel tree) and emulator.ts (a plain directory tree
+ * with the kernel's side effects), chosen by open.ts.
+ */
+
+/** Where LIO's configfs lives, under the agent's root. */
+export const TARGET_ROOT = '/sys/kernel/config/target';
+/** Present only in an emulated tree: on a real configfs only the kernel creates files. */
+export const EMULATOR_MARKER = '.lioha-emulated';
+
+export type ConfigFsOp = 'mkdir' | 'rmdir' | 'symlink' | 'unlink' | 'write' | 'read' | 'readdir' | 'readlink' | 'exists';
+export const MUTATING_OPS: ReadonlySet<ConfigFsOp> = new Set(['mkdir', 'rmdir', 'symlink', 'unlink', 'write']);
+
+export interface ConfigFs {
+  /** Absolute host path of the target root. */
+  readonly base: string;
+  readonly emulated: boolean;
+  mkdir(rel: string): Promise<void>;
+  rmdir(rel: string): Promise<void>;
+  /** Create a link at `linkRel` to the object at `targetRel` (both relative to the target root). */
+  symlink(targetRel: string, linkRel: string): Promise<void>;
+  unlink(rel: string): Promise<void>;
+  /** Attribute value with the kernel's trailing newline removed. */
+  read(rel: string): Promise<string>;
+  /** Writes `value\n` in one write(2): no trailing blank (rtslib's "%s \n" broke InitialR2T). */
+  write(rel: string, value: string): Promise<void>;
+  readdir(rel: string): Promise<string[]>;
+  /** Link target, relative to the target root (kernel's ../../target/ prefix removed). */
+  readlink(rel: string): Promise<string>;
+  exists(rel: string): Promise<boolean>;
+}
+
+/** Errors carry the op, the path and an errno-like code; never the written value (may be a secret). */
+export class ConfigFsError extends Error {
+  constructor(public readonly op: ConfigFsOp, public readonly path: string, public readonly code: string, detail?: string) {
+    super(`configfs ${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
+    this.name = 'ConfigFsError';
+  }
+}
+/** An operation that did not return in time: the kernel interface is presumed hung. */
+export class ConfigFsHangError extends ConfigFsError {
+  constructor(op: ConfigFsOp, path: string, public readonly timeoutMs: number) {
+    super(op, path, 'ETIMEDOUT', `no answer within ${timeoutMs} ms`);
+    this.name = 'ConfigFsHangError';
+  }
+}
+
+/** Paths whose values are secrets: never shown in logs or reasons. */
+export function isSecretPath(rel: string): boolean {
+  return /(^|\/)password(_mutual)?$/.test(rel);
+}
+
+/** Converts a kernel link text (../../../target/core/iblock_0/lun0) to a target-root relative path. */
+export function linkTextToRel(text: string): string {
+  const parts = text.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
+  if (parts[0] === 'target') parts.shift();
+  return parts.join('/');
+}
+/** The link text the kernel shows for a link at `linkRel` to `targetRel`. */
+export function relToLinkText(linkRel: string, targetRel: string): string {
+  const depth = linkRel.split('/').length - 1; // directories between the target root and the link
+  return '../'.repeat(depth + 1) + 'target/' + targetRel;
+}
+
+export type OpCounts = Record<ConfigFsOp, number>;
+export function zeroCounts(): OpCounts {
+  return { mkdir: 0, rmdir: 0, symlink: 0, unlink: 0, write: 0, read: 0, readdir: 0, readlink: 0, exists: 0 };
+}
+export function mutatingTotal(c: OpCounts): number {
+  return c.mkdir + c.rmdir + c.symlink + c.unlink + c.write;
+}
+export function totalOps(c: OpCounts): number {
+  return Object.values(c).reduce((a, b) => a + b, 0);
+}
+
+/**
+ * Decorator: counts operations and bounds each one by a hard timeout. A hung configfs
+ * call keeps its libuv thread, but the agent gets control back and can report or escalate.
+ */
+export class GuardedConfigFs implements ConfigFs {
+  readonly counts: OpCounts = zeroCounts();
+  constructor(private readonly inner: ConfigFs, private readonly timeoutMs: () => number) {}
+  get base(): string { return this.inner.base; }
+  get emulated(): boolean { return this.inner.emulated; }
+
+  private guard<T>(op: ConfigFsOp, path: string, p: Promise<T>): Promise<T> {
+    this.counts[op]++;
+    const ms = Math.max(1, this.timeoutMs());
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new ConfigFsHangError(op, path, ms)), ms);
+    });
+    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+  }
+  /** Operations done on this tree by someone else on our behalf (a child process). */
+  countExternal(op: ConfigFsOp): void { this.counts[op]++; }
+  mkdir(rel: string) { return this.guard('mkdir', rel, this.inner.mkdir(rel)); }
+  rmdir(rel: string) { return this.guard('rmdir', rel, this.inner.rmdir(rel)); }
+  symlink(t: string, l: string) { return this.guard('symlink', l, this.inner.symlink(t, l)); }
+  unlink(rel: string) { return this.guard('unlink', rel, this.inner.unlink(rel)); }
+  read(rel: string) { return this.guard('read', rel, this.inner.read(rel)); }
+  write(rel: string, v: string) { return this.guard('write', rel, this.inner.write(rel, v)); }
+  readdir(rel: string) { return this.guard('readdir', rel, this.inner.readdir(rel)); }
+  readlink(rel: string) { return this.guard('readlink', rel, this.inner.readlink(rel)); }
+  exists(rel: string) { return this.guard('exists', rel, this.inner.exists(rel)); }
+}

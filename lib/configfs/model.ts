@@ -1,0 +1,127 @@
+/**
+ * Typed model of LIO's configfs tree (/sys/kernel/config/target), shared by the desired
+ * configuration (from saveconfig.json) and the live state (read from configfs).
+ * Attribute and parameter values are kept as the strings written to configfs.
+ */
+
+export type BackstoreKind = 'block' | 'fileio' | 'ramdisk' | 'pscsi';
+export const BACKSTORE_KINDS: readonly BackstoreKind[] = ['block', 'fileio', 'ramdisk', 'pscsi'];
+
+/** Kernel plugin (HBA directory prefix core/<plugin>_<N>) of each backstore kind. */
+export const HBA_PLUGIN: Readonly<Record<BackstoreKind, string>> = {
+  block: 'iblock',
+  fileio: 'fileio',
+  ramdisk: 'rd_mcp',
+  pscsi: 'pscsi',
+};
+
+export function kindOfPlugin(plugin: string): BackstoreKind | undefined {
+  return BACKSTORE_KINDS.find((k) => HBA_PLUGIN[k] === plugin);
+}
+
+export type Attributes = Readonly<Record<string, string>>;
+
+interface StorageObjectCommon {
+  name: string;
+  /** T10 VPD unit serial; must be identical on every node. */
+  wwn?: string;
+  /** INQUIRY product id (wwn/product_id), at most 16 characters. */
+  productId?: string;
+  attributes: Attributes;
+}
+export interface BlockObject extends StorageObjectCommon { kind: 'block'; dev: string; readonly: boolean; writeBack?: boolean }
+export interface FileioObject extends StorageObjectCommon { kind: 'fileio'; dev: string; size: number; writeBack: boolean; aio: boolean }
+export interface RamdiskObject extends StorageObjectCommon { kind: 'ramdisk'; size: number; nullio: boolean }
+export interface PscsiObject extends StorageObjectCommon { kind: 'pscsi'; dev: string }
+export type StorageObject = BlockObject | FileioObject | RamdiskObject | PscsiObject;
+
+/** Identity of a storage object, as targetcli writes it: "/backstores/<kind>/<name>". */
+export type StorageObjectRef = `/backstores/${BackstoreKind}/${string}`;
+export function storageObjectRef(kind: BackstoreKind, name: string): StorageObjectRef {
+  return `/backstores/${kind}/${name}`;
+}
+export function parseStorageObjectRef(ref: string): { kind: BackstoreKind; name: string } | undefined {
+  const m = /^\/backstores\/([a-z]+)\/([^/]+)$/.exec(ref);
+  if (!m) return undefined;
+  const kind = BACKSTORE_KINDS.find((k) => k === m[1]);
+  return kind ? { kind, name: m[2]! } : undefined;
+}
+
+export interface ChapAuth {
+  userid: string;
+  password: string;
+  mutualUserid: string;
+  mutualPassword: string;
+}
+export const NO_AUTH: ChapAuth = { userid: '', password: '', mutualUserid: '', mutualPassword: '' };
+
+export interface MappedLun { index: number; tpgLun: number; writeProtect: boolean; alias?: string }
+export interface NodeAcl {
+  nodeWwn: string;
+  mappedLuns: MappedLun[];
+  attributes: Attributes;
+  auth: ChapAuth;
+  cmdsnDepth?: number;
+}
+export interface NetworkPortal { ip: string; port: number; iser: boolean }
+/** storageObject is null only for a live LUN directory that has no device link. */
+export interface Lun { index: number; storageObject: StorageObjectRef | null; alias?: string }
+export interface Tpg {
+  tag: number;
+  enable: boolean;
+  attributes: Attributes;
+  parameters: Attributes;
+  auth: ChapAuth;
+  luns: Lun[];
+  portals: NetworkPortal[];
+  acls: NodeAcl[];
+}
+export interface Target { wwn: string; tpgs: Tpg[] }
+
+/** What a resource wants: its targets and the storage objects they use. */
+export interface DesiredState {
+  storageObjects: Map<StorageObjectRef, StorageObject>;
+  targets: Map<string, Target>;
+}
+
+/** A storage object as found in configfs. */
+export interface LiveStorageObject {
+  kind: BackstoreKind;
+  name: string;
+  /** Directory relative to the target root: core/<plugin>_<N>/<name>. */
+  dir: string;
+  hba: string;
+  enabled: boolean;
+  /** udev_path attribute ('' for ramdisk). */
+  dev: string;
+  wwn: string;
+  productId: string;
+  attributes: Attributes;
+}
+export interface LiveState {
+  storageObjects: Map<StorageObjectRef, LiveStorageObject>;
+  /** Only the targets that were asked for, read shallow or in full. */
+  targets: Map<string, Target>;
+  /** Every HBA directory name, for index allocation. */
+  hbas: string[];
+  /** LUN links of every target on the node: storage object ref -> target wwns using it. */
+  users: Map<StorageObjectRef, Set<string>>;
+}
+
+/** np directory name: IPv6 addresses in brackets. */
+export function portalDirName(p: { ip: string; port: number }): string {
+  return p.ip.includes(':') ? `[${p.ip}]:${p.port}` : `${p.ip}:${p.port}`;
+}
+export function parsePortalDirName(name: string): { ip: string; port: number } | undefined {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(name);
+  if (!m) return undefined;
+  return { ip: (m[1] ?? m[2])!, port: Number(m[3]) };
+}
+
+const IQN_RE = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(?::[^\s]+)?$/i;
+const EUI_RE = /^eui\.[0-9a-f]{16}$/i;
+const NAA_RE = /^naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
+/** iSCSI name check as the kernel and rtslib do it (iqn./eui./naa., no blanks). */
+export function isIscsiName(s: string): boolean {
+  return s.length <= 223 && (IQN_RE.test(s) || EUI_RE.test(s) || NAA_RE.test(s));
+}

@@ -1,0 +1,299 @@
+/**
+ * Plans configfs operations. Pure: desired + live state in, an ordered list of operations out.
+ *
+ * Creation follows the order the kernel requires (and rtslib's restore uses): storage objects
+ * (mkdir, control, udev_path, enable, serial, attributes), target, TPG, TPG attributes and
+ * parameters and auth, LUNs, portals, ACLs with auth and mapped LUNs, and `enable` last.
+ * Removal is the reverse: TPGs disabled first so sessions drop, then mapped LUNs and ACLs,
+ * LUNs, portals, TPGs, targets, and only then the storage objects no other target uses.
+ */
+import { createHash } from 'node:crypto';
+import {
+  HBA_PLUGIN, portalDirName,
+  type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type NodeAcl,
+  type StorageObject, type StorageObjectRef, type Target, type Tpg,
+} from './model.js';
+
+export type PlanOp =
+  | { op: 'mkdir'; path: string }
+  | { op: 'rmdir'; path: string }
+  | { op: 'symlink'; target: string; path: string }
+  | { op: 'unlink'; path: string }
+  | { op: 'write'; path: string; value: string }
+  /** Read, then write only if different: for attributes of objects created by this plan. */
+  | { op: 'ensure'; path: string; value: string };
+
+export class PlanError extends Error {
+  constructor(message: string) { super(message); this.name = 'PlanError'; }
+}
+
+/** Link names are free-form; derive them from the position so every node makes the same ones. */
+export function linkAlias(...parts: (string | number)[]): string {
+  return createHash('sha1').update(parts.join('/')).digest('hex').slice(0, 10);
+}
+
+const tpgDir = (iqn: string, tag: number) => `iscsi/${iqn}/tpgt_${tag}`;
+const lunDir = (iqn: string, tag: number, i: number) => `${tpgDir(iqn, tag)}/lun/lun_${i}`;
+const aclDir = (iqn: string, tag: number, ini: string) => `${tpgDir(iqn, tag)}/acls/${ini}`;
+
+class Planner {
+  readonly ops: PlanOp[] = [];
+  private readonly usedHbaIndexes: Set<number>;
+  /** Where each desired storage object lives (or will live) after the plan. */
+  readonly soDir = new Map<StorageObjectRef, string>();
+
+  constructor(private readonly live: LiveState) {
+    this.usedHbaIndexes = new Set(live.hbas.map((h) => Number(/_(\d+)$/.exec(h)?.[1] ?? -1)));
+  }
+  push(op: PlanOp): void { this.ops.push(op); }
+
+  /** `fresh`: the object is created by this plan, so current values are unknown (kernel defaults). */
+  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean): void {
+    for (const [k, v] of Object.entries(want)) {
+      if (fresh) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v });
+      else if (have?.[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
+    }
+  }
+  auth(dir: string, want: ChapAuth, have: ChapAuth | undefined, fresh: boolean): void {
+    const pairs: [string, string, string | undefined][] = [
+      ['userid', want.userid, have?.userid], ['password', want.password, have?.password],
+      ['userid_mutual', want.mutualUserid, have?.mutualUserid], ['password_mutual', want.mutualPassword, have?.mutualPassword],
+    ];
+    for (const [file, v, h] of pairs) {
+      if (fresh) { if (v) this.push({ op: 'ensure', path: `${dir}/auth/${file}`, value: v }); }
+      else if (h !== v) this.push({ op: 'write', path: `${dir}/auth/${file}`, value: v });
+    }
+  }
+
+  freeHba(hba: string): void {
+    this.usedHbaIndexes.delete(Number(/_(\d+)$/.exec(hba)?.[1] ?? -1));
+  }
+  allocHba(plugin: string): string {
+    let n = 0;
+    while (this.usedHbaIndexes.has(n)) n++;
+    this.usedHbaIndexes.add(n);
+    return `${plugin}_${n}`;
+  }
+
+  createStorageObject(ref: StorageObjectRef, so: StorageObject): void {
+    const hba = this.allocHba(HBA_PLUGIN[so.kind]);
+    const dir = `core/${hba}/${so.name}`;
+    this.push({ op: 'mkdir', path: `core/${hba}` });
+    this.push({ op: 'mkdir', path: dir });
+    let control: string;
+    switch (so.kind) {
+      case 'block': control = `udev_path=${so.dev}${so.readonly ? ',readonly=1' : ''}`; break;
+      case 'fileio': control = `fd_dev_name=${so.dev},fd_dev_size=${so.size}${so.writeBack ? ',fd_buffered_io=1' : ''}${so.aio ? ',fd_async_io=1' : ''}`; break;
+      case 'ramdisk': control = `rd_pages=${so.size / 4096}${so.nullio ? ',rd_nullio=1' : ''}`; break;
+      case 'pscsi': control = `udev_path=${so.dev}`; break;
+    }
+    this.push({ op: 'write', path: `${dir}/control`, value: control });
+    // The udev_path attribute too: with only the control key, saveconfig records "dev": "" (VM lab finding).
+    if (so.kind !== 'ramdisk') this.push({ op: 'write', path: `${dir}/udev_path`, value: so.dev });
+    this.push({ op: 'write', path: `${dir}/enable`, value: '1' });
+    if (so.kind !== 'pscsi') {
+      if (so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
+      if (so.productId) this.push({ op: 'write', path: `${dir}/wwn/product_id`, value: so.productId });
+    }
+    const attributes = { ...so.attributes };
+    if (so.kind === 'block' && so.writeBack !== undefined && attributes.emulate_write_cache === undefined) attributes.emulate_write_cache = so.writeBack ? '1' : '0';
+    this.attrs(`${dir}/attrib`, attributes, undefined, true);
+    this.soDir.set(ref, dir);
+  }
+
+  removeStorageObject(have: LiveStorageObject, lastInHba: boolean): void {
+    this.push({ op: 'rmdir', path: have.dir });
+    if (lastInHba) this.push({ op: 'rmdir', path: `core/${have.hba}` });
+  }
+
+  removeMappedLun(dir: string, alias: string | undefined): void {
+    if (alias) this.push({ op: 'unlink', path: `${dir}/${alias}` });
+    this.push({ op: 'rmdir', path: dir });
+  }
+  removeLun(iqn: string, tpg: Tpg, index: number): void {
+    for (const acl of tpg.acls) {
+      for (const m of acl.mappedLuns.filter((x) => x.tpgLun === index)) this.removeMappedLun(`${aclDir(iqn, tpg.tag, acl.nodeWwn)}/lun_${m.index}`, m.alias);
+      acl.mappedLuns = acl.mappedLuns.filter((x) => x.tpgLun !== index);
+    }
+    const lun = tpg.luns.find((l) => l.index === index);
+    if (lun?.alias) this.push({ op: 'unlink', path: `${lunDir(iqn, tpg.tag, index)}/${lun.alias}` });
+    this.push({ op: 'rmdir', path: lunDir(iqn, tpg.tag, index) });
+    tpg.luns = tpg.luns.filter((l) => l.index !== index);
+  }
+  removeAcl(iqn: string, tag: number, acl: NodeAcl): void {
+    const dir = aclDir(iqn, tag, acl.nodeWwn);
+    for (const m of acl.mappedLuns) this.removeMappedLun(`${dir}/lun_${m.index}`, m.alias);
+    this.push({ op: 'rmdir', path: dir });
+  }
+  /** Everything below the TPG, then the TPG; the caller disabled it first. */
+  removeTpg(iqn: string, tpg: Tpg): void {
+    for (const acl of tpg.acls) this.removeAcl(iqn, tpg.tag, acl);
+    tpg.acls = [];
+    for (const l of [...tpg.luns]) this.removeLun(iqn, tpg, l.index);
+    for (const p of tpg.portals) this.push({ op: 'rmdir', path: `${tpgDir(iqn, tpg.tag)}/np/${portalDirName(p)}` });
+    this.push({ op: 'rmdir', path: tpgDir(iqn, tpg.tag) });
+  }
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(v);
+}
+
+/**
+ * Operations that bring the owned targets to the desired state. Needs a full live read of the
+ * owned targets (readLive(..., 'full', desired)). Throws PlanError when the desired state can
+ * only be reached by touching another resource's objects.
+ */
+export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[] {
+  const live = clone(liveIn);
+  const p = new Planner(live);
+  const owned = new Set(desired.targets.keys());
+
+  // Storage objects whose identity is wrong must be recreated, which needs their LUNs gone first.
+  const recreate = new Set<StorageObjectRef>();
+  for (const [ref, so] of desired.storageObjects) {
+    const have = live.storageObjects.get(ref);
+    if (!have) continue;
+    const exported = (live.users.get(ref)?.size ?? 0) > 0;
+    const foreign = [...(live.users.get(ref) ?? [])].filter((u) => !owned.has(u));
+    const devWrong = so.kind !== 'ramdisk' && have.dev !== so.dev;
+    const idWrong = so.kind !== 'pscsi' && exported && ((so.wwn && have.wwn !== so.wwn) || (so.productId && have.productId !== so.productId));
+    if (!have.enabled || devWrong || idWrong) {
+      if (foreign.length) throw new PlanError(`storage object ${ref} is also used by target ${foreign[0]} and differs from the configuration (device or serial); refusing to touch it`);
+      recreate.add(ref);
+    }
+  }
+  for (const ref of recreate) {
+    for (const [iqn, t] of live.targets) {
+      for (const tpg of t.tpgs) for (const l of [...tpg.luns]) if (l.storageObject === ref) p.removeLun(iqn, tpg, l.index);
+    }
+  }
+  for (const [ref, so] of desired.storageObjects) {
+    const have = live.storageObjects.get(ref);
+    if (!have || recreate.has(ref)) {
+      if (have) {
+        const others = [...live.storageObjects.values()].filter((o) => o.hba === have.hba && o.name !== have.name);
+        p.removeStorageObject(have, others.length === 0);
+        if (others.length === 0) p.freeHba(have.hba);
+      }
+      p.createStorageObject(ref, so);
+      continue;
+    }
+    p.soDir.set(ref, have.dir);
+    if (so.kind !== 'pscsi') {
+      if (so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
+      if (so.productId && have.productId !== so.productId) p.push({ op: 'write', path: `${have.dir}/wwn/product_id`, value: so.productId });
+    }
+    p.attrs(`${have.dir}/attrib`, so.attributes, have.attributes, false);
+  }
+
+  for (const [iqn, want] of desired.targets) {
+    const have = live.targets.get(iqn);
+    if (!have) p.push({ op: 'mkdir', path: `iscsi/${iqn}` });
+    for (const ht of have?.tpgs ?? []) {
+      if (want.tpgs.some((t) => t.tag === ht.tag)) continue;
+      if (ht.enable) p.push({ op: 'write', path: `${tpgDir(iqn, ht.tag)}/enable`, value: '0' });
+      p.removeTpg(iqn, ht);
+    }
+    for (const wt of want.tpgs) planTpg(p, iqn, wt, have?.tpgs.find((t) => t.tag === wt.tag));
+  }
+  return p.ops;
+}
+
+function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): void {
+  const dir = tpgDir(iqn, want.tag);
+  const fresh = !have;
+  if (fresh) p.push({ op: 'mkdir', path: dir });
+  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh);
+  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh);
+  p.auth(dir, want.auth, have?.auth, fresh);
+
+  // LUNs: drop the unconfigured or wrongly backed ones (with the mapped LUNs that use them), add the missing.
+  if (have) {
+    for (const hl of [...have.luns]) {
+      const wl = want.luns.find((l) => l.index === hl.index);
+      if (!wl || wl.storageObject !== hl.storageObject || !hl.alias) p.removeLun(iqn, have, hl.index);
+    }
+  }
+  for (const wl of want.luns) {
+    if (have?.luns.some((l) => l.index === wl.index)) continue;
+    const ldir = lunDir(iqn, want.tag, wl.index);
+    p.push({ op: 'mkdir', path: ldir });
+    p.push({ op: 'symlink', target: p.soDir.get(wl.storageObject!)!, path: `${ldir}/${wl.alias ?? linkAlias(iqn, want.tag, 'lun', wl.index)}` });
+  }
+
+  for (const hp of have?.portals ?? []) {
+    if (!want.portals.some((x) => x.ip === hp.ip && x.port === hp.port)) p.push({ op: 'rmdir', path: `${dir}/np/${portalDirName(hp)}` });
+  }
+  for (const wp of want.portals) {
+    const hp = have?.portals.find((x) => x.ip === wp.ip && x.port === wp.port);
+    const npDir = `${dir}/np/${portalDirName(wp)}`;
+    if (!hp) {
+      p.push({ op: 'mkdir', path: npDir });
+      if (wp.iser) p.push({ op: 'write', path: `${npDir}/iser`, value: '1' });
+    } else if (hp.iser !== wp.iser) p.push({ op: 'write', path: `${npDir}/iser`, value: wp.iser ? '1' : '0' });
+  }
+
+  for (const ha of have?.acls ?? []) if (!want.acls.some((a) => a.nodeWwn === ha.nodeWwn)) p.removeAcl(iqn, want.tag, ha);
+  for (const wa of want.acls) {
+    const ha = have?.acls.find((a) => a.nodeWwn === wa.nodeWwn);
+    const adir = aclDir(iqn, want.tag, wa.nodeWwn);
+    const afresh = !ha;
+    if (afresh) p.push({ op: 'mkdir', path: adir });
+    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh);
+    if (wa.cmdsnDepth !== undefined) {
+      if (afresh) p.push({ op: 'ensure', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
+      else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
+    }
+    p.auth(adir, wa.auth, ha?.auth, afresh);
+    for (const hm of ha?.mappedLuns ?? []) {
+      const wm = wa.mappedLuns.find((m) => m.index === hm.index);
+      if (!wm || wm.tpgLun !== hm.tpgLun || !hm.alias) {
+        p.removeMappedLun(`${adir}/lun_${hm.index}`, hm.alias);
+        ha!.mappedLuns = ha!.mappedLuns.filter((m) => m !== hm);
+      }
+    }
+    for (const wm of wa.mappedLuns) {
+      const hm = ha?.mappedLuns.find((m) => m.index === wm.index);
+      const mdir = `${adir}/lun_${wm.index}`;
+      if (!hm) {
+        p.push({ op: 'mkdir', path: mdir });
+        p.push({ op: 'symlink', target: lunDir(iqn, want.tag, wm.tpgLun), path: `${mdir}/${wm.alias ?? linkAlias(iqn, want.tag, wa.nodeWwn, wm.index)}` });
+        if (wm.writeProtect) p.push({ op: 'write', path: `${mdir}/write_protect`, value: '1' });
+      } else if (hm.writeProtect !== wm.writeProtect) {
+        p.push({ op: 'write', path: `${mdir}/write_protect`, value: wm.writeProtect ? '1' : '0' });
+      }
+    }
+  }
+  // Last: initiators can log in only once everything above is in place.
+  if (!have?.enable) p.push({ op: 'write', path: `${dir}/enable`, value: '1' });
+}
+
+/**
+ * Operations that remove the owned targets and the storage objects only they used.
+ * `candidates`: storage objects that may be removed (configured ones and those linked by the
+ * owned targets); any still used by another target stays.
+ */
+export function planTeardown(iqns: readonly string[], liveIn: LiveState, candidates: ReadonlySet<StorageObjectRef>): PlanOp[] {
+  const live = clone(liveIn);
+  const p = new Planner(live);
+  const owned = new Set(iqns);
+  const present: Target[] = iqns.map((i) => live.targets.get(i)).filter((t): t is Target => t !== undefined);
+  // Disable every TPG first, so initiators are logged out before anything disappears.
+  for (const t of present) for (const tpg of t.tpgs) if (tpg.enable) p.push({ op: 'write', path: `${tpgDir(t.wwn, tpg.tag)}/enable`, value: '0' });
+  for (const t of present) {
+    for (const tpg of t.tpgs) p.removeTpg(t.wwn, tpg);
+    p.push({ op: 'rmdir', path: `iscsi/${t.wwn}` });
+  }
+  const removed = new Set<string>();
+  for (const ref of candidates) {
+    const have = live.storageObjects.get(ref);
+    if (!have) continue;
+    const users = [...(live.users.get(ref) ?? [])].filter((u) => !owned.has(u));
+    if (users.length) continue;
+    removed.add(have.dir);
+    const others = [...live.storageObjects.values()].filter((o) => o.hba === have.hba && !removed.has(o.dir));
+    p.removeStorageObject(have, others.length === 0);
+  }
+  return p.ops;
+}

@@ -1,0 +1,228 @@
+/**
+ * Reads the live configfs tree into the model. Reads only what is asked: a monitor at
+ * depth 0 touches target, TPG enable and LUN links; depth 10 and `save` read the rest.
+ */
+import type { ConfigFs } from './io.js';
+import {
+  kindOfPlugin, parsePortalDirName, storageObjectRef, NO_AUTH,
+  type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type Lun, type MappedLun,
+  type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
+} from './model.js';
+
+const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+const TPGT_RE = /^tpgt_(\d+)$/;
+const LUN_RE = /^lun_(\d+)$/;
+/** Entries the kernel creates in a TPG LUN / mapped LUN directory; anything else is the link. */
+const LUN_FILES = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
+const MLUN_FILES = new Set(['write_protect', 'statistics']);
+/** Attributes the kernel shows read-only: never part of a configuration. */
+const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target']);
+
+/** core/<plugin>_<N>/<name> -> /backstores/<kind>/<name> */
+export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefined {
+  const [core, hba, name, extra] = rel.split('/');
+  const m = hba ? HBA_RE.exec(hba) : null;
+  const kind = m ? kindOfPlugin(m[1]!) : undefined;
+  if (core !== 'core' || !kind || !name || extra !== undefined) return undefined;
+  return storageObjectRef(kind, name);
+}
+
+export function parseUnitSerial(text: string): string {
+  return text.replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+}
+
+/** What the write-only control file set, as the kernel reports it in `info` (rtslib does the same). */
+export interface InfoDetails { readonly?: boolean; size?: number; writeBack?: boolean; aio?: boolean; nullio?: boolean }
+export function parseInfo(text: string): InfoDetails {
+  const out: InfoDetails = {};
+  let m: RegExpExecArray | null;
+  if ((m = /readonly:\s*(\d)/.exec(text))) out.readonly = m[1] === '1';
+  if ((m = /File: \S+\s+Size: (\d+)/.exec(text))) out.size = Number(m[1]);
+  if ((m = /Mode: (\S+)/.exec(text))) out.writeBack = m[1]!.startsWith('Buffered');
+  if ((m = /Async: (\d)/.exec(text))) out.aio = m[1] === '1';
+  if ((m = /PAGES\/PAGE_SIZE: (\d+)\*(\d+)/.exec(text))) out.size = Number(m[1]) * Number(m[2]);
+  if ((m = /nullio: (\d)/.exec(text))) out.nullio = m[1] === '1';
+  return out;
+}
+
+async function readdirOr(cfs: ConfigFs, rel: string): Promise<string[]> {
+  try {
+    return await cfs.readdir(rel);
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+/** `keys` undefined: every writable attribute in the group (for save). */
+async function readGroup(cfs: ConfigFs, dir: string, keys: readonly string[] | undefined): Promise<Attributes> {
+  const names = keys ?? (await readdirOr(cfs, dir)).filter((k) => !READ_ONLY_ATTRS.has(k)).sort();
+  const out: Record<string, string> = {};
+  for (const k of names) {
+    try {
+      out[k] = await cfs.read(`${dir}/${k}`);
+    } catch (e) {
+      if (keys) throw e; // a key the configuration sets must be readable
+    }
+  }
+  return out;
+}
+
+async function readAuth(cfs: ConfigFs, dir: string): Promise<ChapAuth> {
+  return {
+    userid: await cfs.read(`${dir}/auth/userid`),
+    password: await cfs.read(`${dir}/auth/password`),
+    mutualUserid: await cfs.read(`${dir}/auth/userid_mutual`),
+    mutualPassword: await cfs.read(`${dir}/auth/password_mutual`),
+  };
+}
+
+async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{ alias: string; to: string } | undefined> {
+  for (const name of await cfs.readdir(dir)) {
+    if (known.has(name)) continue;
+    return { alias: name, to: await cfs.readlink(`${dir}/${name}`) };
+  }
+  return undefined;
+}
+
+/**
+ * shallow: TPGs, enable, LUN links (monitor depth 0). tree: also portals, ACLs and mapped LUNs
+ * (what a teardown needs). full: also attributes, parameters and auth (depth 10, start, save).
+ */
+export type Depth = 'shallow' | 'tree' | 'full';
+
+export async function readStorageObjects(
+  cfs: ConfigFs,
+  want: { refs?: ReadonlySet<StorageObjectRef>; attributes: 'none' | 'all' | DesiredState; info?: boolean },
+): Promise<{ storageObjects: Map<StorageObjectRef, LiveStorageObject>; hbas: string[]; details: Map<StorageObjectRef, InfoDetails> }> {
+  const storageObjects = new Map<StorageObjectRef, LiveStorageObject>();
+  const details = new Map<StorageObjectRef, InfoDetails>();
+  const hbas = (await readdirOr(cfs, 'core')).filter((h) => HBA_RE.test(h) && h !== 'alua');
+  for (const hba of hbas) {
+    const kind = kindOfPlugin(HBA_RE.exec(hba)![1]!);
+    if (!kind) continue;
+    for (const name of await readdirOr(cfs, `core/${hba}`)) {
+      if (name === 'hba_info' || name === 'hba_mode') continue;
+      const ref = storageObjectRef(kind, name);
+      if (want.refs && !want.refs.has(ref)) continue;
+      const dir = `core/${hba}/${name}`;
+      const keys = want.attributes === 'none' ? [] : want.attributes === 'all' ? undefined : Object.keys(want.attributes.storageObjects.get(ref)?.attributes ?? {});
+      storageObjects.set(ref, {
+        kind, name, dir, hba,
+        enabled: (await cfs.read(`${dir}/enable`)) === '1',
+        dev: await cfs.read(`${dir}/udev_path`),
+        wwn: parseUnitSerial(await cfs.read(`${dir}/wwn/vpd_unit_serial`)),
+        productId: (await cfs.read(`${dir}/wwn/product_id`)).trim(),
+        attributes: await readGroup(cfs, `${dir}/attrib`, keys),
+      });
+      if (want.info) details.set(ref, parseInfo(await cfs.read(`${dir}/info`)));
+    }
+  }
+  return { storageObjects, hbas, details };
+}
+
+/** Every target's LUN links: which targets use each storage object. */
+export async function readUsers(cfs: ConfigFs): Promise<Map<StorageObjectRef, Set<string>>> {
+  const users = new Map<StorageObjectRef, Set<string>>();
+  for (const wwn of await readdirOr(cfs, 'iscsi')) {
+    if (wwn === 'discovery_auth' || wwn === 'lio_version' || wwn === 'cpus_allowed_list') continue;
+    for (const tpg of (await readdirOr(cfs, `iscsi/${wwn}`)).filter((t) => TPGT_RE.test(t))) {
+      for (const lun of await readdirOr(cfs, `iscsi/${wwn}/${tpg}/lun`)) {
+        const link = await linkIn(cfs, `iscsi/${wwn}/${tpg}/lun/${lun}`, LUN_FILES);
+        const ref = link && refOfStorageObjectPath(link.to);
+        if (ref) {
+          if (!users.has(ref)) users.set(ref, new Set());
+          users.get(ref)!.add(wwn);
+        }
+      }
+    }
+  }
+  return users;
+}
+
+/** Reads one target; undefined when its directory does not exist. */
+export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysFrom?: Target): Promise<Target | undefined> {
+  const tdir = `iscsi/${wwn}`;
+  if (!(await cfs.exists(tdir))) return undefined;
+  const tpgs: Tpg[] = [];
+  for (const tname of (await cfs.readdir(tdir)).filter((t) => TPGT_RE.test(t))) {
+    const tag = Number(TPGT_RE.exec(tname)![1]);
+    const dir = `${tdir}/${tname}`;
+    const want = keysFrom?.tpgs.find((t) => t.tag === tag);
+    const luns: Lun[] = [];
+    for (const lname of await readdirOr(cfs, `${dir}/lun`)) {
+      const m = LUN_RE.exec(lname);
+      if (!m) continue;
+      const link = await linkIn(cfs, `${dir}/lun/${lname}`, LUN_FILES);
+      const ref = link && refOfStorageObjectPath(link.to);
+      // A LUN without a (recognisable) device is still a LUN: keep it so it is seen as drift.
+      luns.push({ index: Number(m[1]), storageObject: ref ?? null, ...(link ? { alias: link.alias } : {}) });
+    }
+    luns.sort((a, b) => a.index - b.index);
+    const tpg: Tpg = {
+      tag,
+      enable: (await cfs.read(`${dir}/enable`)) === '1',
+      attributes: {}, parameters: {}, auth: NO_AUTH, luns, portals: [], acls: [],
+    };
+    const full = depth === 'full';
+    if (depth !== 'shallow') {
+      if (full) {
+        tpg.attributes = await readGroup(cfs, `${dir}/attrib`, want ? Object.keys(want.attributes) : undefined);
+        tpg.parameters = await readGroup(cfs, `${dir}/param`, want ? Object.keys(want.parameters) : undefined);
+        tpg.auth = await readAuth(cfs, dir);
+      }
+      const portals: NetworkPortal[] = [];
+      for (const np of await readdirOr(cfs, `${dir}/np`)) {
+        const p = parsePortalDirName(np);
+        if (p) portals.push({ ...p, iser: full ? (await cfs.read(`${dir}/np/${np}/iser`)) === '1' : false });
+      }
+      tpg.portals = portals;
+      const acls: NodeAcl[] = [];
+      for (const ini of await readdirOr(cfs, `${dir}/acls`)) {
+        const adir = `${dir}/acls/${ini}`;
+        const wantAcl = want?.acls.find((a) => a.nodeWwn === ini);
+        const mapped: MappedLun[] = [];
+        for (const ml of (await cfs.readdir(adir)).filter((x) => LUN_RE.test(x))) {
+          const link = await linkIn(cfs, `${adir}/${ml}`, MLUN_FILES);
+          const lm = link ? /\/lun\/lun_(\d+)$/.exec(link.to) : null;
+          mapped.push({
+            index: Number(LUN_RE.exec(ml)![1]),
+            tpgLun: lm ? Number(lm[1]) : -1,
+            writeProtect: full ? (await cfs.read(`${adir}/${ml}/write_protect`)) === '1' : false,
+            ...(link ? { alias: link.alias } : {}),
+          });
+        }
+        mapped.sort((a, b) => a.index - b.index);
+        acls.push({
+          nodeWwn: ini,
+          mappedLuns: mapped,
+          attributes: full ? await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
+          auth: full ? await readAuth(cfs, adir) : NO_AUTH,
+          ...(full ? { cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)) } : {}),
+        });
+      }
+      tpg.acls = acls;
+    }
+    tpgs.push(tpg);
+  }
+  tpgs.sort((a, b) => a.tag - b.tag);
+  return { wwn, tpgs };
+}
+
+/**
+ * Live state for a set of owned targets (and, with `desired`, only the attributes it sets).
+ * `refs`: the storage objects worth reading (others are only counted as HBAs and users).
+ */
+export async function readLive(cfs: ConfigFs, iqns: readonly string[], depth: Depth, desired?: DesiredState, refs?: ReadonlySet<StorageObjectRef>): Promise<LiveState> {
+  const targets = new Map<string, Target>();
+  for (const iqn of iqns) {
+    const t = await readTarget(cfs, iqn, depth, desired?.targets.get(iqn));
+    if (t) targets.set(iqn, t);
+  }
+  const { storageObjects, hbas } = await readStorageObjects(cfs, {
+    ...(refs ? { refs } : {}),
+    attributes: depth === 'full' && desired ? desired : 'none',
+  });
+  const users = await readUsers(cfs);
+  return { storageObjects, targets, hbas, users };
+}

@@ -1,0 +1,35 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltAgent } from '../helpers/agent.js';
+import { doublesBin, prepareVgFixture, readDoubleState, updateDoubleState } from '../doubles/fixture.js';
+
+/** The built executable, out of process, as Pacemaker runs it (needs `npm run build`). */
+describe('vg built agent', () => {
+  let root: string;
+  const params = { vgname: 'vg1', metadata_lv: 'lv_iscsi_target', drbd_resource: 'r0' };
+  const run = (action: string, env: Record<string, string> = {}) => runBuiltAgent('vg', action, { root, params, env: { LIOHA_PATH: doublesBin, ...env } });
+  beforeAll(() => { root = mkdtempSync(join(tmpdir(), 'vg-built-')); prepareVgFixture(root, { role: 'Secondary', peerRole: 'Primary' }); });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('refuses start on the Secondary with one exit reason', () => {
+    const r = run('start');
+    expect(r.code).toBe(1);
+    expect(r.reasons).toEqual(['refusing to activate vg1 on a node that is not DRBD Primary: DRBD r0 minor 0 is Secondary (peer Primary), disk UpToDate']);
+    expect(run('monitor', { OCF_RESKEY_CRM_meta_interval: '0' }).code).toBe(7);
+  });
+
+  it('after promotion: start, monitor (depth 0 and 10), stop, stop, monitor 7', () => {
+    updateDoubleState(root, (s) => { s.drbd.resources[0]!.role = 'Primary'; s.drbd.resources[0]!.peerRole = 'Secondary'; s.log = []; });
+    expect(run('start').code).toBe(0);
+    expect(readDoubleState(root).log.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual([
+      'drbdadm sh-minor', 'lvm pvs', 'lvm vgs', 'lvm systemid', 'lvm vgchange', 'lvm vgchange', 'lvm lvs', 'mount -t',
+    ]);
+    expect(run('monitor', { OCF_RESKEY_CRM_meta_interval: '30000' }).code).toBe(0);
+    expect(run('monitor', { OCF_RESKEY_CRM_meta_interval: '30000', OCF_CHECK_LEVEL: '10' }).code).toBe(0);
+    expect(run('stop').code).toBe(0);
+    expect(run('stop').code).toBe(0);
+    expect(run('monitor').code).toBe(7);
+  });
+});
