@@ -46,3 +46,5 @@ agent() {
 agent_rc_is() { local want=$1; shift; "$@"; local rc=$?; echo "rc $rc (want $want)"; [ "$rc" = "$want" ]; }
 # quiet CMD... : CMD with stdout discarded (use inside ok/fails so their own TAP line still shows)
 quiet() { "$@" >/dev/null; }
+# tcp_probe HOST PORT: does something accept TCP connections there? (bash /dev/tcp, no extra tools)
+tcp_probe() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }
