@@ -64,8 +64,9 @@ lab_wait_online() {
     sleep 0.2
   done; crm_mon -1; return 1
 }
-# lab_wait_rsc RSC started|stopped [seconds]
+# lab_wait_rsc RSC started|stopped [seconds]: the cluster has settled (no action in flight) with RSC so
 lab_wait_rsc() {
+  crm_resource --wait --timeout="${3:-120}s" >/dev/null 2>&1
   local i want=$2 n=$(( ${3:-120} * 5 )); for i in $(seq $n); do
     local s; s=$(crm_resource --locate -r "$1" 2>&1)
     case $want in
@@ -75,5 +76,7 @@ lab_wait_rsc() {
     sleep 0.2
   done; crm_mon -1 -r; return 1
 }
+# wait_tcp HOST PORT SECONDS: until something accepts connections there
+wait_tcp() { local i; for i in $(seq $(( $3 * 5 ))); do tcp_open "$1" "$2" && return 0; sleep 0.2; done; return 1; }
 # tcp_open HOST PORT: can we connect? (bash /dev/tcp, no extra tools)
 tcp_open() { timeout 2 bash -c "exec 3<>/dev/tcp/$1/$2" 2>/dev/null; }

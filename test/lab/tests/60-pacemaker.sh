@@ -20,7 +20,7 @@ if have_agent target; then
   ok "LIO modules load" lab_lio_modules
   ok "create ocf:lioha:target" cibadmin -C -o resources -X "<primitive id=\"lab-target\" class=\"ocf\" provider=\"lioha\" type=\"target\"><instance_attributes id=\"lab-target-ia\"><nvpair id=\"lab-target-iqn\" name=\"iqn\" value=\"$IQN\"/></instance_attributes><operations><op id=\"lab-target-start\" name=\"start\" interval=\"0\" timeout=\"120s\"/><op id=\"lab-target-stop\" name=\"stop\" interval=\"0\" timeout=\"120s\"/><op id=\"lab-target-mon\" name=\"monitor\" interval=\"10s\" timeout=\"60s\"/></operations></primitive>"
   ok "target started by the cluster" timed target_cluster_start_ms lab_wait_rsc lab-target started
-  ok "portal answers" tcp_open 127.0.0.1 3260
+  ok "portal answers" wait_tcp 127.0.0.1 3260 60
   if ! tcp_open 127.0.0.1 3260; then skip "restart timing" "portal never answered"; crm_mon -1 -r -f | tee "$T/crm_mon.txt"; finish; fi
   # restart, measuring from the initiator's side when the portal goes away and when it answers again
   s=$(now_ms)
