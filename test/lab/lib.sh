@@ -1,0 +1,18 @@
+# Shared settings for the real-kernel lab host scripts (sourced, not run).
+# Everything the lab builds lives under $LAB_CACHE (ignored by git), keyed by its inputs.
+LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+LAB_DIR="$LAB_REPO/test/lab"
+LAB_CACHE=${LAB_CACHE:-$LAB_REPO/.cache/lab}
+LAB_SUITE=${LAB_SUITE:-bookworm}
+LAB_MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
+LAB_SECURITY_MIRROR=${LAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+# Packages of the guest root image. Changing this list changes the cache key.
+LAB_PACKAGES=(
+  lvm2 drbd-utils open-iscsi targetcli-fb python3-rtslib-fb iproute2 nftables
+  pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
+  kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils
+)
+LAB_HOST_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs kmod zstd socat bc python3 xz-utils)
+
+lab_log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+lab_die() { printf '[lab %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
