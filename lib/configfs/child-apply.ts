@@ -8,7 +8,7 @@
  * #143, targetcli-fb #178); the emulator runs in process.
  */
 import { readFileSync, rmSync } from 'node:fs';
-import { ConfigFsError, ConfigFsHangError } from './io.js';
+import { ConfigFsError, ConfigFsHangError, wireValue } from './io.js';
 import { ApplyError } from './apply.js';
 import type { PlanOp } from './plan.js';
 
@@ -18,7 +18,8 @@ const fs = require('fs');
 const [base, progress] = process.argv.slice(1);
 const ops = JSON.parse(fs.readFileSync(0, 'utf8'));
 const p = (r) => base + '/' + r;
-const write = (r, v) => { const fd = fs.openSync(p(r), 'w'); try { fs.writeSync(fd, v + '\n'); } finally { fs.closeSync(fd); } };
+// Values arrive already encoded by wireValue() (CHAP credentials without a newline).
+const write = (r, v) => { const fd = fs.openSync(p(r), 'w'); try { fs.writeSync(fd, v); } finally { fs.closeSync(fd); } };
 for (let i = 0; i < ops.length; i++) {
   const o = ops[i];
   fs.writeFileSync(progress, process.pid + ' ' + i);
@@ -27,8 +28,8 @@ for (let i = 0; i < ops.length; i++) {
     else if (o.op === 'rmdir') fs.rmdirSync(p(o.path));
     else if (o.op === 'unlink') fs.unlinkSync(p(o.path));
     else if (o.op === 'symlink') fs.symlinkSync(p(o.target), p(o.path));
-    else if (o.op === 'write') write(o.path, o.value);
-    else if (o.op === 'ensure') { if (fs.readFileSync(p(o.path), 'utf8').replace(/\n$/, '') !== o.value) write(o.path, o.value); }
+    else if (o.op === 'write') write(o.path, o.wire);
+    else if (o.op === 'ensure') { if (fs.readFileSync(p(o.path), 'utf8').replace(/\n$/, '') !== o.value) write(o.path, o.wire); }
   } catch (e) {
     process.stdout.write(JSON.stringify({ index: i, code: e.code || 'EIO' }));
     process.exit(3);
@@ -36,6 +37,11 @@ for (let i = 0; i < ops.length; i++) {
 }
 fs.writeFileSync(progress, process.pid + ' ' + ops.length);
 `;
+
+/** The child writes `wire` bytes as they are; the encoding stays in one place (wireValue). */
+function encodeOp(op: PlanOp): PlanOp & { wire?: string } {
+  return op.op === 'write' || op.op === 'ensure' ? { ...op, wire: wireValue(op.path, op.value) } : op;
+}
 
 function readProgress(file: string): { pid: number; index: number } | undefined {
   try {
@@ -81,7 +87,7 @@ export async function applyInChild(base: string, ops: readonly PlanOp[], o: Chil
   };
   try {
     const outcome = await Promise.race([
-      run(process.execPath, ['-e', CHILD, base, o.progressFile], { timeoutMs: o.totalTimeoutMs, input: JSON.stringify(ops) }).then(() => undefined),
+      run(process.execPath, ['-e', CHILD, base, o.progressFile], { timeoutMs: o.totalTimeoutMs, input: JSON.stringify(ops.map(encodeOp)) }).then(() => undefined),
       stalled,
     ]);
     if (outcome) throw hang(outcome.index, o.opTimeoutMs);

@@ -54,6 +54,10 @@ export function firstDifference(desired: DesiredState, live: LiveState, full: bo
 
 function targetDiff(want: Target, have: Target, desired: DesiredState, live: LiveState, full: boolean, details?: Map<string, InfoDetails>): string | undefined {
   const iqn = want.wwn;
+  if (full && want.parameters) {
+    const d = attrDiff(`${iqn} parameter`, want.parameters, have.parameters ?? {});
+    if (d) return d;
+  }
   for (const wt of want.tpgs) {
     const ht = have.tpgs.find((t) => t.tag === wt.tag);
     const where = `${iqn} TPG ${wt.tag}`;

@@ -24,12 +24,25 @@ export interface ConfigFs {
   unlink(rel: string): Promise<void>;
   /** Attribute value with the kernel's trailing newline removed. */
   read(rel: string): Promise<string>;
-  /** Writes `value\n` in one write(2): no trailing blank (rtslib's "%s \n" broke InitialR2T). */
+  /** Writes wireValue(rel, value) in one write(2). */
   write(rel: string, value: string): Promise<void>;
   readdir(rel: string): Promise<string[]>;
   /** Link target, relative to the target root (kernel's ../../target/ prefix removed). */
   readlink(rel: string): Promise<string>;
   exists(rel: string): Promise<boolean>;
+}
+
+/**
+ * The bytes to write for an attribute value. The kernel parses most attributes
+ * and ignores the trailing newline, so they get `value\n` (and never rtslib's
+ * "value \n", which broke InitialR2T). CHAP credentials are different: the
+ * kernel stores them exactly as written, so a newline would become part of the
+ * user name or secret and every login would fail (found on a real 6.1 kernel;
+ * rtslib writes them bare too).
+ */
+const RAW_AUTH_FILE = /auth\/(userid|password|userid_mutual|password_mutual)$/;
+export function wireValue(rel: string, value: string): string {
+  return RAW_AUTH_FILE.test(rel) ? value : `${value}\n`;
 }
 
 /** Errors carry the op, the path and an errno-like code; never the written value (may be a secret). */

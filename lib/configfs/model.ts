@@ -76,7 +76,8 @@ export interface Tpg {
   portals: NetworkPortal[];
   acls: NodeAcl[];
 }
-export interface Target { wwn: string; tpgs: Tpg[] }
+/** `parameters`: target-level `iscsi/<iqn>/param/*` (e.g. cmd_completion_affinity, which rtslib >= 2.1.74 saves). */
+export interface Target { wwn: string; tpgs: Tpg[]; parameters?: Attributes }
 
 /** What a resource wants: its targets and the storage objects they use. */
 export interface DesiredState {

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigFsError, linkTextToRel, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, linkTextToRel, wireValue, type ConfigFs, type ConfigFsOp } from './io.js';
 
 /** The real configfs, through node:fs under the agent's root. */
 export class NodeConfigFs implements ConfigFs {
@@ -26,11 +26,11 @@ export class NodeConfigFs implements ConfigFs {
     return this.wrap('read', rel, async () => (await fs.readFile(join(this.base, rel), 'utf8')).replace(/\n$/, ''));
   }
   write(rel: string, value: string) {
-    // One write(2) of "value\n": configfs calls ->store once per write.
+    // One write(2): configfs calls ->store once per write.
     return this.wrap('write', rel, async () => {
       const fh = await fs.open(join(this.base, rel), 'w');
       try {
-        await fh.write(value + '\n');
+        await fh.write(wireValue(rel, value));
       } finally {
         await fh.close();
       }

@@ -190,6 +190,7 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
   for (const [iqn, want] of desired.targets) {
     const have = live.targets.get(iqn);
     if (!have) p.push({ op: 'mkdir', path: `iscsi/${iqn}` });
+    if (want.parameters) p.attrs(`iscsi/${iqn}/param`, want.parameters, have?.parameters, !have);
     for (const ht of have?.tpgs ?? []) {
       if (want.tpgs.some((t) => t.tag === ht.tag)) continue;
       if (ht.enable) p.push({ op: 'write', path: `${tpgDir(iqn, ht.tag)}/enable`, value: '0' });

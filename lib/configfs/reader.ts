@@ -206,6 +206,10 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
     tpgs.push(tpg);
   }
   tpgs.sort((a, b) => a.tag - b.tag);
+  if (depth === 'full' && (await cfs.exists(`${tdir}/param`))) {
+    const parameters = await readGroup(cfs, `${tdir}/param`, keysFrom ? Object.keys(keysFrom.parameters ?? {}) : undefined);
+    if (Object.keys(parameters).length) return { wwn, tpgs, parameters };
+  }
   return { wwn, tpgs };
 }
 

@@ -267,7 +267,7 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
       const p = `$.targets[${i}]`;
       const o = c.obj(v, p);
       if (!o) continue;
-      c.fields(o, p, ['wwn', 'fabric', 'tpgs']);
+      c.fields(o, p, ['wwn', 'fabric', 'parameters', 'tpgs']);
       const wwn = c.str(o.wwn, `${p}.wwn`);
       const fabric = c.str(o.fabric, `${p}.fabric`);
       if (fabric !== undefined && fabric !== 'iscsi') { c.bad(`${p}.fabric`, `fabric "${fabric}" is not managed (only iscsi)`); continue; }
@@ -281,7 +281,8 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
         if (tpgs.some((t) => t.tag === tpg.tag)) c.bad(`${p}.tpgs[${j}].tag`, `TPG ${tpg.tag} defined twice`);
         tpgs.push(tpg);
       }
-      targets.set(wwn, { wwn, tpgs });
+      const parameters = o.parameters === undefined ? undefined : c.attrs(o.parameters, `${p}.parameters`);
+      targets.set(wwn, { wwn, tpgs, ...(parameters && Object.keys(parameters).length ? { parameters } : {}) });
       origin.set(wwn, source);
     }
   }
@@ -350,6 +351,9 @@ export function dumpTarget(t: Target): Record<string, Json> {
   return {
     wwn: t.wwn,
     fabric: 'iscsi',
+    ...(t.parameters && Object.keys(t.parameters).length
+      ? { parameters: Object.fromEntries(Object.keys(t.parameters).sort().map((k) => [k, t.parameters![k]!])) }
+      : {}),
     tpgs: t.tpgs.map((tpg) => ({
       tag: tpg.tag,
       enable: tpg.enable,
