@@ -13,9 +13,12 @@ fail=0
 check() { if "$@"; then echo "ok: $*"; else echo "FAILED: $*"; fail=1; fi; }
 
 echo "== rpm: $rpm"
-rpm -qp --requires "$rpm" 2>/dev/null | grep -q 'nodejs >= 20' && echo "ok: rpm requires nodejs >= 20" || { echo "FAILED: rpm requires"; fail=1; }
+# Listings are captured first: `rpm ... | grep -q` under pipefail fails when grep exits early (SIGPIPE).
+requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
+files=$(rpm -qpl "$rpm" 2>/dev/null)
+grep -q 'nodejs >= 20' <<<"$requires" && echo "ok: rpm requires nodejs >= 20" || { echo "FAILED: rpm requires"; fail=1; }
 for a in $agents; do
-  rpm -qpl "$rpm" 2>/dev/null | grep -qx "/usr/lib/ocf/resource.d/lioha/$a" && echo "ok: rpm ships $a" || { echo "FAILED: rpm lacks $a"; fail=1; }
+  grep -qx "/usr/lib/ocf/resource.d/lioha/$a" <<<"$files" && echo "ok: rpm ships $a" || { echo "FAILED: rpm lacks $a"; fail=1; }
 done
 
 echo "== deb: $deb"
