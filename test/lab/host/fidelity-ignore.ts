@@ -23,8 +23,6 @@ export function KNOWN_KERNEL_ONLY(path: string): boolean {
  * fail on any difference not listed here, and on a listed gap that no longer shows (fixed: delete it).
  */
 export const KNOWN_GAPS: { id: string; owner: 'emulator' | 'agent'; re: RegExp; why: string }[] = [
-  { id: 'chap-newline', owner: 'agent', re: /\/acls\/[^/]+\/auth\/(userid|password)(_mutual)?: real F '644 [^|]+\|\|' \/ emulated F '644 [^|]+\|'$/,
-    why: 'the agent writes ACL CHAP values with a trailing newline; 6.1 stores it verbatim, so the right secret is refused at login (lab 20-iscsi-datapath)' },
   { id: 'empty-auth-reads-newline', owner: 'emulator', re: /\/auth\/(userid|password)(_mutual)?: real F '644 \|' \/ emulated F '644 '$/,
     why: 'an empty auth attribute reads "\\n" on the kernel, "" on the emulator' },
   { id: 'group-members', owner: 'emulator', re: /\/(lu_gps\/default_lu_gp|alua\/default_tg_pt_gp)\/members: real F '444 [^']+' \/ emulated F '444 '$/,
