@@ -1,4 +1,4 @@
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent, standardActions } from '../../lib/ocf/definition.js';
 import { BACKEND_NAMES } from '../../lib/ddmap/backends/names.js';
 
 /**
@@ -75,11 +75,5 @@ export const definition = defineAgent({
         'the map is resumed, and the LUN is set DIRTY (the stop fails).',
     },
   ],
-  actions: [
-    { name: 'start', timeout: 30 },
-    { name: 'stop', timeout: 120 },
-    { name: 'monitor', timeout: 20, interval: 30, depth: 0 },
-    { name: 'meta-data', timeout: 5 },
-    { name: 'validate-all', timeout: 10 },
-  ],
+  actions: standardActions({ start: 30, stop: 120, monitor: 20, interval: 30 }),
 });
