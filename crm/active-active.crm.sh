@@ -88,5 +88,5 @@ order ord_ms_drbd_r1_promote_g_vg_dsk_1 Mandatory: ms_drbd_r1:promote g_vg_dsk_1
 location loc_g_vg_dsk_1_prefers_iscsitgt02b g_vg_dsk_1 100: iscsitgt02b
 location loc_ms_drbd_r0_promoted_prefers_iscsitgt02a ms_drbd_r0 rule $role=Promoted 100: #uname eq iscsitgt02a
 location loc_ms_drbd_r1_promoted_prefers_iscsitgt02b ms_drbd_r1 rule $role=Promoted 100: #uname eq iscsitgt02b
-property cib-bootstrap-options: stonith-enabled=false
+property cib-bootstrap-options: stonith-enabled=false no-quorum-policy=stop
 LIOHA_EOF

@@ -39,5 +39,5 @@ colocation col_g_tgt_with_ms_drbd_r0 inf: g_tgt ms_drbd_r0:Promoted
 order ord_ms_drbd_r0_promote_g_tgt Mandatory: ms_drbd_r0:promote g_tgt:start
 location loc_g_tgt_prefers_iscsitgt01a g_tgt 100: iscsitgt01a
 location loc_ms_drbd_r0_promoted_prefers_iscsitgt01a ms_drbd_r0 rule $role=Promoted 100: #uname eq iscsitgt01a
-property cib-bootstrap-options: stonith-enabled=false
+property cib-bootstrap-options: stonith-enabled=false no-quorum-policy=stop
 LIOHA_EOF

@@ -16,7 +16,7 @@ else
   cp "$cib" "$tmp/orig.xml"
 fi
 
-pcs -f "$cib" property set stonith-enabled=false
+pcs -f "$cib" property set stonith-enabled=false no-quorum-policy=stop
 
 # DRBD resource r0: promotable clone
 pcs -f "$cib" resource create p_drbd_r0 ocf:linbit:drbd --no-default-ops \

@@ -72,7 +72,15 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
       rsc: cloneId(r.name), role: 'Promoted', node: v.preferredNode, score: d.options.preferenceScore,
     });
   }
+  const fenceDevices = d.fencing.map((f) => ({
+    id: f.id,
+    agent: f.agent,
+    params: [['pcmk_host_list', f.node], ...Object.entries(f.params)] as NameValue[],
+    node: f.node,
+    monitor: { name: 'monitor', interval: 60, timeout: 20 } as const,
+  }));
   const duplicate = firstDuplicate([
+    ...fenceDevices.map((f) => f.id),
     ...promotables.flatMap((p) => [p.id, p.primitive.id]),
     ...groups.flatMap((g) => [g.id, ...g.members.map((m) => m.id)]),
     ...constraints.map((c) => c.id),
@@ -80,6 +88,9 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   if (duplicate) throw new PlanError(`CIB id ${duplicate} would be used twice; rename a group or volume group`);
 
   const notes: string[] = [];
+  if (d.options.stonith && fenceDevices.length === 0) {
+    notes.push('stonith is enabled but the description lists no fence device: configure one per node before starting resources');
+  }
   if (opts.drbdStandIn) notes.push('DRBD replaced by ocf:pacemaker:Stateful (stand-in for machines without DRBD)');
   if (opts.meta && Object.keys(opts.meta).length > 0) {
     notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
@@ -87,8 +98,9 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   return {
     cluster: d.cluster,
     nodes: d.nodes.map((n) => n.name),
-    properties: [['stonith-enabled', String(d.options.stonith)]],
+    properties: [['stonith-enabled', String(d.options.stonith)], ['no-quorum-policy', d.options.noQuorumPolicy]],
     opDefaults: Object.entries(opts.meta ?? {}),
+    fenceDevices,
     promotables,
     groups,
     constraints,

@@ -60,9 +60,33 @@ export interface VolumeGroupSpec {
 export const MEMBER_ROLES = ['vg', 'ddmap', 'target', 'portal'] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
+/**
+ * A fence (STONITH) device that powers one node off. It never runs on the node
+ * it fences, so the survivor of a split can always reach it.
+ */
+export interface FenceDevice {
+  /** CIB id, e.g. fence_node1. */
+  readonly id: string;
+  /** The fence agent (stonith class), e.g. fence_ipmilan. */
+  readonly agent: string;
+  /** The node this device fences (pcmk_host_list). */
+  readonly node: string;
+  /** Agent parameters (ip, username, pcmk_delay_base, ...); secrets belong in a 0600 file the agent reads. */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+/** What a partition without quorum does; with corosync two_node the survivor of a two-node cluster keeps quorum. */
+export const NO_QUORUM_POLICIES = ['stop', 'freeze', 'ignore', 'demote'] as const;
+export type NoQuorumPolicy = (typeof NO_QUORUM_POLICIES)[number];
+
 export interface ClusterOptions {
   /** stonith-enabled. The seed runs VMs without fencing; real hardware should fence. */
   readonly stonith: boolean;
+  /**
+   * no-quorum-policy. stop (Pacemaker's default, and the recommendation with
+   * fencing and corosync two_node: 1): a node that lost quorum stops everything.
+   */
+  readonly noQuorumPolicy: NoQuorumPolicy;
   /** Location score of a group for its preferred node. */
   readonly preferenceScore: number;
   /** resource-stickiness of groups and DRBD clones; must exceed preferenceScore so nothing fails back. */
@@ -80,10 +104,13 @@ export interface ClusterDescription {
   readonly options: ClusterOptions;
   readonly drbd: readonly DrbdResource[];
   readonly volumeGroups: readonly VolumeGroupSpec[];
+  /** Fence devices; needed when options.stonith is true. */
+  readonly fencing: readonly FenceDevice[];
 }
 
 export const DEFAULT_OPTIONS: ClusterOptions = {
   stonith: true,
+  noQuorumPolicy: 'stop',
   preferenceScore: 100,
   resourceStickiness: 200,
   migrationThreshold: 3,

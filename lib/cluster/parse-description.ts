@@ -11,7 +11,10 @@ import {
   type ClusterNode,
   type ClusterOptions,
   type DrbdResource,
+  type FenceDevice,
   type MemberRole,
+  NO_QUORUM_POLICIES,
+  type NoQuorumPolicy,
   type PortalSpec,
   type TargetSpec,
   type VolumeGroupSpec,
@@ -44,6 +47,7 @@ const DRBD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 const IQN = /^(iqn\.\d{4}-(0[1-9]|1[0-2])\.[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[a-z0-9.:_-]+)?|eui\.[0-9a-f]{16}|naa\.([0-9a-f]{16}|[0-9a-f]{32}))$/;
 const SAFE_PATH = /^\/[A-Za-z0-9_.,+@%:/=-]*$/;
 const NIC = /^[A-Za-z0-9_.:@-]{1,15}$/;
+const FENCE_AGENT = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 type Json = unknown;
 type Obj = Record<string, Json>;
@@ -198,7 +202,7 @@ function validate(raw: Json, c: Collector): ClusterDescription | undefined {
     c.add('', 'the description must be a JSON object');
     return undefined;
   }
-  unknownKeys(raw, ['$comment', 'cluster', 'nodes', 'options', 'drbd', 'volumeGroups'], '', c);
+  unknownKeys(raw, ['$comment', 'cluster', 'nodes', 'options', 'drbd', 'volumeGroups', 'fencing'], '', c);
   const cluster = str(raw, 'cluster', '', c, NODE_NAME, 'a valid cluster name') ?? '';
   const options = parseOptions(raw['options'], c);
 
@@ -238,8 +242,25 @@ function validate(raw: Json, c: Collector): ClusterDescription | undefined {
   });
   crossCheckVolumeGroups(vgs, c);
 
+  const fencing: FenceDevice[] = [];
+  arr(raw, 'fencing', '', c, 0).forEach((f, i) => {
+    const p = `fencing[${i}]`;
+    if (!isObj(f)) return c.add(p, 'must be an object');
+    unknownKeys(f, ['$comment', 'id', 'agent', 'node', 'params'], p, c);
+    const id = str(f, 'id', p, c, XML_ID, 'a valid CIB id');
+    const agent = str(f, 'agent', p, c, FENCE_AGENT, 'a fence agent name (letters, digits, _ . -)');
+    const node = str(f, 'node', p, c);
+    if (node && !nodes.some((n) => n.name === node)) c.add(`${p}.node`, `${node} is not one of the nodes (${nodes.map((n) => n.name).join(', ')})`);
+    const params = paramMap(f['params'], `${p}.params`, c);
+    if ('pcmk_host_list' in params) c.add(`${p}.params.pcmk_host_list`, 'is set from node; remove it');
+    if (!id || !agent || !node) return;
+    if (fencing.some((x) => x.id === id)) c.add(`${p}.id`, `fence device ${id} is listed twice`);
+    fencing.push({ id, agent, node, params });
+  });
+  if (options && !options.stonith && fencing.length > 0) c.add('fencing', 'fence devices are listed but options.stonith is false');
+
   if (c.errors.length > 0 || !options) return undefined;
-  return { cluster, nodes, options, drbd, volumeGroups: vgs };
+  return { cluster, nodes, options, drbd, volumeGroups: vgs, fencing };
 }
 
 function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {
@@ -249,10 +270,11 @@ function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {
     return undefined;
   }
   const p = 'options';
-  unknownKeys(v, ['$comment', 'stonith', 'preferenceScore', 'resourceStickiness', 'migrationThreshold', 'failureTimeout'], p, c);
+  unknownKeys(v, ['$comment', 'stonith', 'noQuorumPolicy', 'preferenceScore', 'resourceStickiness', 'migrationThreshold', 'failureTimeout'], p, c);
   const d = DEFAULT_OPTIONS;
   const o: ClusterOptions = {
     stonith: bool(v, 'stonith', p, c, d.stonith),
+    noQuorumPolicy: noQuorumPolicy(v, c) ?? d.noQuorumPolicy,
     preferenceScore: int(v, 'preferenceScore', p, c, 1, 1_000_000, d.preferenceScore) ?? d.preferenceScore,
     resourceStickiness: int(v, 'resourceStickiness', p, c, 0, 1_000_000, d.resourceStickiness) ?? d.resourceStickiness,
     migrationThreshold: int(v, 'migrationThreshold', p, c, 1, 1_000_000, d.migrationThreshold) ?? d.migrationThreshold,
@@ -267,6 +289,16 @@ function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {
     );
   }
   return o;
+}
+
+function noQuorumPolicy(o: Obj, c: Collector): NoQuorumPolicy | undefined {
+  const v = o['noQuorumPolicy'];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !(NO_QUORUM_POLICIES as readonly string[]).includes(v)) {
+    c.add('options.noQuorumPolicy', `must be one of: ${NO_QUORUM_POLICIES.join(', ')}`);
+    return undefined;
+  }
+  return v as NoQuorumPolicy;
 }
 
 function parseVolumeGroup(

@@ -39,6 +39,17 @@ export interface PlanPromotable {
   readonly meta: readonly NameValue[];
 }
 
+/** A fence device: a stonith-class primitive that fences `node` and never runs there. */
+export interface PlanFenceDevice {
+  readonly id: string;
+  /** stonith agent type, e.g. fence_ipmilan */
+  readonly agent: string;
+  /** pcmk_host_list first, then the description's params */
+  readonly params: readonly NameValue[];
+  readonly node: string;
+  readonly monitor: PlanOp;
+}
+
 export interface PlanGroup {
   readonly id: string;
   /** In start order; Pacemaker stops them in reverse. */
@@ -87,6 +98,7 @@ export interface ClusterPlan {
    * included, but not the resource's own meta attributes.
    */
   readonly opDefaults: readonly NameValue[];
+  readonly fenceDevices: readonly PlanFenceDevice[];
   readonly promotables: readonly PlanPromotable[];
   readonly groups: readonly PlanGroup[];
   readonly constraints: readonly PlanConstraint[];

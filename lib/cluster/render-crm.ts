@@ -8,6 +8,12 @@ import { headerLines, opWords, type RenderSource } from './render-common.js';
 
 export function renderCrm(plan: ClusterPlan, src: RenderSource): string {
   const conf: string[] = [];
+  for (const f of plan.fenceDevices) {
+    conf.push(
+      [`primitive ${f.id} stonith:${f.agent}`, `params ${f.params.map(nv).join(' ')}`, `op ${opWords(f.monitor).join(' ')}`].join(' \\\n  '),
+      `location loc_${f.id}_avoids_${f.node.replace(/[^A-Za-z0-9_.-]/g, '_')} ${f.id} -inf: ${cq(f.node)}`,
+    );
+  }
   for (const c of plan.promotables) {
     conf.push(primitive(c.primitive), `clone ${c.id} ${c.primitive.id} \\\n  meta ${c.meta.map(nv).join(' ')}`);
   }

@@ -32,6 +32,14 @@ export function renderPcs(plan: ClusterPlan, src: RenderSource): string {
     `${PCS} property set ${plan.properties.map(([k, v]) => `${k}=${shq(v)}`).join(' ')}`,
   ];
   if (plan.opDefaults.length > 0) out.push(`${PCS} resource op defaults update ${plan.opDefaults.map(nv).join(' ')}`);
+  for (const f of plan.fenceDevices) {
+    out.push(
+      '',
+      `# Fence device ${f.id}: fences ${f.node}, never runs there`,
+      [`${PCS} stonith create ${f.id} ${f.agent}`, f.params.map(nv).join(' '), `op ${opWords(f.monitor).join(' ')}`].join(' \\\n  '),
+      `${PCS} constraint location ${f.id} avoids ${shq(f.node)}`,
+    );
+  }
   for (const c of plan.promotables) {
     out.push('', `# DRBD resource ${c.primitive.params.find(([k]) => k === 'drbd_resource')?.[1] ?? c.id}: promotable clone`);
     // pcs sets promotable=true itself from the keyword.
