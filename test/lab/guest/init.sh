@@ -19,12 +19,12 @@ ip link set lo up
 echo 1 > /proc/sys/kernel/sysrq
 dbus-daemon --system --fork
 export LAB_OUT=/lab/out LAB_REPO=/lab/repo
-. "$LAB_OUT/params.sh"   # written by the host runner: LAB_TESTS, LAB_TEST_TIMEOUT, ...
+. "$LAB_OUT/params.sh"   # written by the host runner: LAB_TESTS, LAB_TEST_TIMEOUT, LAB_TEST_DIR (test/lab/tests), ...
 cut -d' ' -f1 /proc/uptime > "$LAB_OUT/boot-uptime"
 for t in $LAB_TESTS; do
   mkdir -p "$LAB_OUT/$t"
   s=$(date +%s%N)
-  LAB_TEST=$t timeout -k 10 "${LAB_TEST_TIMEOUT:-600}" bash "$LAB_REPO/test/lab/tests/$t.sh" > "$LAB_OUT/$t/log" 2>&1
+  LAB_TEST=$t timeout -k 10 "${LAB_TEST_TIMEOUT:-600}" bash "$LAB_REPO/${LAB_TEST_DIR:-test/lab/tests}/$t.sh" > "$LAB_OUT/$t/log" 2>&1
   echo $? > "$LAB_OUT/$t/rc"
   echo $(( ($(date +%s%N) - s) / 1000000 )) > "$LAB_OUT/$t/duration-ms"
 done

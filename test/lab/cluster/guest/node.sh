@@ -1,0 +1,82 @@
+# Cluster-lab node helpers (sourced by the host's commands on a node VM). Everything the root image does
+# not keep (snapshot=on) is set up again on every boot by node_prepare; the DRBD backing disk /dev/vdb is
+# the node's own persistent scratch disk.
+export DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LAB_CL=$LAB_REPO/test/lab/cluster
+LAB_AGENTS=$LAB_REPO/dist/resource.d/lioha
+
+node_prepare() {
+  set -e
+  modprobe dm_mod; modprobe drbd; modprobe target_core_mod; modprobe target_core_iblock; modprobe iscsi_target_mod
+  # A sysrq c must hang the node (until it is fenced), not reboot it; panic_on_oops likewise.
+  sysctl -qw kernel.panic=0 kernel.sysrq=1
+  mkdir -p /etc/lvm /etc/drbd.d /var/lib/drbd /etc/target /etc/corosync /var/log/cluster /var/lib/pacemaker/cib \
+    /run/crm /usr/lib/ocf/resource.d /var/lib/pcsd
+  cat > /etc/lvm/lvm.conf <<'C'
+devices {
+  filter = [ "a|^/dev/drbd[0-9]+$|", "r|.*|" ]
+  obtain_device_list_from_udev = 0
+  use_devicesfile = 0
+}
+activation {
+  udev_sync = 0
+  udev_rules = 0
+  monitoring = 0
+}
+global {
+  use_lvmpolld = 0
+  system_id_source = "uname"
+}
+C
+  # The DRBD backing disk is a device-mapper linear map of the scratch disk, so that the "backing disk
+  # fails" scenario can swap in an error target under a running DRBD.
+  [ -e /dev/mapper/r0disk ] || dmsetup create r0disk --table "0 $(blockdev --getsz /dev/vdb) linear /dev/vdb 0"
+  [ -b /dev/drbd0 ] || mknod /dev/drbd0 b 147 0
+  cp "$LAB_CL/drbd/global_common.conf" "$LAB_CL/drbd/r0.res" /etc/drbd.d/
+  cp "$LAB_CL/corosync.conf" /etc/corosync/corosync.conf
+  install -m 0600 "$LAB_CL/saveconfig.json" /etc/target/saveconfig.json
+  ln -sfn "$LAB_AGENTS" /usr/lib/ocf/resource.d/lioha
+  install -m 0755 "$LAB_CL/guest/fence_lab" /usr/sbin/fence_lab
+  install -m 0755 "$LAB_CL/guest/lab-alert" /usr/local/bin/lab-alert
+  : > /run/lab-alerts.log; chmod 0666 /run/lab-alerts.log
+  if [ ! -f /var/lib/pacemaker/cib/cib.xml ]; then
+    cp "$LAB_CL/cib-seed.xml" /var/lib/pacemaker/cib/cib.xml
+    chmod 0600 /var/lib/pacemaker/cib/cib.xml
+  fi
+  chown -R hacluster:haclient /var/lib/pacemaker /var/log/cluster
+  set +e
+}
+
+# First boot only: DRBD metadata on both nodes, then (on one node) a new current UUID that marks both
+# fresh (all-zero) disks as in sync without a full initial resync.
+drbd_create() { drbdadm -- --force create-md r0 && drbdadm up r0; }
+drbd_connected() { grep -q 'cs:Connected' /proc/drbd; }
+drbd_skip_initial_sync() { drbdadm -- --clear-bitmap new-current-uuid r0; }
+drbd_uptodate() { grep -q 'ds:UpToDate/UpToDate' /proc/drbd; }
+# On the node that creates it: the VG the group serves, one LUN LV; then hand everything back to Pacemaker.
+vg_create() {
+  set -e
+  drbdadm primary r0
+  pvcreate -q -y /dev/drbd0 >/dev/null
+  vgcreate -q vg1 /dev/drbd0 >/dev/null
+  lvcreate -q -y -Wn -Zy -L "${LAB_LUN_MB:-48}M" -n lun0 vg1 >/dev/null
+  vgchange -q -an vg1 >/dev/null
+  vgchange -q --systemid '' vg1 >/dev/null 2>&1 || true
+  drbdadm secondary r0
+  set +e
+}
+drbd_release() { drbdadm down r0; }
+
+cluster_start() {
+  corosync >/dev/null 2>&1 </dev/null || return 1
+  (env PATH="$PATH" DM_DISABLE_UDEV=1 LVM_SUPPRESS_FD_WARNINGS=1 PCMK_logfile=/var/log/cluster/pacemaker.log \
+    setsid pacemakerd >/dev/null 2>&1 < /dev/null &)
+}
+# cluster_online N: both nodes (or N) online in this node's view
+cluster_online() {
+  local i; for i in $(seq 600); do
+    [ "$(crm_mon -1 --output-as=xml 2>/dev/null | grep -c 'online="true"')" -ge "${1:-2}" ] && return 0
+    sleep 0.5
+  done; return 1
+}

@@ -1,0 +1,433 @@
+/**
+ * The two-node cluster lab (npm run test:lab:cluster): two node VMs (labA, labB) with DRBD 8.4 between
+ * them on a replication link of their own, corosync on two links, Pacemaker built by the generated
+ * `lioha cluster pcs` (or crm) script with fencing by the lab's fence_lab agent, and an initiator VM that
+ * writes verified blocks through the portal address while the scenarios fail and move the target.
+ *
+ * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c]
+ * Prints per-scenario figures and writes <run>/results.json; exits non-zero when a check fails.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Vm, type FenceRequest, type LabPaths } from './vm.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const now = () => Date.now() / 1000;
+const log = (m: string) => process.stderr.write(`[cluster ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+
+const { values: argv } = parseArgs({
+  options: {
+    full: { type: 'boolean', default: false },
+    crm: { type: 'boolean', default: false },
+    scenarios: { type: 'string' },
+    run: { type: 'string' },
+  },
+});
+
+const repo = resolve(import.meta.dirname, '../../..');
+const cache = process.env.LAB_CACHE ?? join(repo, '.cache/lab');
+const runDir = argv.run ?? join(cache, 'cluster-runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
+fs.mkdirSync(runDir, { recursive: true });
+const sockDir = fs.mkdtempSync('/tmp/lioha-cl-');
+const paths: LabPaths = { repo, img: join(cache, 'current'), run: runDir, sock: sockDir, ns: `lioha-cl-${process.pid}` };
+const GROUP = 'g_tgt';
+const LAST_MEMBER = 'p_portal_vg1';
+const VIP = '192.0.2.10';
+
+// ---------------------------------------------------------------------------------------------- fencing
+interface FenceEvent { t: number; by: string; op: string; node: string }
+const fenceLog: FenceEvent[] = [];
+const vms = new Map<string, Vm>();
+async function fenceHandler(from: Vm, req: FenceRequest): Promise<Record<string, unknown>> {
+  if (req.op === 'ping') return { ok: true };
+  if (req.op === 'list') return { ok: true, nodes: ['labA', 'labB'] };
+  const target = vms.get(req.node ?? '');
+  if (!target || target.spec.role !== 'node') return { ok: false, error: `unknown node ${req.node}` };
+  if (req.op === 'status') return { ok: true, state: target.running ? 'on' : 'off' };
+  fenceLog.push({ t: now(), by: from.name, op: req.op, node: target.name });
+  log(`fence: ${from.name} asks ${req.op} ${target.name}`);
+  if (req.op === 'off' || req.op === 'reboot') {
+    // reboot is carried out as off: the harness powers the node on again when the scenario lets it
+    // rejoin (the seed's policy: the cluster is started by an operator, not at boot)
+    await target.powerOff();
+    return { ok: true };
+  }
+  if (req.op === 'on') return { ok: true };
+  return { ok: false, error: `unsupported ${req.op}` };
+}
+
+const A = new Vm({ name: 'labA', role: 'node', addr0: '192.0.2.1', addr1: '198.51.100.1', taps: ['a0', 'a1'], mem: 768, mac: 1 }, paths, fenceHandler);
+const B = new Vm({ name: 'labB', role: 'node', addr0: '192.0.2.2', addr1: '198.51.100.2', taps: ['b0', 'b1'], mem: 768, mac: 2 }, paths, fenceHandler);
+const I = new Vm({ name: 'labI', role: 'initiator', addr0: '192.0.2.100', taps: ['i0'], mem: 512, mac: 3 }, paths, fenceHandler);
+for (const v of [A, B, I]) vms.set(v.name, v);
+const nodes = [A, B];
+const other = (v: Vm) => (v === A ? B : A);
+
+// ---------------------------------------------------------------------------------------------- helpers
+async function waitFor<T>(what: string, timeoutS: number, fn: () => Promise<T | undefined | false>, everyMs = 1000): Promise<T> {
+  const end = now() + timeoutS;
+  for (;;) {
+    const r = await fn();
+    if (r) return r;
+    if (now() > end) throw new Error(`timed out after ${timeoutS}s waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+interface RscState { id: string; role: string; node?: string; failed: boolean }
+interface ClusterState { online: string[]; rsc: RscState[]; failures: string[] }
+async function clusterState(v: Vm): Promise<ClusterState | undefined> {
+  const r = await v.run('crm_mon -1 --output-as=xml', 60);
+  if (r.rc !== 0) return undefined;
+  const x = r.out;
+  const online = [...x.matchAll(/<node name="([^"]+)"[^>]*online="true"/g)].map((m) => m[1]!);
+  const rsc: RscState[] = [];
+  for (const m of x.matchAll(/<resource id="([^"]+)"[^>]*role="([^"]+)"[^>]*failed="(true|false)"[^>]*?(\/>|>\s*<node name="([^"]+)")/g)) {
+    rsc.push({ id: m[1]!, role: m[2]!, failed: m[3] === 'true', node: m[5] });
+  }
+  const failures = [...x.matchAll(/<failure ([^>]*)\/>/g)].map((m) => m[1]!);
+  return { online, rsc, failures };
+}
+function groupOn(s: ClusterState): string | undefined {
+  const members = s.rsc.filter((r) => /^p_(vg|target|portal)_/.test(r.id));
+  if (members.length < 3 || !members.every((r) => r.role === 'Started' && r.node === members[0]!.node)) return undefined;
+  return members[0]!.node;
+}
+async function waitGroupOn(v: Vm, node: string, timeoutS: number): Promise<ClusterState> {
+  return waitFor(`${GROUP} started on ${node} (seen from ${v.name})`, timeoutS, async () => {
+    const s = await clusterState(v);
+    return s && groupOn(s) === node ? s : undefined;
+  }, 2000);
+}
+async function activeNode(): Promise<Vm> {
+  for (const v of nodes) {
+    if (!v.running) continue;
+    const s = await clusterState(v);
+    const n = s && groupOn(s);
+    if (n) return vms.get(n)!;
+  }
+  throw new Error('the group runs nowhere');
+}
+
+interface Alert { t: number; kind: string; node: string; rsc: string; task: string; rc: string; interval: string }
+async function alerts(v: Vm): Promise<Alert[]> {
+  const r = await v.run('cat /run/lab-alerts.log');
+  return r.out.split('\n').filter(Boolean).map((l) => {
+    const [t, kind, node, ...kv] = l.split(' ');
+    const f = Object.fromEntries(kv.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+    return { t: Number(t), kind: kind!, node: node!, rsc: f.rsc ?? '', task: f.task ?? '', rc: f.rc ?? '', interval: f.interval ?? '' };
+  });
+}
+
+/** exec-time (ms) of the last operations in the CIB history, per resource and operation, on one node */
+async function execTimes(v: Vm, node: string): Promise<Record<string, Record<string, number>>> {
+  const r = await v.run('cibadmin -Q -o status', 60);
+  const out: Record<string, Record<string, number>> = {};
+  const ns = new RegExp(`<node_state [^>]*uname="${node}"[^]*?</node_state>`).exec(r.out)?.[0] ?? '';
+  for (const m of ns.matchAll(/<lrm_rsc_op ([^>]*)>/g)) {
+    const a = Object.fromEntries([...m[1]!.matchAll(/([\w-]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    const rsc = /^(.*)_(last|monitor|last_failure)/.exec(a.id ?? '')?.[1] ?? a.id!;
+    const op = a.operation === 'monitor' ? `monitor_${Number(a.interval) / 1000}s` : a.operation!;
+    if (a['exec-time'] === undefined) continue;
+    (out[rsc] ??= {})[op] = Number(a['exec-time']);
+  }
+  return out;
+}
+
+// ----------------------------------------------------------------------------------------- portal probe
+class PortalProbe {
+  events: { state: 'up' | 'down'; t: number }[] = [];
+  private p: ChildProcess;
+  constructor() {
+    this.p = spawn('ip', ['netns', 'exec', paths.ns, 'python3', join(repo, 'test/lab/cluster/probe.py'), VIP, '3260'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    this.p.stdout!.on('data', (d) => {
+      buf += d.toString();
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const [s, t] = buf.slice(0, i).split(' ');
+        buf = buf.slice(i + 1);
+        this.events.push({ state: s as 'up' | 'down', t: Number(t) });
+      }
+    });
+  }
+  /** First "up" after t0 that follows a "down" at or after t0; 0 when the portal never went down. */
+  answeringAfter(t0: number): number | undefined {
+    const ev = this.events.filter((e) => e.t >= t0);
+    const down = ev.findIndex((e) => e.state === 'down');
+    if (down < 0) return this.isUp() ? 0 : undefined;
+    const up = ev.slice(down).find((e) => e.state === 'up');
+    return up ? up.t - t0 : undefined;
+  }
+  isUp(): boolean { return this.events.at(-1)?.state === 'up'; }
+  stop(): void { this.p.kill(); }
+}
+
+// --------------------------------------------------------------------------------------- writer stalls
+async function writerGaps(): Promise<{ a: number; b: number }[]> {
+  const r = await I.run('cat /run/writer/gaps 2>/dev/null');
+  return r.out.split('\n').filter((l) => /^\d/.test(l)).map((l) => { const [a, b] = l.split(' ').map(Number); return { a: a!, b: b! }; });
+}
+async function writerStatus(): Promise<{ acked: number; errors: number }> {
+  return JSON.parse(await I.sh('writer_status')) as { acked: number; errors: number };
+}
+
+// ------------------------------------------------------------------------------------------- scenarios
+interface Figures {
+  scenario: string; from: string; to: string; ok: boolean; error?: string;
+  group_started_s?: number; portal_answering_s?: number; stall_s?: number; fenced_s?: number;
+  rejoin_s?: number; resync_s?: number; acked_during?: number; write_errors_during?: number;
+  exec_ms?: Record<string, Record<string, number>>;
+}
+const figures: Figures[] = [];
+
+async function rejoin(v: Vm, fig: Figures): Promise<void> {
+  if (!v.running) {
+    const t = now();
+    await v.waitExit(1);
+    await v.boot();
+    await v.sh('node_prepare');
+    await v.sh('cluster_start');
+    await v.sh('cluster_online 2', 400);
+    fig.rejoin_s = now() - t;
+  }
+  // DRBD resyncs the returning node from the survivor; crm-unfence-peer.sh lifts the fencing constraint
+  const t = now();
+  await waitFor(`DRBD UpToDate/UpToDate on ${v.name}`, 600, async () => (await v.run('drbd_uptodate')).rc === 0, 2000);
+  fig.resync_s = now() - t;
+  await waitFor('the DRBD fencing constraint lifted', 120, async () =>
+    !(await other(v).run('cibadmin -Q -o constraints')).out.includes('drbd-fence-by-handler'), 2000);
+}
+
+async function scenario(name: string, fig: Omit<Figures, 'ok' | 'scenario'>, body: (t0: number) => Promise<{ survivor: Vm; t0: number }>): Promise<void> {
+  const f: Figures = { scenario: name, ok: false, ...fig };
+  figures.push(f);
+  log(`=== ${name}: ${f.from} -> ${f.to}`);
+  const st0 = await writerStatus();
+  try {
+    for (const v of [...nodes, I]) if (v.running) await v.syncClock();
+    const t0 = now();
+    const { survivor } = await body(t0);
+    const s = await waitGroupOn(survivor, survivor.name, 600);
+    const started = (await alerts(survivor)).filter((a) => a.rsc === LAST_MEMBER && a.task === 'start' && a.rc === '0' && a.t >= t0);
+    if (started[0]) f.group_started_s = started[0].t - t0;
+    f.portal_answering_s = await waitFor('the portal answering', 120, async () => probe!.answeringAfter(t0) ?? false, 500).catch(() => undefined);
+    // the writer goes on: let it acknowledge writes after the event, then take the longest gap overlapping the event
+    const acked = (await writerStatus()).acked;
+    await waitFor('writes acknowledged after the event', 300, async () => (await writerStatus()).acked > acked + 20, 1000);
+    const tEnd = now();
+    const gaps = (await writerGaps()).filter((g) => g.b >= t0 && g.a <= tEnd);
+    f.stall_s = gaps.reduce((m, g) => Math.max(m, g.b - g.a), 0);
+    const fence = fenceLog.find((e) => e.t >= t0);
+    if (fence) f.fenced_s = fence.t - t0;
+    f.exec_ms = await execTimes(survivor, survivor.name);
+    if (s.failures.length) log(`failed actions after ${name}: ${s.failures.join(' | ')}`);
+    f.ok = true;
+  } catch (e) {
+    f.error = (e as Error).message;
+    log(`${name} FAILED: ${f.error}`);
+  }
+  const st1 = await writerStatus().catch(() => st0);
+  f.acked_during = st1.acked - st0.acked;
+  f.write_errors_during = st1.errors - st0.errors;
+  log(`${name}: ${JSON.stringify({ ...f, exec_ms: undefined })}`);
+}
+
+const SCENARIOS: Record<string, () => Promise<void>> = {
+  // pcs resource move (pcs 0.11 clears its own ban when the move is done), then no failback
+  async switchover() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('switchover (pcs resource move)', { from: from.name, to: to.name }, async (t0) => {
+      await from.sh(`pcs resource move ${GROUP} ${to.name}`, 300);
+      return { survivor: to, t0 };
+    });
+    const c = await to.sh('cibadmin -Q -o constraints');
+    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('pcs resource move left a cli-ban/cli-prefer constraint');
+  },
+  // hard power-off of the active node (qemu killed): fenced, fails over, rejoins, resyncs, no failback
+  async poweroff() {
+    const from = await activeNode(); const to = other(from);
+    const fig = { from: from.name, to: to.name };
+    await scenario('power-off of the active node (qemu killed)', fig, async (t0) => {
+      await from.kill();
+      return { survivor: to, t0 };
+    });
+    const f = figures.at(-1)!;
+    await rejoin(from, f);
+    await sleep(10_000);
+    const s = await clusterState(to);
+    if (!s || groupOn(s) !== to.name) throw new Error(`the group did not stay on ${to.name} after ${from.name} rejoined (failback?)`);
+  },
+  // kernel panic (sysrq c): the node hangs until the survivor fences it through qemu
+  async panic() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('kernel panic (sysrq c)', { from: from.name, to: to.name }, async (t0) => {
+      void from.run('echo c > /proc/sysrq-trigger');
+      await waitFor(`${from.name} fenced (powered off)`, 300, async () => !from.running, 500);
+      return { survivor: to, t0 };
+    });
+    if (!fenceLog.some((e) => e.node === from.name && e.by === to.name)) throw new Error(`${to.name} did not fence ${from.name}`);
+    await rejoin(from, figures.at(-1)!);
+  },
+};
+
+// ------------------------------------------------------------------------------------------------ main
+let probe: PortalProbe | undefined;
+async function main(): Promise<number> {
+  const T = now();
+  const timing: Record<string, number> = {};
+  execFileSync('bash', [join(repo, 'test/lab/cluster/net.sh'), 'up', paths.ns], { stdio: 'inherit' });
+  log(`run ${runDir}; booting labA, labB, labI (TCG, smp 1)`);
+  await Promise.all([A.boot(), B.boot(), I.boot()]);
+  timing.boot_s = now() - T;
+  log(`booted in ${timing.boot_s.toFixed(0)}s; preparing the nodes and the initiator`);
+  await Promise.all([A.sh('node_prepare'), B.sh('node_prepare'), I.sh('initiator_prepare')]);
+  log('DRBD metadata, VG vg1');
+  // first boot: DRBD metadata, both disks marked in sync (fresh, all zero), the VG and its LUN, then down
+  await Promise.all(nodes.map((v) => v.sh('drbd_create')));
+  await waitFor('DRBD connected', 120, async () => (await A.run('drbd_connected')).rc === 0);
+  await A.sh('drbd_skip_initial_sync');
+  await waitFor('DRBD UpToDate', 60, async () => (await A.run('drbd_uptodate')).rc === 0);
+  await A.sh('vg_create');
+  await Promise.all(nodes.map((v) => v.sh('drbd_release')));
+  timing.storage_s = now() - T - timing.boot_s;
+  log(`storage ready (${timing.storage_s.toFixed(0)}s); starting corosync and pacemaker`);
+  let t = now();
+  await Promise.all(nodes.map((v) => v.sh('cluster_start')));
+  await A.sh('cluster_online 2', 400);
+  timing.cluster_online_s = now() - t;
+  t = now();
+  const kind = argv.crm ? 'crm' : 'pcs';
+  log(`cluster online (${timing.cluster_online_s.toFixed(0)}s); running the generated ${kind} script`);
+  const script = join(runDir, `lab.${kind}.sh`);
+  execFileSync('node', [join(repo, 'dist/bin/lioha'), 'cluster', kind, 'test/lab/cluster/lab.json', '-o', script], { cwd: repo, stdio: 'inherit' });
+  const inGuest = `/lab/repo/${script.slice(repo.length + 1)}`;
+  // lab instrumentation, not part of the generated configuration: the alert agent behind the figures
+  await A.sh(`cibadmin -C -o configuration -X '<alerts><alert id="lab_alert" path="/usr/local/bin/lab-alert"/></alerts>'`, 120);
+  // pcs checks every agent's meta-data through crm_resource, which gives an agent 5 s: a node start-up under
+  // TCG on a loaded host can take that long. The script changes nothing unless it completes (it edits a copy
+  // of the CIB and pushes it at the end), so a failed attempt is retried, and counted in the results.
+  const md = await A.run('s=$(date +%s%N); $LAB_AGENTS/vg meta-data >/dev/null; echo $(( ($(date +%s%N) - s) / 1000000 ))');
+  log(`vg meta-data takes ${md.out.trim()} ms in a guest`);
+  timing.metadata_ms = Number(md.out.trim());
+  for (let attempt = 1; ; attempt++) {
+    const gen = await A.run(`sh ${inGuest}`, 900);
+    if (gen.rc === 0) break;
+    const why = `${gen.err}${gen.out}`.trim();
+    if (attempt < 3 && /does not provide valid metadata/.test(why)) {
+      timing.script_retries = attempt;
+      log(`the generated ${kind} script failed on an agent's meta-data (attempt ${attempt}), retrying: ${why.split('\n').filter((l) => /^Error/.test(l))[0]}`);
+      continue;
+    }
+    throw new Error(`the generated ${kind} script failed (${gen.rc}): ${why}`);
+  }
+  timing.script_s = now() - t;
+  log(`script done (${timing.script_s.toFixed(0)}s); waiting for ${GROUP} on labA`);
+  t = now();
+  await waitGroupOn(A, 'labA', 600);
+  timing.group_start_s = now() - t;
+  log(`${GROUP} started (${timing.group_start_s.toFixed(0)}s); initiator login`);
+  probe = new PortalProbe();
+  await waitFor('the portal answering', 120, async () => probe!.isUp(), 500);
+  const dev = (await I.sh('initiator_login')).trim().split('\n').at(-1)!;
+  await I.sh(`writer_start ${dev}`);
+  await waitFor('the writer writing', 120, async () => ((await writerStatus().catch(() => ({ acked: 0 }))).acked > 50), 1000);
+  log(`writer running on ${dev}: ${JSON.stringify(await writerStatus())}`);
+  // let every monitor run, the depth-10 ones (61 s) included, before the first event
+  const soak = Number(process.env.LAB_SOAK_S ?? 75);
+  log(`soak ${soak}s (monitors, depth 10 every 61 s)`);
+  await sleep(soak * 1000);
+  const s0 = await clusterState(A);
+  const soakFailures = s0?.failures ?? ['no state'];
+  if (soakFailures.length) log(`failed actions during the soak: ${soakFailures.join(' | ')}`);
+  const wanted = argv.scenarios?.split(',') ?? (argv.full ? Object.keys(SCENARIOS) : ['switchover', 'poweroff', 'panic']);
+  const tS = now();
+  for (const name of wanted) {
+    const fn = SCENARIOS[name];
+    if (!fn) throw new Error(`unknown scenario ${name}`);
+    try { await fn(); } catch (e) {
+      const f = figures.at(-1);
+      if (f) { f.ok = false; f.error = `${f.error ?? ''} ${(e as Error).message}`.trim(); }
+      log(`${name}: ${(e as Error).message}`);
+    }
+  }
+  timing.scenarios_s = now() - tS;
+  const report = JSON.parse((await I.sh('writer_stop', 600)).trim().split('\n').at(-1)!) as Record<string, number>;
+  // TCG share: node -e 0 and one agent action (dummy monitor), in a guest and on the host
+  const tcg = await tcgFigures();
+  const results = { run: runDir, kind, timing, soakFailures, figures, writer: report, fenceLog, tcg, total_s: now() - T };
+  fs.writeFileSync(join(runDir, 'results.json'), JSON.stringify(results, null, 2));
+  printFigures(results);
+  const bad: string[] = [];
+  if (report.lost !== 0 || report.corrupted !== 0) bad.push(`writer: ${report.lost} lost, ${report.corrupted} corrupted`);
+  if (!((report.acked ?? 0) > 0) || !((report.verified ?? 0) > 0)) bad.push('writer: nothing acknowledged or verified');
+  if (soakFailures.length) bad.push(`failed actions during the soak: ${soakFailures.join(' | ')}`);
+  for (const f of figures) if (!f.ok) bad.push(`${f.scenario}: ${f.error}`);
+  for (const b of bad) log(`FAIL: ${b}`);
+  return bad.length ? 1 : 0;
+}
+
+async function tcgFigures(): Promise<Record<string, number>> {
+  const host = (cmd: string[], env: Record<string, string> = {}) => {
+    const xs: number[] = [];
+    for (let i = 0; i < 3; i++) { const s = process.hrtime.bigint(); try { execFileSync(cmd[0]!, cmd.slice(1), { env: { PATH: process.env.PATH!, ...env }, stdio: 'ignore' }); } catch { /* rc 7 */ } xs.push(Number(process.hrtime.bigint() - s) / 1e6); }
+    return Math.min(...xs);
+  };
+  const survivor = nodes.find((v) => v.running)!;
+  const g = JSON.parse(await survivor.sh(`m() { local b=999999 i s e; for i in 1 2 3; do s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); [ $(( (e-s)/1000000 )) -lt $b ] && b=$(( (e-s)/1000000 )); done; echo $b; }
+echo "{\\"node\\": $(m env -i node -e 0), \\"dummy\\": $(m env -i OCF_ROOT=/usr/lib/ocf OCF_RESOURCE_INSTANCE=x $LAB_AGENTS/dummy monitor)}"`)) as { node: number; dummy: number };
+  const hn = host(['node', '-e', '0']);
+  const hd = host([join(repo, 'dist/resource.d/lioha/dummy'), 'monitor'], { OCF_ROOT: '/usr/lib/ocf', OCF_RESOURCE_INSTANCE: 'x' });
+  return { guest_node_e0_ms: g.node, host_node_e0_ms: hn, guest_dummy_monitor_ms: g.dummy, host_dummy_monitor_ms: hd, node_ratio: g.node / hn, dummy_ratio: g.dummy / hd };
+}
+
+function printFigures(r: { figures: Figures[]; writer: Record<string, number>; tcg: Record<string, number>; timing: Record<string, number>; total_s: number }): void {
+  const n = (x?: number) => (x === undefined ? '   -  ' : x.toFixed(1).padStart(6));
+  const out: string[] = ['', 'scenario                                        from->to     started  portal   stall  fenced  resync  acked  ok'];
+  for (const f of r.figures) {
+    out.push(`${f.scenario.padEnd(47)} ${`${f.from}->${f.to}`.padEnd(11)} ${n(f.group_started_s)}  ${n(f.portal_answering_s)}  ${n(f.stall_s)}  ${n(f.fenced_s)}  ${n(f.resync_s)}  ${String(f.acked_during ?? '-').padStart(5)}  ${f.ok ? 'ok' : 'FAIL'}`);
+  }
+  out.push('', 'agent op exec-time on the survivor (ms, CIB history):');
+  for (const f of r.figures) {
+    const e = f.exec_ms ?? {};
+    out.push(`  ${f.scenario}: ${Object.entries(e).filter(([k]) => /^p_/.test(k)).map(([k, ops]) => `${k} ${Object.entries(ops).map(([o, ms]) => `${o}=${ms}`).join(' ')}`).join('; ')}`);
+  }
+  const w = r.writer;
+  out.push('', `writer: acknowledged ${w.acked}, verified ${w.verified}, lost ${w.lost}, corrupted ${w.corrupted}, write errors ${w.errors}, longest stall ${w.max_gap_s?.toFixed(1)} s over ${w.duration_s?.toFixed(0)} s`);
+  const t = r.tcg;
+  out.push(`TCG: node -e 0 ${t.guest_node_e0_ms} ms in a guest vs ${t.host_node_e0_ms?.toFixed(0)} ms on the host (x${t.node_ratio?.toFixed(1)}); dummy monitor ${t.guest_dummy_monitor_ms} ms vs ${t.host_dummy_monitor_ms?.toFixed(0)} ms (x${t.dummy_ratio?.toFixed(1)})`);
+  out.push(`timing: ${Object.entries(r.timing).map(([k, v]) => `${k}=${v.toFixed(0)}`).join(' ')} total=${r.total_s.toFixed(0)}s`, '');
+  process.stdout.write(out.join('\n'));
+}
+
+let rc = 1;
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    log(`${sig}: powering the VMs off`);
+    for (const v of vms.values()) v.proc?.kill('SIGKILL');
+    try { execFileSync('bash', [join(repo, 'test/lab/cluster/net.sh'), 'down', paths.ns]); } catch { /* gone */ }
+    process.exit(130);
+  });
+}
+try {
+  rc = await main();
+} catch (e) {
+  log(`ERROR: ${(e as Error).stack ?? e}`);
+} finally {
+  probe?.stop();
+  for (const v of nodes) {
+    if (v.running) await Promise.race([v.run('mkdir -p /lab/out/logs && cp -r /var/log/cluster/. /run/lab-alerts.log /lab/out/logs/ 2>/dev/null; dmesg > /lab/out/logs/dmesg.txt; cat /proc/drbd > /lab/out/logs/proc-drbd.txt; crm_mon -1 -rf > /lab/out/logs/crm_mon.txt 2>&1; cibadmin -Q > /lab/out/logs/cib.xml', 120), sleep(120_000)]);
+  }
+  for (const v of vms.values()) await v.kill().catch(() => {});
+  // keep guest logs for a post-mortem
+  try { execFileSync('bash', [join(repo, 'test/lab/cluster/net.sh'), 'down', paths.ns]); } catch { /* already gone */ }
+  fs.rmSync(sockDir, { recursive: true, force: true });
+  for (const v of nodes) fs.rmSync(join(runDir, `${v.name}.scratch.img`), { force: true });
+  log(`results: ${runDir}`);
+}
+process.exit(rc);
