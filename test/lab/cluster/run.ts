@@ -9,6 +9,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Vm, type FenceRequest, type LabPaths } from './vm.js';
@@ -275,7 +276,22 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
 
 // ------------------------------------------------------------------------------------------------ main
 let probe: PortalProbe | undefined;
+/** Debug door: `echo 'labA crm_mon -1' | socat - UNIX:<sockdir>/debug.sock` runs a command in a VM. */
+function debugServer(): void {
+  net.createServer((c) => {
+    let buf = '';
+    c.on('data', (d) => { buf += d.toString(); });
+    c.on('end', () => {
+      const [name, ...rest] = buf.trim().split(' ');
+      const v = vms.get(name ?? '');
+      if (!v) { c.end(`no VM ${name}\n`); return; }
+      void v.run(rest.join(' '), 120).then((r) => c.end(`rc=${r.rc}\n${r.out}${r.err}`));
+    });
+  }).listen(join(sockDir, 'debug.sock')).unref();
+}
+
 async function main(): Promise<number> {
+  debugServer();
   const T = now();
   const timing: Record<string, number> = {};
   execFileSync('bash', [join(repo, 'test/lab/cluster/net.sh'), 'up', paths.ns], { stdio: 'inherit' });
@@ -313,7 +329,7 @@ async function main(): Promise<number> {
   log(`vg meta-data takes ${md.out.trim()} ms in a guest`);
   timing.metadata_ms = Number(md.out.trim());
   for (let attempt = 1; ; attempt++) {
-    const gen = await A.run(`sh ${inGuest}`, 900);
+    const gen = await A.run(`sh -x ${inGuest} 2> >(tee /lab/out/${kind}-script-trace.txt >&2)`, 900);
     if (gen.rc === 0) break;
     const why = `${gen.err}${gen.out}`.trim();
     if (attempt < 3 && /does not provide valid metadata/.test(why)) {
