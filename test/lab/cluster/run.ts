@@ -97,9 +97,15 @@ function groupOn(s: ClusterState): string | undefined {
   return members[0]!.node;
 }
 async function waitGroupOn(v: Vm, node: string, timeoutS: number): Promise<ClusterState> {
+  let last = now();
   return waitFor(`${GROUP} started on ${node} (seen from ${v.name})`, timeoutS, async () => {
     const s = await clusterState(v);
-    return s && groupOn(s) === node ? s : undefined;
+    if (s && groupOn(s) === node) return s;
+    if (now() - last > 30) {
+      last = now();
+      log(`still waiting for ${GROUP} on ${node}: ${s ? s.rsc.map((r) => `${r.id}=${r.role}@${r.node ?? '-'}${r.failed ? '(failed)' : ''}`).join(' ') : 'no state'}${s?.failures.length ? ` failures: ${s.failures.join(' | ')}` : ''}`);
+    }
+    return undefined;
   }, 2000);
 }
 async function activeNode(): Promise<Vm> {
@@ -278,7 +284,7 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
 let probe: PortalProbe | undefined;
 /** Debug door: `echo 'labA crm_mon -1' | socat - UNIX:<sockdir>/debug.sock` runs a command in a VM. */
 function debugServer(): void {
-  net.createServer((c) => {
+  net.createServer({ allowHalfOpen: true }, (c) => {
     let buf = '';
     c.on('data', (d) => { buf += d.toString(); });
     c.on('end', () => {
