@@ -10,24 +10,19 @@ import type { ParamsOf } from '../../lib/ocf/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
-import { parsePortalConfig, PortalConfigError, type PortalConfig } from '../../lib/portal/config.js';
-import { observeAddress, observeLink, observeListening, observeNps } from '../../lib/portal/observe.js';
-import { evaluate } from '../../lib/portal/evaluate.js';
-import { derivePlacement, requirePlacement } from '../../lib/portal/resolve.js';
-import { haBin, runtimePath } from '../../lib/portal/op-context.js';
+import { Failure } from '../../lib/failure.js';
+import { parsePortalConfig, type PortalConfig } from './config.js';
+import { observeAddress, observeLink, observeListening, observeNps } from './observe.js';
+import { evaluate } from './evaluate.js';
+import { derivePlacement, requirePlacement } from './resolve.js';
+import { haBin, runtimePath } from './op-context.js';
 import { existsSync } from 'node:fs';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
 
 function config(ctx: Ctx): PortalConfig {
-  try {
-    return parsePortalConfig(ctx.params);
-  } catch (e) {
-    if (e instanceof PortalConfigError) throw new OcfError(OcfExit.ERR_CONFIGURED, e.message);
-    throw e;
-  }
+  return parsePortalConfig(ctx.params);
 }
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
@@ -52,20 +47,20 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
   const v = evaluate(cfg, observe(ctx, cfg));
   if (v.state === 'stopped') return OcfExit.NOT_RUNNING;
-  if (v.state === 'failed') throw new OcfError(OcfExit.ERR_GENERIC, v.reason);
+  if (v.state === 'failed') throw new Failure('generic', v.reason);
   if (ctx.checkLevel >= 10) await deepCheck(ctx, cfg);
   return OcfExit.SUCCESS;
 }
 
 /** OCF_CHECK_LEVEL 10: ask ip(8) which interface holds an IPv4 address and with which label (not in /proc). */
 async function deepCheck(ctx: Ctx, cfg: PortalConfig): Promise<void> {
-  const { interfacesHolding } = await import('../../lib/portal/address-ops.js');
+  const { interfacesHolding } = await import('./address.js');
   const holders = await interfacesHolding(ctx, cfg);
   const want = derivePlacement(ctx.root, cfg, observeAddress(ctx.root, cfg.ip, cfg.nic));
   const h = holders.find((x) => x.ifname === want?.nic);
-  if (!h) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is not on ${want?.nic ?? 'the configured interface'} (held by ${holders.map((x) => x.ifname).join(', ') || 'none'})`);
-  if (cfg.label && h.label !== `${h.ifname}:${cfg.label}`) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} has label ${h.label ?? 'none'}, configured ${h.ifname}:${cfg.label}`);
-  if (cfg.prefixLen !== undefined && h.prefixLen !== cfg.prefixLen) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} has prefix /${h.prefixLen}, configured /${cfg.prefixLen}`);
+  if (!h) throw new Failure('generic', `${cfg.ipText} is not on ${want?.nic ?? 'the configured interface'} (held by ${holders.map((x) => x.ifname).join(', ') || 'none'})`);
+  if (cfg.label && h.label !== `${h.ifname}:${cfg.label}`) throw new Failure('generic', `${cfg.ipText} has label ${h.label ?? 'none'}, configured ${h.ifname}:${cfg.label}`);
+  if (cfg.prefixLen !== undefined && h.prefixLen !== cfg.prefixLen) throw new Failure('generic', `${cfg.ipText} has prefix /${h.prefixLen}, configured /${cfg.prefixLen}`);
 }
 
 async function start(ctx: Ctx): Promise<OcfExit> {
@@ -73,24 +68,24 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   // Already fully up: change nothing (in particular, do not block a serving portal).
   if (evaluate(cfg, observe(ctx, cfg)).state === 'running') return monitor(ctx);
   const [addr, dadMod, ann, np, blk, tools] = await Promise.all([
-    import('../../lib/portal/address-ops.js'),
-    import('../../lib/portal/dad.js'),
-    import('../../lib/portal/announce.js'),
-    import('../../lib/portal/np-ops.js'),
-    import('../../lib/portal/block-ops.js'),
-    import('../../lib/portal/tools.js'),
+    import('./address.js'),
+    import('./dad.js'),
+    import('./announce.js'),
+    import('./np.js'),
+    import('./block.js'),
+    import('../../lib/exec/tools.js'),
   ]);
   // Refuse before touching anything: the target agent owns the TPGs.
   np.requireTpgs(ctx, cfg);
   const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
   const { nic, prefixLen } = requirePlacement(ctx.root, cfg, before.present ? before : undefined);
-  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new OcfError(OcfExit.ERR_CONFIGURED, `label: "${nic}:${cfg.label}" is longer than 15 characters`);
+  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new Failure('config', `label: "${nic}:${cfg.label}" is longer than 15 characters`);
   const link = observeLink(ctx.root, nic);
-  if (!link.exists) throw new OcfError(OcfExit.ERR_CONFIGURED, `interface ${nic} does not exist on this node`);
+  if (!link.exists) throw new Failure('config', `interface ${nic} does not exist on this node`);
   if (before.present && before.ifname !== undefined && before.ifname !== nic)
-    throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
-  if (before.dadFailed) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
-  if (cfg.checkLink && !link.usable) throw new OcfError(OcfExit.ERR_GENERIC, `link ${nic} is ${link.problem}; the portal would be unreachable`);
+    throw new Failure('generic', `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
+  if (before.dadFailed) throw new Failure('generic', `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
+  if (cfg.checkLink && !link.usable) throw new Failure('generic', `link ${nic} is ${link.problem}; the portal would be unreachable`);
 
   const missing = tools.missingTools(
     [
@@ -104,7 +99,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     ],
     ctx.env,
   );
-  if (missing.length > 0) throw new OcfError(OcfExit.ERR_INSTALLED, `missing tools: ${missing.join(', ')}`);
+  if (missing.length > 0) throw new Failure('installed', `missing tools: ${missing.join(', ')}`);
 
   const addedAddress = !before.present;
   const createdNps: string[] = [];
@@ -115,10 +110,10 @@ async function start(ctx: Ctx): Promise<OcfExit> {
       if (cfg.dad.enabled && !link.noArp) {
         const r = await dadMod.probeDuplicate(ctx, cfg, nic);
         if (r.kind === 'duplicate') {
-          throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
+          throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
         }
         if (r.kind === 'unavailable') {
-          if (cfg.ip.family === 4) throw new OcfError(OcfExit.ERR_INSTALLED, `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
+          if (cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
           kernelDad = true; // IPv6 without ndisc6: let the kernel do it.
           ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
         }
@@ -159,10 +154,10 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 async function stop(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
   const [addr, ann, np, blk] = await Promise.all([
-    import('../../lib/portal/address-ops.js'),
-    import('../../lib/portal/announce.js'),
-    import('../../lib/portal/np-ops.js'),
-    import('../../lib/portal/block-ops.js'),
+    import('./address.js'),
+    import('./announce.js'),
+    import('./np.js'),
+    import('./block.js'),
   ]);
   const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
   const present = before.present;
@@ -174,10 +169,10 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
   ann.stopBackground(ctx);
   await np.removeNps(ctx, cfg);
   if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));
-  if (observeAddress(ctx.root, cfg.ip).present) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is still present after removing it`);
+  if (observeAddress(ctx.root, cfg.ip).present) throw new Failure('generic', `${cfg.ipText} is still present after removing it`);
   if (cfg.block === 'drop' || blk.blockMarked(ctx)) await blk.removeBlock(ctx);
   const left = evaluate(cfg, observe(ctx, cfg));
-  if (left.state !== 'stopped') throw new OcfError(OcfExit.ERR_GENERIC, left.state === 'failed' ? left.reason : `${cfg.ipText} is still running`);
+  if (left.state !== 'stopped') throw new Failure('generic', left.state === 'failed' ? left.reason : `${cfg.ipText} is still running`);
   return OcfExit.SUCCESS;
 }
 

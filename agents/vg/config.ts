@@ -1,5 +1,5 @@
 import type { ParamsOf } from '../../lib/ocf/definition.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { parseExtraDevices } from '../../lib/lvm/config.js';
 import type { definition } from './definition.js';
@@ -21,7 +21,7 @@ export interface VgConfig {
 }
 
 const LVM_NAME = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/;
-const bad = (reason: string) => new OcfError(OcfExit.ERR_CONFIGURED, reason);
+const bad = (reason: string) => new Failure('config', reason);
 
 function lvmName(what: string, v: string): string {
   if (!LVM_NAME.test(v) || v === '.' || v === '..' || v.length > 127) {

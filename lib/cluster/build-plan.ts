@@ -9,7 +9,7 @@ import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './descript
 import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
 import { opsFromActions } from './ops.js';
-import { LIOHA_PROVIDER, type AgentRegistry } from './agent-registry.js';
+import { LIOHA_PROVIDER, type AgentRegistry } from './member-agents.js';
 import type {
   ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
 } from './plan.js';

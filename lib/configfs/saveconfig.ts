@@ -2,15 +2,17 @@
  * targetcli's saveconfig.json <-> the typed model. Pure: text/objects in, model out.
  * Strict: unknown fields and contradictions are refused with the JSON path that names them.
  */
+import { Failure } from '../failure.js';
 import {
   isIscsiName, parseStorageObjectRef, storageObjectRef,
   type Attributes, type BackstoreKind, type ChapAuth, type Lun, type MappedLun, type NetworkPortal, type NodeAcl,
   type StorageObject, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
 
-export class ConfigError extends Error {
+/** A configuration that is wrong (everywhere): a Failure of kind 'config' listing its problems. */
+export class ConfigError extends Failure {
   constructor(public readonly problems: string[]) {
-    super(problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''));
+    super('config', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''));
     this.name = 'ConfigError';
   }
 }

@@ -1,6 +1,6 @@
 import type { AgentDefinition, ParameterDef } from './definition.js';
 import { OcfExit } from './exit-codes.js';
-import { OcfError } from './errors.js';
+import { Failure } from '../failure.js';
 
 const TRUE = new Set(['1', 'true', 'yes', 'on', 'y']);
 const FALSE = new Set(['0', 'false', 'no', 'off', 'n']);
@@ -10,7 +10,7 @@ export function parseValue(def: ParameterDef, raw: string): string | number | bo
   switch (def.type) {
     case 'integer': {
       if (!/^[+-]?\d+$/.test(raw.trim())) {
-        throw new OcfError(OcfExit.ERR_ARGS, `parameter ${def.name}: '${shown(def, raw)}' is not an integer`);
+        throw new Failure('args', `parameter ${def.name}: '${shown(def, raw)}' is not an integer`);
       }
       return Number.parseInt(raw.trim(), 10);
     }
@@ -18,14 +18,12 @@ export function parseValue(def: ParameterDef, raw: string): string | number | bo
       const v = raw.trim().toLowerCase();
       if (TRUE.has(v)) return true;
       if (FALSE.has(v)) return false;
-      throw new OcfError(OcfExit.ERR_ARGS, `parameter ${def.name}: '${shown(def, raw)}' is not a boolean (use true or false)`);
+      throw new Failure('args', `parameter ${def.name}: '${shown(def, raw)}' is not a boolean (use true or false)`);
     }
     case 'select': {
       const options = def.options ?? [];
       if (!options.includes(raw)) {
-        throw new OcfError(
-          OcfExit.ERR_CONFIGURED,
-          `parameter ${def.name}: '${shown(def, raw)}' is not one of ${options.join(', ')}`,
+        throw new Failure('config', `parameter ${def.name}: '${shown(def, raw)}' is not one of ${options.join(', ')}`,
         );
       }
       return raw;
@@ -49,7 +47,7 @@ export function parseParams(def: AgentDefinition, env: NodeJS.ProcessEnv): Recor
     const raw = env[`OCF_RESKEY_${p.name}`];
     if (raw === undefined || raw === '') {
       if (p.required) {
-        throw new OcfError(OcfExit.ERR_CONFIGURED, `required parameter ${p.name} is not set`);
+        throw new Failure('config', `required parameter ${p.name} is not set`);
       }
       if (p.default !== undefined) out[p.name] = p.default;
       continue;
