@@ -14,7 +14,8 @@ import { Failure } from '../../lib/failure.js';
 import { parsePortalConfig, type PortalConfig } from './config.js';
 import { observeAddress, observeLink, observeListening, observeNps } from './observe.js';
 import { evaluate } from './evaluate.js';
-import { derivePlacement, requirePlacement } from './resolve.js';
+import { derivePlacement } from './resolve.js';
+import { planStart, type StartObservation } from './plan.js';
 import { haBin, runtimePath } from './op-context.js';
 import { existsSync } from 'node:fs';
 import type { definition } from './definition.js';
@@ -30,13 +31,16 @@ async function validate(ctx: Ctx): Promise<OcfExit> {
   return OcfExit.SUCCESS;
 }
 
-function observe(ctx: Ctx, cfg: PortalConfig) {
+/** One look at the kernel: /proc, /sys and configfs, nothing spawned. */
+function observe(ctx: Ctx, cfg: PortalConfig, forStart = false): StartObservation {
   const address = observeAddress(ctx.root, cfg.ip, cfg.nic);
-  const placement = address.present ? derivePlacement(ctx.root, cfg, address) : undefined;
-  const nic = placement?.nic;
+  const placement = address.present || forStart ? derivePlacement(ctx.root, cfg, address.present ? address : undefined) : undefined;
+  const linkNic = placement?.nic;
   return {
     address,
-    ...(nic !== undefined ? { nic, link: observeLink(ctx.root, nic) } : {}),
+    ...(placement && address.present ? { nic: placement.nic } : {}),
+    ...(placement && forStart ? { placement } : {}),
+    ...(linkNic !== undefined ? { link: observeLink(ctx.root, linkNic) } : {}),
     nps: observeNps(ctx.root, cfg),
     ...(address.present && cfg.targets.length > 0 ? { listening: observeListening(ctx.root, cfg.ip, cfg.port) } : {}),
     blocking: existsSync(runtimePath(ctx, 'block')),
@@ -65,8 +69,8 @@ async function deepCheck(ctx: Ctx, cfg: PortalConfig): Promise<void> {
 
 async function start(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
-  // Already fully up: change nothing (in particular, do not block a serving portal).
-  if (evaluate(cfg, observe(ctx, cfg)).state === 'running') return monitor(ctx);
+  const plan = planStart(cfg, observe(ctx, cfg, true), haBin(ctx.env));
+  if (plan.kind === 'running') return monitor(ctx);
   const [addr, dadMod, ann, np, blk, tools] = await Promise.all([
     import('./address.js'),
     import('./dad.js'),
@@ -75,39 +79,17 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     import('./block.js'),
     import('../../lib/exec/tools.js'),
   ]);
-  // Refuse before touching anything: the target agent owns the TPGs.
-  np.requireTpgs(ctx, cfg);
-  const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
-  const { nic, prefixLen } = requirePlacement(ctx.root, cfg, before.present ? before : undefined);
-  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new Failure('config', `label: "${nic}:${cfg.label}" is longer than 15 characters`);
-  const link = observeLink(ctx.root, nic);
-  if (!link.exists) throw new Failure('config', `interface ${nic} does not exist on this node`);
-  if (before.present && before.ifname !== undefined && before.ifname !== nic)
-    throw new Failure('generic', `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
-  if (before.dadFailed) throw new Failure('generic', `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
-  if (cfg.checkLink && !link.usable) throw new Failure('generic', `link ${nic} is ${link.problem}; the portal would be unreachable`);
-
-  const missing = tools.missingTools(
-    [
-      ['ip', 'iproute2'],
-      ...(cfg.block === 'drop' ? [['nft', 'block=drop needs nftables'] as const] : []),
-      ...(!before.present && cfg.dad.enabled && !link.noArp && cfg.ip.family === 4 ? [['arping', 'duplicate address detection; or set dad=false'] as const] : []),
-      ...(cfg.announce.count > 0 && !link.noArp
-        ? [[`${haBin(ctx.env)}/${cfg.ip.family === 4 ? 'send_arp' : 'send_ua'}`, 'announcements, from resource-agents; or set arp_count=0'] as const]
-        : []),
-      ...(cfg.announce.count > 0 && cfg.announce.background && !link.noArp ? [['timeout', 'coreutils'] as const] : []),
-    ],
-    ctx.env,
-  );
+  const missing = tools.missingTools(plan.tools, ctx.env);
   if (missing.length > 0) throw new Failure('installed', `missing tools: ${missing.join(', ')}`);
 
-  const addedAddress = !before.present;
+  const { nic, prefixLen } = plan;
+  const cfs = plan.nps.length > 0 ? await np.openTargetFs(ctx) : undefined;
   const createdNps: string[] = [];
   try {
-    if (cfg.block === 'drop') await blk.installBlock(ctx, cfg);
-    if (addedAddress) {
+    if (plan.block) await blk.installBlock(ctx, cfg);
+    if (plan.addAddress) {
       let kernelDad = false;
-      if (cfg.dad.enabled && !link.noArp) {
+      if (plan.probeDuplicate) {
         const r = await dadMod.probeDuplicate(ctx, cfg, nic);
         if (r.kind === 'duplicate') {
           throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
@@ -122,12 +104,12 @@ async function start(ctx: Ctx): Promise<OcfExit> {
       if (kernelDad) await addr.waitKernelDad(ctx, cfg, 5000);
       ctx.log.info('address added', { ip: cfg.ipText, nic, prefixLen });
     }
-    if (!link.noArp) await ann.announce(ctx, cfg, nic, prefixLen);
+    if (plan.announce) await ann.announce(ctx, cfg, nic, prefixLen);
     if (cfg.targets.length > 0) {
-      await np.createNps(ctx, cfg, createdNps);
+      if (cfs) await np.createNps(cfs, cfg, plan.nps, createdNps);
       await np.waitListening(ctx, cfg);
     }
-    if (cfg.block === 'drop') await blk.removeBlock(ctx);
+    if (plan.block) await blk.removeBlock(ctx);
   } catch (e) {
     await rollback(e);
     throw e;
@@ -136,9 +118,9 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 
   async function rollback(cause: unknown) {
     const steps: [string, () => Promise<void>][] = [
-      ['remove network portals', () => np.removeNpPaths(ctx, createdNps)],
+      ['remove network portals', async () => { if (cfs) await np.removeNpPaths(cfs, createdNps); }],
       ['stop announcer', async () => ann.stopBackground(ctx)],
-      ['remove address', async () => { if (addedAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
+      ['remove address', async () => { if (plan.kind === 'act' && plan.addAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
       ['remove block', async () => { if (cfg.block === 'drop') await blk.removeBlock(ctx); }],
     ];
     for (const [what, step] of steps) {
@@ -167,7 +149,8 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
     await blk.installBlock(ctx, cfg).catch((e: unknown) => ctx.log.warn('could not block new connections during stop', { error: String(e) }));
   }
   ann.stopBackground(ctx);
-  await np.removeNps(ctx, cfg);
+  const nps = observeNps(ctx.root, cfg).filter((n) => n.npExists);
+  if (nps.length > 0) await np.removeNpPaths(await np.openTargetFs(ctx), nps.map((n) => n.npRel));
   if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));
   if (observeAddress(ctx.root, cfg.ip).present) throw new Failure('generic', `${cfg.ipText} is still present after removing it`);
   if (cfg.block === 'drop' || blk.blockMarked(ctx)) await blk.removeBlock(ctx);

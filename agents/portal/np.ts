@@ -1,51 +1,42 @@
 /**
- * Creating and removing the LIO network portal in configfs. mkdir of an np
- * makes the kernel bind and listen, rmdir tears the listener down; both go
- * through a child process with a timeout, because a wedged iscsi_target
- * can block them in the kernel and the agent must still answer.
+ * Creating and removing the LIO network portal through the one configfs door
+ * (lib/configfs: GuardedConfigFs, wireValue, emulator), like the target agent.
+ * mkdir of an np makes the kernel bind and listen, rmdir tears the listener down.
+ * Every operation is bounded by a timeout,
+ * because a wedged iscsi_target can block mkdir/rmdir in the kernel and the agent must
+ * still answer (the action ends with process.exit, which a stuck thread cannot block).
  */
-import { run } from '../../lib/exec/run.js';
+import { openConfigFs } from '../../lib/configfs/open.js';
+import type { GuardedConfigFs } from '../../lib/configfs/io.js';
+import { npIserFile } from '../../lib/configfs/layout.js';
 import { Failure } from '../../lib/failure.js';
-import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import type { PortalConfig } from './config.js';
-import { observeListening, observeNps } from './observe.js';
+import { observeListening, type NpState } from './observe.js';
 import { type OpContext, sleep } from './op-context.js';
 
 const CONFIGFS_TIMEOUT_MS = 5000;
 
-/** Before touching anything: every TPG must exist (the target agent creates them). */
-export function requireTpgs(ctx: OpContext, cfg: PortalConfig): void {
-  const nps = observeNps(ctx.root, cfg);
-  const missing = nps.filter((n) => !n.tpgExists).map((n) => n.tpgPath);
-  if (missing.length > 0) {
-    throw new Failure('generic', `target portal group ${missing.join(', ')} does not exist: start the target resource before the portal (order it earlier in the group)`,
-    );
-  }
+export function openTargetFs(ctx: OpContext): Promise<GuardedConfigFs> {
+  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(CONFIGFS_TIMEOUT_MS));
 }
 
-export async function createNps(ctx: OpContext, cfg: PortalConfig, created: string[]): Promise<void> {
-  for (const n of observeNps(ctx.root, cfg)) {
-    const path = ctx.root.path(n.npPath);
+/** Creates the missing nps (relative paths), recording each in `created` as soon as it exists. */
+export async function createNps(cfs: GuardedConfigFs, cfg: PortalConfig, nps: readonly NpState[], created: string[]): Promise<void> {
+  for (const n of nps) {
     if (!n.npExists) {
-      await run('mkdir', [path], { timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
-      created.push(n.npPath);
+      await cfs.mkdir(n.npRel);
+      created.push(n.npRel);
     }
-    if (cfg.iser && n.iser !== true) {
-      // configfs attributes take "value\n" (no trailing space; see seed notes on rtslib).
-      await run('tee', [`${path}/iser`], { input: '1\n', timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
-    }
+    if (cfg.iser && n.iser !== true) await cfs.write(npIserFile(n.npRel), '1');
   }
 }
 
-export async function removeNps(ctx: OpContext, cfg: PortalConfig): Promise<void> {
-  for (const n of observeNps(ctx.root, cfg)) {
-    if (n.npExists) await run('rmdir', [ctx.root.path(n.npPath)], { timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
-  }
-}
-
-/** Rollback of a failed start: removes exactly the portals it created, newest first. */
-export async function removeNpPaths(ctx: OpContext, paths: readonly string[]): Promise<void> {
-  for (const p of [...paths].reverse()) await run('rmdir', [ctx.root.path(p)], { timeoutMs: ctx.deadline.budget(CONFIGFS_TIMEOUT_MS) });
+/**
+ * Removes nps (relative paths), newest first; an np already gone is not an error. Each rmdir
+ * is bounded by GuardedConfigFs: a call stuck in the kernel gives control back as 'hung'.
+ */
+export async function removeNpPaths(cfs: GuardedConfigFs, rels: readonly string[]): Promise<void> {
+  for (const rel of [...rels].reverse()) if (await cfs.exists(rel)) await cfs.rmdir(rel);
 }
 
 /** LIO listens once mkdir returns; allow a short grace for the login thread before failing. */

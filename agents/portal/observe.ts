@@ -11,6 +11,7 @@ import { listensOn, parseProcNetTcp } from '../../lib/proc/net-tcp.js';
 import { findConnectedRoute, parseProcNetIpv6Route, parseProcNetRoute, type Route } from '../../lib/proc/route.js';
 import type { Root } from '../../lib/sys/root.js';
 import type { PortalConfig } from './config.js';
+import { absolute, npDir, npIserFile, tpgDir } from '../../lib/configfs/layout.js';
 
 export interface AddressState {
   present: boolean;
@@ -76,8 +77,10 @@ export function observeListening(root: Root, ip: IpAddress, port: number): boole
 
 export interface NpState {
   target: string;
+  /** Absolute paths under the root (for reasons), and the np relative to the target root (for ConfigFs). */
   tpgPath: string;
   npPath: string;
+  npRel: string;
   tpgExists: boolean;
   npExists: boolean;
   /** Contents of np/<name>/iser when it exists. */
@@ -85,20 +88,21 @@ export interface NpState {
 }
 
 export function tpgPath(cfg: PortalConfig, target: string): string {
-  return `/sys/kernel/config/target/iscsi/${target}/tpgt_${cfg.tpgt}`;
+  return absolute(tpgDir(target, cfg.tpgt));
 }
 
 export function observeNps(root: Root, cfg: PortalConfig): NpState[] {
   return cfg.targets.map((target) => {
-    const tpg = tpgPath(cfg, target);
-    const np = `${tpg}/np/${cfg.npName}`;
+    const npRel = npDir(target, cfg.tpgt, { ip: cfg.ipText, port: cfg.port });
+    const np = absolute(npRel);
     const npExists = existsSync(root.path(np));
-    const iserText = npExists && cfg.iser ? readOptional(root, `${np}/iser`) : undefined;
+    const iserText = npExists && cfg.iser ? readOptional(root, absolute(npIserFile(npRel))) : undefined;
     return {
       target,
-      tpgPath: tpg,
+      tpgPath: tpgPath(cfg, target),
       npPath: np,
-      tpgExists: existsSync(root.path(tpg)),
+      npRel,
+      tpgExists: existsSync(root.path(tpgPath(cfg, target))),
       npExists,
       ...(iserText !== undefined ? { iser: iserText.trim() === '1' } : {}),
     };

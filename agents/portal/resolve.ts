@@ -1,5 +1,4 @@
 /** Which interface and prefix length the address goes on: configured, or from the connected route covering it (like IPaddr2's findif). */
-import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { maxPrefix } from '../../lib/net/ip.js';
 import { findConnectedRoute } from '../../lib/proc/route.js';
@@ -19,13 +18,4 @@ export function derivePlacement(root: Root, cfg: PortalConfig, present?: Address
   if (nic === undefined) return undefined;
   const prefixLen = cfg.prefixLen ?? (route && route.ifname === nic ? route.prefixLen : undefined) ?? present?.prefixLen ?? maxPrefix(cfg.ip.family);
   return { nic, prefixLen };
-}
-
-export function requirePlacement(root: Root, cfg: PortalConfig, present?: AddressState): Placement {
-  const p = derivePlacement(root, cfg, present);
-  if (!p) {
-    throw new Failure('config', `nic is not set and no connected route covers ${cfg.ipText}: set nic (and cidr_netmask) for this resource`,
-    );
-  }
-  return p;
 }

@@ -5,7 +5,8 @@
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
-import { openConfigFs, TARGET_ROOT } from '../../lib/configfs/open.js';
+import { openConfigFs } from '../../lib/configfs/open.js';
+import { absolute, ISCSI_DIR, targetDir } from '../../lib/configfs/layout.js';
 import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
@@ -57,7 +58,7 @@ function summary(c: OpCounts): Record<string, number> {
 
 async function configfsPresent(ctx: Ctx): Promise<boolean> {
   const { existsSync } = await import('node:fs');
-  return existsSync(ctx.root.path(`${TARGET_ROOT}/iscsi`));
+  return existsSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
 
 export async function monitor(ctx: Ctx): Promise<OcfExit> {
@@ -70,7 +71,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   } catch (e) {
     // A probe on a node without the configuration must still be able to say "not here".
     for (const iqn of iqns) {
-      if (!(await cfs.exists(`iscsi/${iqn}`))) continue;
+      if (!(await cfs.exists(targetDir(iqn)))) continue;
       // Live here but unverifiable: a failure (recovery can stop it; stop needs no configuration).
       if (e instanceof Failure) throw new Failure('generic', `target ${iqn} is live but cannot be checked: ${e.reason}`);
       throw e;
@@ -92,7 +93,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
 
 async function ensureFabric(ctx: Ctx): Promise<void> {
   if (await configfsPresent(ctx)) return;
-  if (!ctx.root.isHost) throw new Failure('installed', `${TARGET_ROOT}/iscsi does not exist under ${ctx.root.base}`);
+  if (!ctx.root.isHost) throw new Failure('installed', `${absolute(ISCSI_DIR)} does not exist under ${ctx.root.base}`);
   const { run } = await import('../../lib/exec/run.js');
   try {
     await run('modprobe', ['iscsi_target_mod'], { timeoutMs: ctx.deadline.budget(10_000) });
@@ -101,7 +102,7 @@ async function ensureFabric(ctx: Ctx): Promise<void> {
   }
   const { mkdirSync, existsSync } = await import('node:fs');
   // Creating iscsi/ registers the iSCSI fabric with target_core_mod (what rtslib does).
-  if (!existsSync(ctx.root.path(`${TARGET_ROOT}/iscsi`))) mkdirSync(ctx.root.path(`${TARGET_ROOT}/iscsi`));
+  if (!existsSync(ctx.root.path(absolute(ISCSI_DIR)))) mkdirSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
 
 /** Block/file devices must exist on this node before the kernel is asked to open them. */

@@ -30,10 +30,8 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
-const TPGT_RE = /^tpgt_(\d+)$/;
-const LUN_RE = /^lun_(\d+)$/;
 
 function classify(rel: string): Node {
   const p = rel === '' ? [] : rel.split('/');
@@ -156,11 +154,11 @@ export class EmulatedConfigFs implements ConfigFs {
   /** TPG LUN directories whose link points at `soRel`. */
   private lunsUsing(soRel: string): string[] {
     const out: string[] = [];
-    for (const t of this.subdirs('iscsi')) {
+    for (const t of this.subdirs(ISCSI_DIR)) {
       if (t === 'discovery_auth') continue;
-      for (const tpg of this.subdirs(`iscsi/${t}`).filter((x) => TPGT_RE.test(x))) {
-        for (const lun of this.subdirs(`iscsi/${t}/${tpg}/lun`)) {
-          const dir = `iscsi/${t}/${tpg}/lun/${lun}`;
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const lun of this.subdirs(`${targetDir(t)}/${tpg}/lun`)) {
+          const dir = `${targetDir(t)}/${tpg}/lun/${lun}`;
           for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
         }
       }
@@ -170,7 +168,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private mappedLunsUsing(lunRel: string): string[] {
     const [, wwn, tpg] = lunRel.split('/');
     const out: string[] = [];
-    const acls = `iscsi/${wwn}/${tpg}/acls`;
+    const acls = `${targetDir(wwn!)}/${tpg}/acls`;
     for (const acl of this.subdirs(acls)) {
       for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
         const dir = `${acls}/${acl}/${ml}`;
@@ -194,7 +192,7 @@ export class EmulatedConfigFs implements ConfigFs {
     switch (node.k) {
       case 'hba': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
-        const index = this.subdirs('core').filter((h) => HBA_RE.test(h)).length + 1;
+        const index = this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h)).length + 1;
         this.instantiate(rel, 'hba');
         this.setAttr(`${rel}/hba_info`, `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n`);
         return;

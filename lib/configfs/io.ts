@@ -5,8 +5,10 @@
  * with the kernel's side effects), chosen by open.ts.
  */
 
-/** Where LIO's configfs lives, under the agent's root. */
-export const TARGET_ROOT = '/sys/kernel/config/target';
+import { Failure } from '../failure.js';
+
+/** Where LIO's configfs lives, under the agent's root (lib/configfs/layout.ts). */
+export { TARGET_ROOT } from './layout.js';
 /** Present only in an emulated tree: on a real configfs only the kernel creates files. */
 export const EMULATOR_MARKER = '.lioha-emulated';
 
@@ -46,9 +48,9 @@ export function wireValue(rel: string, value: string): string {
 }
 
 /** Errors carry the op, the path and an errno-like code; never the written value (may be a secret). */
-export class ConfigFsError extends Error {
+export class ConfigFsError extends Failure {
   constructor(public readonly op: ConfigFsOp, public readonly path: string, public readonly code: string, detail?: string) {
-    super(`configfs ${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
+    super(code === 'ETIMEDOUT' ? 'hung' : 'generic', `configfs ${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
     this.name = 'ConfigFsError';
   }
 }
