@@ -3,7 +3,7 @@
  * generator and the CLI all read it. Only the light definitions are imported here;
  * the actions load lazily, so listing agents never pulls in agent code.
  */
-import type { AgentDefinition } from '../lib/ocf/definition.js';
+import type { AgentDefinition } from '../lib/definition.js';
 import type { AgentActions } from '../lib/ocf/dispatch.js';
 import type { AgentRegistry } from '../lib/cluster/member-agents.js';
 import { definition as ddmap } from './ddmap/definition.js';

@@ -1,9 +1,10 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
-import { DdmapService, splitList } from '../../lib/ddmap/service.js';
+import { isLvmName } from '../../lib/names.js';
+import { DdmapService } from '../../lib/ddmap/service.js';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
@@ -15,8 +16,8 @@ function service(ctx: Ctx): DdmapService {
       vg: p.vgname,
       stateDir: p.state_dir,
       backend: p.backend,
-      targets: splitList(p.targets),
-      lvs: splitList(p.lvs),
+      targets: p.targets,
+      lvs: p.lvs,
       mapTimeoutMs: p.map_timeout,
       instance: ctx.instance,
     },
@@ -26,7 +27,7 @@ function service(ctx: Ctx): DdmapService {
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
   const p = ctx.params;
-  if (!/^[A-Za-z0-9+_.-]+$/.test(p.vgname) || p.vgname.startsWith('-')) {
+  if (!isLvmName(p.vgname)) {
     throw new Failure('config', `parameter vgname: '${p.vgname}' is not a valid volume group name`);
   }
   if (!p.state_dir.startsWith('/')) throw new Failure('config', `parameter state_dir: '${p.state_dir}' is not an absolute path`);

@@ -4,29 +4,14 @@
  * level 0 must not), so nic/prefix derivation lives in resolve.ts.
  */
 import { Failure } from '../../lib/failure.js';
+import { isIscsiName } from '../../lib/names.js';
+import type { ParamsOf } from '../../lib/definition.js';
+import type { definition } from './definition.js';
 import { type IpAddress, formatHostPort, formatIp, maxPrefix, tryParseIp } from '../../lib/net/ip.js';
 
 export type BlockMode = 'none' | 'drop';
 
-export interface PortalParams {
-  ip: string;
-  cidr_netmask?: number;
-  nic?: string;
-  label?: string;
-  arp_count: number;
-  arp_interval: number;
-  arp_bg: boolean;
-  dad: boolean;
-  dad_timeout: number;
-  preferred_lft: string;
-  noprefixroute: boolean;
-  check_link: boolean;
-  port: number;
-  iqn?: string;
-  tpgt: number;
-  iser: boolean;
-  block: string;
-}
+export type PortalParams = ParamsOf<typeof definition>;
 
 export interface PortalConfig {
   ip: IpAddress;
@@ -53,8 +38,6 @@ export interface PortalConfig {
 
 // Linux IFNAMSIZ is 16 including the NUL; "/" and whitespace are never valid.
 const IFNAME = /^[^\s/:]{1,15}$/;
-// iqn.YYYY-MM.reverse.domain[:anything], eui.<16 hex>, naa.<16 or 32 hex> (RFC 3720/3980).
-const TARGET_NAME = /^(iqn\.\d{4}-\d{2}\.[a-z0-9][a-z0-9.-]*(:[^\s/]+)?|eui\.[0-9a-f]{16}|naa\.[0-9a-f]{16}([0-9a-f]{16})?)$/i;
 
 export function parsePortalConfig(p: PortalParams): PortalConfig {
   const ip = tryParseIp(p.ip);
@@ -80,8 +63,8 @@ export function parsePortalConfig(p: PortalParams): PortalConfig {
   if (!/^(forever|\d{1,10})$/.test(p.preferred_lft)) throw new Failure('config', `preferred_lft: "${p.preferred_lft}" is neither "forever" nor a number of seconds`);
   if (p.port < 1 || p.port > 65535) throw new Failure('config', `port: ${p.port} is outside 1-65535`);
   if (p.tpgt < 0 || p.tpgt > 65535) throw new Failure('config', `tpgt: ${p.tpgt} is outside 0-65535`);
-  const targets = (p.iqn ?? '').split(/[\s,]+/).filter((s) => s !== '');
-  for (const t of targets) if (!TARGET_NAME.test(t)) throw new Failure('config', `iqn: "${t}" is not an iqn., eui. or naa. target name`);
+  const targets = p.iqn ?? [];
+  for (const t of targets) if (!isIscsiName(t)) throw new Failure('config', `iqn: "${t}" is not an iqn., eui. or naa. target name`);
   if (new Set(targets).size !== targets.length) throw new Failure('config', 'iqn: a target is listed twice');
   if (p.iser && targets.length === 0) throw new Failure('config', 'iser: set iqn too; iSER is a property of the network portal');
   if (p.block !== 'none' && p.block !== 'drop') throw new Failure('config', `block: "${p.block}" is not one of none, drop`);

@@ -13,21 +13,14 @@ import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.
 import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, StorageObjectRef } from '../../lib/configfs/model.js';
-import { loadDesired, splitIqns } from './config.js';
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import { loadDesired, targetNames } from './config.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { definition } from './definition.js';
 import { withLock } from '../../lib/sys/lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
-export interface TargetParams {
-  iqn: string;
-  config: string;
-  secrets?: string | undefined;
-  on_stop_hang: 'fail' | 'reboot';
-  write_timeout: number;
-  derive_wwn: boolean;
-}
+export type TargetParams = ParamsOf<typeof definition>;
 type Ctx = OcfContext<TargetParams>;
 
 export interface TargetDeps { reboot: RebootFn }
@@ -36,7 +29,7 @@ const LOCK = '/run/lioha/target.lock';
 
 function settings(ctx: Ctx) {
   return {
-    iqns: splitIqns(ctx.params.iqn),
+    iqns: targetNames(ctx.params.iqn),
     config: ctx.params.config,
     ...(ctx.params.secrets ? { secrets: ctx.params.secrets } : {}),
     deriveWwn: ctx.params.derive_wwn,
@@ -62,8 +55,8 @@ async function configfsPresent(ctx: Ctx): Promise<boolean> {
 }
 
 export async function monitor(ctx: Ctx): Promise<OcfExit> {
+  const iqns = targetNames(ctx.params.iqn);
   if (!(await configfsPresent(ctx))) return OcfExit.NOT_RUNNING; // iscsi_target_mod not loaded: nothing can exist
-  const iqns = splitIqns(ctx.params.iqn);
   const cfs = await open(ctx);
   let desired: DesiredState;
   try {
@@ -150,7 +143,14 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
 export function makeStop(deps: TargetDeps) {
   return async function stop(ctx: Ctx): Promise<OcfExit> {
     if (!(await configfsPresent(ctx))) return OcfExit.SUCCESS;
-    const iqns = splitIqns(ctx.params.iqn);
+    let iqns: string[];
+    try {
+      iqns = targetNames(ctx.params.iqn);
+    } catch (e) {
+      // Names that are not iSCSI names never reached configfs (start refuses them): nothing to stop.
+      ctx.log.warn('stop: parameter iqn is invalid; nothing of this resource can exist', { error: (e as Error).message });
+      return OcfExit.SUCCESS;
+    }
     // Stop must work even when the configuration is gone or broken: ownership is the iqn list.
     let desired: DesiredState | undefined;
     try {

@@ -4,6 +4,7 @@
  * Files that hold secrets must not be readable by group or others.
  */
 import { Failure } from '../../lib/failure.js';
+import { iscsiNameProblem } from '../../lib/names.js';
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, hasSecrets, mergeSaveConfigs, parseSaveConfig, type SaveConfig } from '../../lib/configfs/saveconfig.js';
@@ -18,8 +19,16 @@ export interface TargetSettings {
 }
 
 
-export function splitIqns(raw: string): string[] {
-  return [...new Set(raw.split(/[\s,]+/).filter(Boolean))];
+/**
+ * The targets a resource owns, from its iqn list parameter: duplicates dropped, every name
+ * checked (it becomes a configfs directory: a '/' or '..' would leave configfs).
+ */
+export function targetNames(iqns: readonly string[]): string[] {
+  for (const iqn of iqns) {
+    const problem = iscsiNameProblem(iqn);
+    if (problem) throw new Failure('config', `parameter iqn: "${iqn.slice(0, 64)}" ${problem}`.slice(0, 128));
+  }
+  return [...new Set(iqns)];
 }
 
 function privateEnough(mode: number): boolean {

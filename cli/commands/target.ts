@@ -1,3 +1,4 @@
+import { splitList } from '../../lib/list.js';
 import type { CommandModule } from 'yargs';
 
 interface SaveArgs { iqn?: string[]; root?: string; output?: string; timeout: number }
@@ -20,7 +21,7 @@ export const command: CommandModule = {
     const { saveLive } = await import('../../lib/configfs/save.js');
     const root = new Root(a.root ?? process.env.LIOHA_ROOT ?? '/');
     const cfs = await openConfigFs((p) => root.path(p), () => a.timeout * 1000);
-    const iqns = (a.iqn ?? []).flatMap((s) => s.split(/[\s,]+/)).filter(Boolean);
+    const iqns = (a.iqn ?? []).flatMap((s) => splitList(s));
     const text = await saveLive(cfs, iqns);
     if (!a.output) {
       process.stdout.write(text);

@@ -3,8 +3,8 @@
  * per DRBD resource, one group per volume group, and the constraints that tie a
  * group to its clone's Promoted instance and to its preferred node.
  */
-import type { AgentDefinition } from '../ocf/definition.js';
-import { parseValue } from '../ocf/params.js';
+import type { AgentDefinition } from '../definition.js';
+import { parseValue } from '../param-value.js';
 import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './description.js';
 import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';

@@ -2,7 +2,7 @@
  * The agent definitions a volume-group group is built from, by member role. lib
  * never imports agents/: the caller (the CLI, through agents/registry.ts) passes them in.
  */
-import type { AgentDefinition } from '../ocf/definition.js';
+import type { AgentDefinition } from '../definition.js';
 import type { MemberRole } from './description.js';
 
 export type AgentRegistry = Readonly<Partial<Record<MemberRole, AgentDefinition>>>;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
-import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
 import { isIscsiName, parsePortalDirName } from './model.js';
 
 /**
@@ -106,11 +106,12 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   // ---- helpers -------------------------------------------------------------
-  private abs(rel: string): string { return rel === '' ? this.base : join(this.base, rel); }
+  private abs(rel: string): string { return underBase(this.base, 'read', rel); }
   private err(op: ConfigFsOp, rel: string, code: string, detail?: string): never {
     throw new ConfigFsError(op, rel, code, detail);
   }
   private async fault(op: ConfigFsOp, rel: string): Promise<void> {
+    underBase(this.base, op, rel); // never outside the root, whatever the name
     const f = this.faults.find((x) => x.op === op && (rel === x.path || rel.endsWith('/' + x.path) || rel.includes(x.path)));
     if (!f) return;
     if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
@@ -265,6 +266,7 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   async symlink(targetRel: string, linkRel: string): Promise<void> {
+    underBase(this.base, 'symlink', targetRel);
     await this.fault('symlink', linkRel);
     const parent = classify(dirname(linkRel));
     const target = classify(targetRel);

@@ -5,6 +5,7 @@
  * with the kernel's side effects), chosen by open.ts.
  */
 
+import { resolve } from 'node:path';
 import { Failure } from '../failure.js';
 
 /** Where LIO's configfs lives, under the agent's root (lib/configfs/layout.ts). */
@@ -60,6 +61,18 @@ export class ConfigFsHangError extends ConfigFsError {
     super(op, path, 'ETIMEDOUT', `no answer within ${timeoutMs} ms`);
     this.name = 'ConfigFsHangError';
   }
+}
+
+/**
+ * The host path of `rel` under `base`, refusing any path that resolves outside it ('..'
+ * components, absolute paths): a name that slipped past validation still cannot leave configfs.
+ */
+export function underBase(base: string, op: ConfigFsOp, rel: string): string {
+  const abs = rel === '' ? base : resolve(base, rel);
+  if (abs !== base && !abs.startsWith(base.endsWith('/') ? base : `${base}/`)) {
+    throw new ConfigFsError(op, rel, 'EACCES', 'resolves outside the configfs root');
+  }
+  return abs;
 }
 
 /** Paths whose values are secrets: never shown in logs or reasons. */

@@ -57,7 +57,6 @@ export interface StopReport {
 export const markerPath = (root: Root, instance: string): string =>
   root.path(`/run/lioha/ddmap/${instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
 
-export const splitList = (s: string | undefined): string[] => (s ?? '').split(/[\s,]+/).filter(Boolean);
 
 export class DdmapService {
   private backendP: Promise<ChangeMapBackend> | undefined;

@@ -5,7 +5,12 @@
  * resource instance: installing and removing it are single atomic `nft -f`
  * transactions, and they never touch anybody else's rules. Pure builders.
  */
-import type { PortalConfig } from '../../agents/portal/config.js';
+/** What a block is about: the portal address and port. */
+export interface BlockedPortal {
+  ip: { family: 4 | 6 };
+  ipText: string;
+  port: number;
+}
 
 export function blockTableName(instance: string): string {
   // nft identifiers: letters, digits, "_"; a resource id may contain "-" or ".".
@@ -13,7 +18,7 @@ export function blockTableName(instance: string): string {
 }
 
 /** Replaces the table wholesale (declare, flush by deletion, recreate): idempotent. */
-export function blockScript(cfg: PortalConfig, instance: string): string {
+export function blockScript(cfg: BlockedPortal, instance: string): string {
   const t = blockTableName(instance);
   const daddr = cfg.ip.family === 4 ? `ip daddr ${cfg.ipText}` : `ip6 daddr ${cfg.ipText}`;
   return [

@@ -1,5 +1,5 @@
 import { fstatSync } from 'node:fs';
-import type { AgentDefinition, ParamsOf } from './definition.js';
+import type { AgentDefinition, ParamsOf } from '../definition.js';
 import { OcfExit, exitName } from './exit-codes.js';
 import { Failure, failureOf, type FailureKind } from '../failure.js';
 import { parseParams, secretNames } from './params.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch, type AgentActions } from '../../lib/ocf/dispatch.js';
-import { defineAgent, type ParamsOf } from '../../lib/ocf/definition.js';
+import { defineAgent, type ParamsOf } from '../../lib/definition.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import type { OcfContext } from '../../lib/ocf/context.js';

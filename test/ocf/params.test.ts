@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 import { parseParams } from '../../lib/ocf/params.js';
 import { Failure } from '../../lib/failure.js';
 import { exitCodeOf } from '../../lib/ocf/dispatch.js';

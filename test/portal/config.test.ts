@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { Failure } from '../../lib/failure.js';
+import { splitList } from '../../lib/list.js';
 import { parsePortalConfig, type PortalParams } from '../../agents/portal/config.js';
 
 const base: PortalParams = {
   ip: '192.0.2.59', arp_count: 5, arp_interval: 200, arp_bg: true, dad: true, dad_timeout: 1000,
   preferred_lft: 'forever', noprefixroute: false, check_link: true, port: 3260, tpgt: 1, iser: false, block: 'none',
 };
-const cfg = (p: Partial<PortalParams>) => parsePortalConfig({ ...base, ...p });
+// iqn as the agent receives it in OCF_RESKEY_iqn, split like the list parameter it is.
+type Raw = Partial<Omit<PortalParams, 'iqn' | 'block'>> & { iqn?: string; block?: string };
+const cfg = (p: Raw) => parsePortalConfig({ ...base, ...p, iqn: splitList(p.iqn) } as PortalParams);
 
 describe('parsePortalConfig', () => {
   it('normalises addresses and builds the LIO np name', () => {
@@ -22,7 +25,7 @@ describe('parsePortalConfig', () => {
       'naa.5001405abcdef012',
     ]);
   });
-  it.each<[Partial<PortalParams>, RegExp]>([
+  it.each<[Raw, RegExp]>([
     [{ ip: '192.0.2.59/24' }, /^ip: .*cidr_netmask/],
     [{ ip: 'vip.example.org' }, /^ip: /],
     [{ ip: '0.0.0.0' }, /unspecified/],

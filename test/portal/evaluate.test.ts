@@ -6,7 +6,7 @@ import type { LinkObservation, NpState } from '../../agents/portal/observe.js';
 const params: PortalParams = {
   ip: '192.0.2.59', nic: 'bond0', arp_count: 5, arp_interval: 200, arp_bg: true, dad: true, dad_timeout: 1000,
   preferred_lft: 'forever', noprefixroute: false, check_link: true, port: 3260, tpgt: 1, iser: false, block: 'drop',
-  iqn: 'iqn.2003-01.org.linux-iscsi.t1:sn.1',
+  iqn: ['iqn.2003-01.org.linux-iscsi.t1:sn.1'],
 };
 const cfg = parsePortalConfig(params);
 const up: LinkObservation = { exists: true, noArp: false, operstate: 'up', adminUp: true, carrier: true, usable: true };

@@ -3,7 +3,8 @@
  * parameter parsing and dispatch need. Imported at build time (meta-data XML) and
  * at run time, so it must stay free of heavy imports.
  */
-export type ParamType = 'string' | 'integer' | 'boolean' | 'select';
+/** `list`: blank- or comma-separated items, advertised as string, parsed to string[] (lib/list.ts). */
+export type ParamType = 'string' | 'integer' | 'boolean' | 'select' | 'list';
 
 export interface ParameterDef {
   readonly name: string;
@@ -50,7 +51,7 @@ export function defineAgent<const D extends AgentDefinition>(d: D): D {
   return d;
 }
 
-type ValueOf<T extends ParamType> = T extends 'integer' ? number : T extends 'boolean' ? boolean : string;
+type ValueOf<T extends ParamType> = T extends 'integer' ? number : T extends 'boolean' ? boolean : T extends 'list' ? string[] : string;
 type IsSet<P> = P extends { required: true } ? true : P extends { default: string | number | boolean } ? true : false;
 type Param<D extends AgentDefinition> = D['parameters'][number];
 
