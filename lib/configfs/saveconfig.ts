@@ -3,6 +3,7 @@
  * Strict: unknown fields and contradictions are refused with the JSON path that names them.
  */
 import { Failure } from '../failure.js';
+import { JsonCheck, isJsonObject, type Json, type JsonObject } from '../json-check.js';
 import { isAttributeName, isObjectName } from '../names.js';
 import {
   isIscsiName, parseStorageObjectRef, storageObjectRef,
@@ -26,17 +27,10 @@ export interface SaveConfig {
   origin: Map<string, string>;
 }
 
-type Json = unknown;
-type Obj = Record<string, Json>;
-const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 
-class Checker {
-  problems: string[] = [];
-  constructor(private readonly source: string) {}
-  bad(path: string, msg: string): void { this.problems.push(`${this.source}: ${path}: ${msg}`); }
-  fields(o: Obj, path: string, allowed: readonly string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.bad(`${path}.${k}`, 'unknown field');
-  }
+class Checker extends JsonCheck {
   obj(v: Json, path: string): Obj | undefined {
     if (isObj(v)) return v;
     this.bad(path, 'must be an object');
