@@ -17,6 +17,7 @@ import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { definition } from './definition.js';
+import { CLAIMS_DIR, hideClaimedNps, readClaims } from '../../lib/configfs/network-portals.js';
 import { withLock } from '../../lib/sys/lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
@@ -43,6 +44,11 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
 
 function open(ctx: Ctx) {
   return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
+}
+
+/** Network portals that portal resources created and own (lib/configfs/network-portals.ts). */
+function claims(ctx: Ctx): Map<string, string> {
+  return readClaims(ctx.root.path(CLAIMS_DIR));
 }
 
 function summary(c: OpCounts): Record<string, number> {
@@ -74,6 +80,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   const full = ctx.checkLevel >= 10;
   const refs = new Set(desired.storageObjects.keys());
   const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs);
+  if (full) hideClaimedNps(live, desired, claims(ctx));
   const p = presence(desired, live);
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
@@ -116,6 +123,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   const t0 = performance.now();
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
+    hideClaimedNps(live, desired, claims(ctx));
     let ops;
     try {
       ops = planReconcile(desired, live);
@@ -134,6 +142,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
   const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
+  hideClaimedNps(live, desired, claims(ctx));
   const details = (await readStorageObjects(cfs, { refs: new Set(desired.storageObjects.keys()), attributes: 'none', info: true })).details;
   const diff = firstDifference(desired, live, true, details);
   if (diff) throw new Failure('generic', `after start: ${diff}`);
