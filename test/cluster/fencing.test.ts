@@ -1,10 +1,10 @@
 /** Fence devices and no-quorum-policy in the description, the plan and both scripts. */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { AGENTS } from '../../lib/cluster/agent-registry.js';
+import { AGENTS } from '../../agents/registry.js';
 import { buildPlan } from '../../lib/cluster/build-plan.js';
 import { parseDescription, parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
-import { generateScript } from '../../lib/cluster/generate.js';
+import { generateScript } from '../../cli/cluster/generate.js';
 
 const seed = JSON.parse(readFileSync(new URL('../../crm/iscsitgt01.json', import.meta.url), 'utf8'));
 const fenced = (mutate: (d: any) => void = () => {}) => {
