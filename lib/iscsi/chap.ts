@@ -4,6 +4,7 @@
  * SHA-1 (6), SHA-256 (7) and SHA3-256 (8) are what Linux 6.x LIO also offers.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ProtocolError } from './protocol-error.js';
 
 export const CHAP_ALGORITHMS = { 5: 'md5', 6: 'sha1', 7: 'sha256', 8: 'sha3-256' } as const;
 export type ChapAlgorithm = keyof typeof CHAP_ALGORITHMS;
@@ -11,7 +12,7 @@ export type ChapAlgorithm = keyof typeof CHAP_ALGORITHMS;
 /** Longest binary challenge accepted (RFC 7143 12.1.3: 1024 bytes). */
 export const MAX_CHALLENGE = 1024;
 
-export class ChapError extends Error {}
+export class ChapError extends ProtocolError {}
 
 export function chapResponse(alg: ChapAlgorithm, id: number, secret: string, challenge: Buffer): Buffer {
   const h = createHash(CHAP_ALGORITHMS[alg]);

@@ -4,11 +4,14 @@
  * added once a login has negotiated them (they never apply during login).
  */
 import { crc32c, digestBytes } from './crc32c.js';
+import { ProtocolError } from './protocol-error.js';
 import { BHS_LENGTH, dataSegmentLength, pad4, totalAhsLength, type OutPdu, type Pdu } from './pdu.js';
 
-export class FramingError extends Error {
-  constructor(message: string, readonly bhs?: Buffer) {
+export class FramingError extends ProtocolError {
+  bhs: Buffer | undefined;
+  constructor(message: string, bhs?: Buffer) {
     super(message);
+    this.bhs = bhs;
   }
 }
 

@@ -3,8 +3,9 @@
  * UTF-8. Parsing is strict and bounded; anything odd is a TextError the
  * caller turns into a login reject or a closed connection.
  */
+import { ProtocolError } from './protocol-error.js';
 
-export class TextError extends Error {}
+export class TextError extends ProtocolError {}
 
 export type KeyValue = readonly [key: string, value: string];
 
