@@ -116,15 +116,15 @@ function chap(v: unknown, path: string, c: Checker): ChapConfig | undefined {
   return { username, password, ...(mutualUsername && mutualPassword && { mutualUsername, mutualPassword }) };
 }
 
-export function parseConfig(text: string): PortaldConfig {
+export function parseConfig(text: string, source?: string): PortaldConfig {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new ConfigError([`$: not valid JSON: ${(e as Error).message}`]);
+    throw new ConfigError([`$: not valid JSON: ${(e as Error).message}`], source);
   }
   const c = new Checker();
-  if (!isObj(raw)) throw new ConfigError(['$: must be a JSON object']);
+  if (!isObj(raw)) throw new ConfigError(['$: must be a JSON object'], source);
   c.keys(raw, ['portals', 'removedTargets', 'chap', 'backendChap', 'redirect', 'stateSeconds', 'backendTimeoutMs', 'unavailableDelayMs', 'limits'], '$');
 
   const portals: DiscoveryPortal[] = [];
@@ -207,7 +207,7 @@ export function parseConfig(text: string): PortaldConfig {
   if (cfg.backendTimeoutMs >= cfg.limits.loginTimeoutSeconds * 1000) {
     c.add('$.backendTimeoutMs', `must be shorter than limits.loginTimeoutSeconds (${cfg.limits.loginTimeoutSeconds} s)`);
   }
-  if (c.errors.length > 0) throw new ConfigError(c.errors);
+  if (c.errors.length > 0) throw new ConfigError(c.errors, source);
   return cfg;
 }
 

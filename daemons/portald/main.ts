@@ -22,7 +22,7 @@ declare const LIOHA_VERSION: string | undefined;
 
 function loadConfig(path: string): PortaldConfig {
   const text = readFileSync(path, 'utf8');
-  const cfg = parseConfig(text);
+  const cfg = parseConfig(text, path);
   if (hasSecrets(cfg) && (statSync(path).mode & 0o077) !== 0) {
     throw new ConfigError([`$.chap: ${path} holds CHAP secrets and must not be readable by group or others (chmod 600)`], path);
   }
