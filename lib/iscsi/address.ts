@@ -37,6 +37,8 @@ export function parseTargetAddress(v: string, defaultPort = 3260): PortalAddress
     }
     if (isIP(host) !== 6) return undefined;
   } else {
+    // An IPv6 literal must be bracketed: "fd00::1:3260" is ambiguous.
+    if ((rest.match(/:/g) ?? []).length > 1) return undefined;
     const colon = rest.lastIndexOf(':');
     if (colon >= 0) {
       const p = rest.slice(colon + 1);

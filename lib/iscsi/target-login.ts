@@ -196,8 +196,8 @@ export class TargetLogin {
     out.push(...this.op!.answer(pairs));
     const authenticated = this.auth === 'done';
     const transit = req.transit && authenticated;
-    if (this.stage === Stage.OPERATIONAL || (transit && req.nsg === Stage.OPERATIONAL)) {
-      // Our declaration goes out in (or on the way into) the operational stage.
+    if (this.stage === Stage.OPERATIONAL) {
+      // Our declaration goes out in the operational stage (initiators read it there).
       out.push(...this.op!.declarations());
     }
     if (transit && req.nsg === Stage.FULL_FEATURE) {
