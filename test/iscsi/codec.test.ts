@@ -40,7 +40,7 @@ describe('iSCSI codec', () => {
     const g = new Framer({ maxDataSegment: 64, maxAhs: 0 });
     g.headerDigest = g.dataDigest = true;
     expect(g.push(withDigest)).toHaveLength(1);
-    withDigest[50] ^= 1;
+    withDigest[50] = withDigest[50]! ^ 1;
     const h = new Framer({ maxDataSegment: 64, maxAhs: 0 });
     h.headerDigest = true;
     expect(() => h.push(withDigest)).toThrow(/header digest/);
