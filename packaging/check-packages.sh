@@ -41,5 +41,6 @@ for a in $agents; do
 done
 check sh -c "lioha --version | grep -qx '$version'"
 check sh -c "lioha agents | grep -q 'ocf:lioha:'"
+check sh -c "lioha-portald --version | grep -qx '$version'"
 check test -f /usr/share/doc/lioha/copyright
 exit $fail
