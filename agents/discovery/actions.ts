@@ -7,11 +7,11 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../daemons/portald/config.js';
 import type { definition } from './definition.js';
 
@@ -33,16 +33,16 @@ function loadConfig(ctx: Ctx): PortaldConfig {
     text = readFileSync(path, 'utf8');
   } catch (e) {
     // A file missing on this node: another node may have it (5, not 6).
-    throw new OcfError(OcfExit.ERR_INSTALLED, `config ${ctx.params.config} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new Failure('installed', `config ${ctx.params.config} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   try {
     const cfg = parseConfig(text, ctx.params.config);
     if (hasSecrets(cfg) && (statSync(path).mode & 0o077) !== 0) {
-      throw new OcfError(OcfExit.ERR_INSTALLED, `config ${ctx.params.config} holds CHAP secrets but is readable by others (chmod 600)`);
+      throw new Failure('installed', `config ${ctx.params.config} holds CHAP secrets but is readable by others (chmod 600)`);
     }
     return cfg;
   } catch (e) {
-    if (e instanceof ConfigError) throw new OcfError(OcfExit.ERR_CONFIGURED, `config invalid: ${e.errors[0]}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ''}`);
+    if (e instanceof ConfigError) throw new Failure('config', `config invalid: ${e.errors[0]}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ''}`);
     throw e;
   }
 }
@@ -93,12 +93,12 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
     } catch {
       return OcfExit.NOT_RUNNING;
     }
-    throw new OcfError(OcfExit.ERR_GENERIC, `pid file ${pf} is unreadable or corrupt`);
+    throw new Failure('generic', `pid file ${pf} is unreadable or corrupt`);
   }
-  if (!isPortald(pid)) throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald (pid ${pid}) is gone; it crashed or was killed`);
+  if (!isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) is gone; it crashed or was killed`);
   const cfg = loadConfig(ctx);
   const why = await answering(ctx, cfg);
-  if (why) throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald runs but does not answer: ${why}`);
+  if (why) throw new Failure('generic', `lioha-portald runs but does not answer: ${why}`);
   return OcfExit.SUCCESS;
 }
 
@@ -107,7 +107,7 @@ async function validate(ctx: Ctx): Promise<OcfExit> {
   try {
     accessSync(ctx.params.daemon, constants.X_OK);
   } catch {
-    throw new OcfError(OcfExit.ERR_INSTALLED, `daemon ${ctx.params.daemon} is not installed or not executable`);
+    throw new Failure('installed', `daemon ${ctx.params.daemon} is not installed or not executable`);
   }
   return OcfExit.SUCCESS;
 }
@@ -136,15 +136,15 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     closeSync(fd);
   }
   while (readPid(pf) === undefined) {
-    if (exited) throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald did not start (${exited}); see ${lf}`);
-    if (ctx.deadline.expired()) throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald did not listen in time; see ${lf}`);
+    if (exited) throw new Failure('generic', `lioha-portald did not start (${exited}); see ${lf}`);
+    if (ctx.deadline.expired()) throw new Failure('generic', `lioha-portald did not listen in time; see ${lf}`);
     await sleep(25);
   }
   const cfg = loadConfig(ctx);
   const why = await answering(ctx, cfg);
   if (why) {
     await stop(ctx); // roll back: a half-started portal is worse than none
-    throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald started but does not answer: ${why}`);
+    throw new Failure('generic', `lioha-portald started but does not answer: ${why}`);
   }
   ctx.log.info('lioha-portald started', { pid: readPid(pf), portals: cfg.portals.map((p) => `${p.address}:${p.port}`).join(' ') });
   return OcfExit.SUCCESS;
@@ -166,7 +166,7 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
           // gone meanwhile
         }
         while (isPortald(pid) && !ctx.deadline.expired()) await sleep(20);
-        if (isPortald(pid)) throw new OcfError(OcfExit.ERR_GENERIC, `lioha-portald (pid ${pid}) survives SIGKILL`);
+        if (isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) survives SIGKILL`);
         break;
       }
       await sleep(20);

@@ -1,4 +1,4 @@
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 
 export const definition = defineAgent({
   name: 'discovery',

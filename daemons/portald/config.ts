@@ -5,7 +5,8 @@
  */
 import { isIP } from 'node:net';
 import { parseTargetAddress, type PortalAddress } from '../../lib/iscsi/address.js';
-import { isIscsiName } from '../../lib/iscsi/names.js';
+import { isIscsiName } from '../../lib/names.js';
+import { JsonCheck, isJsonObject, type JsonObject } from '../../lib/json-check.js';
 
 export interface ChapConfig {
   readonly username: string;
@@ -64,16 +65,19 @@ export class ConfigError extends Error {
   }
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 
-class Checker {
-  readonly errors: string[] = [];
+/** lib/json-check plus the two value checks this file needs. */
+class Checker extends JsonCheck {
+  get errors(): readonly string[] {
+    return this.problems;
+  }
   add(path: string, msg: string): void {
-    this.errors.push(`${path}: ${msg}`);
+    this.bad(path, msg);
   }
   keys(o: Obj, allowed: readonly string[], path: string): void {
-    for (const k of Object.keys(o)) if (k !== '$comment' && !allowed.includes(k)) this.add(`${path}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
+    this.fields(o, path, ['$comment', ...allowed], true);
   }
   int(o: Obj, k: string, path: string, min: number, max: number, dflt: number): number {
     const v = o[k];

@@ -8,7 +8,7 @@
 import { formatHostPort, formatTargetAddress } from '../../lib/iscsi/address.js';
 import { Framer, FramingError, serialize } from '../../lib/iscsi/framer.js';
 import { LoginStatus, loginStatusName } from '../../lib/iscsi/login-status.js';
-import { isIscsiName } from '../../lib/iscsi/names.js';
+import { isIscsiName } from '../../lib/names.js';
 import {
   Op, RESERVED_TAG, RejectReason, isImmediate, itt as pduItt, logoutResponse, nopIn, opcode, parseText as parseTextPdu,
   reject, textResponse, type OutPdu, type Pdu,

@@ -7,7 +7,7 @@
  * not served, and finds it when it is.
  */
 import { isIP } from 'node:net';
-import type { AgentDefinition } from '../ocf/definition.js';
+import type { AgentDefinition } from '../definition.js';
 import type { NameValue, PlanConstraint, PlanGroup } from './plan.js';
 
 export interface DiscoverySpec {
@@ -39,7 +39,7 @@ export function parseDiscovery(v: unknown, add: Add, nodeNames: readonly string[
     return undefined;
   }
   const allowed = ['$comment', 'ip', 'cidrNetmask', 'nic', 'port', 'config', 'group', 'preferredNode', 'params'];
-  for (const k of Object.keys(v)) if (!allowed.includes(k)) add(`${p}.${k}`, `unknown key (expected one of: ${allowed.join(', ')})`);
+  for (const k of Object.keys(v)) if (!allowed.includes(k)) add(`${p}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
   const ip = v['ip'];
   const family = typeof ip === 'string' ? isIP(ip) : 0;
   if (family === 0) add(`${p}.ip`, ip === undefined ? 'is required' : `${JSON.stringify(ip)} is not an IPv4 or IPv6 address`);

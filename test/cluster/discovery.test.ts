@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { AGENTS } from '../../lib/cluster/agent-registry.js';
+import { AGENTS } from '../../agents/registry.js';
 import { buildPlan } from '../../lib/cluster/build-plan.js';
 import { parseDescription, parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
 
@@ -16,12 +16,12 @@ describe('discovery portal in the cluster description', () => {
       ['p_discovery', 'discovery', { config: '/etc/lioha/portald.json' }],
     ]);
     expect(g.members[1]!.ops.find((o) => o.name === 'monitor')).toEqual({ name: 'monitor', interval: 10, timeout: 10 });
-    expect(p.constraints.some((c) => c.rsc === 'g_discovery')).toBe(false);
+    expect(p.constraints.some((c) => 'rsc' in c && c.rsc === 'g_discovery')).toBe(false);
   });
 
   it('a preferred node gives a location preference; parameters are checked against the agents', () => {
     const p = buildPlan(parseDescriptionOrThrow(with_({ ip: '192.0.2.9', config: '/etc/lioha/p.json', preferredNode: 'iscsitgt02b', params: { discovery: { log_level: 'debug' } } })), AGENTS);
-    expect(p.constraints.filter((c) => c.rsc === 'g_discovery')).toEqual([
+    expect(p.constraints.filter((c) => 'rsc' in c && c.rsc === 'g_discovery')).toEqual([
       { type: 'location', id: 'loc_g_discovery_prefers_iscsitgt02b', rsc: 'g_discovery', node: 'iscsitgt02b', score: 100 },
     ]);
     expect(() => buildPlan(parseDescriptionOrThrow(with_({ ip: '192.0.2.9', config: '/x.json', params: { discovery: { log_level: 'loud' } } })), AGENTS)).toThrow(
@@ -33,7 +33,7 @@ describe('discovery portal in the cluster description', () => {
     const r = parseDescription(with_({ ip: '192.0.2.21', config: 'relative.json', preferredNode: 'nobody', colour: 1 }));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errors).toEqual([
-      'discovery.colour: unknown key (expected one of: $comment, ip, cidrNetmask, nic, port, config, group, preferredNode, params)',
+      'discovery.colour: unknown field (expected one of: $comment, ip, cidrNetmask, nic, port, config, group, preferredNode, params)',
       'discovery.config: "relative.json" is not an absolute path (letters, digits, / . _ - + @ %)',
       'discovery.preferredNode: "nobody" is not one of the nodes (iscsitgt02a, iscsitgt02b)',
     ]);

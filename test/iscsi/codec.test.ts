@@ -4,7 +4,7 @@ import { chapResponse, chooseAlgorithm, decodeBinary } from '../../lib/iscsi/cha
 import { crc32c } from '../../lib/iscsi/crc32c.js';
 import { Framer, FramingError, serialize } from '../../lib/iscsi/framer.js';
 import { LoginStatus } from '../../lib/iscsi/login-status.js';
-import { isIscsiName } from '../../lib/iscsi/names.js';
+import { isIscsiName } from '../../lib/names.js';
 import { loginRequest, parseLoginResponse } from '../../lib/iscsi/pdu.js';
 import { TargetLogin } from '../../lib/iscsi/target-login.js';
 import { encodeText, parseText, uniqueKeys } from '../../lib/iscsi/text.js';

@@ -30,7 +30,7 @@ describe('portald configuration', () => {
         colour: 'blue',
       }),
     ).toEqual([
-      '$.colour: unknown field (expected one of: portals, removedTargets, chap, backendChap, redirect, stateSeconds, backendTimeoutMs, unavailableDelayMs, limits)',
+      '$.colour: unknown field (expected one of: $comment, portals, removedTargets, chap, backendChap, redirect, stateSeconds, backendTimeoutMs, unavailableDelayMs, limits)',
       '$.portals[0].address: "portal" is not an IPv4 or IPv6 address',
       '$.portals[0].backends: must be a non-empty list of "address[:port]"',
       '$.portals[1].port: must be an integer from 1 to 65535',
