@@ -12,7 +12,7 @@ import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
-import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../daemons/portald/config.js';
+import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;

@@ -9,7 +9,7 @@
 import type { PortalAddress } from '../../lib/iscsi/address.js';
 import type { InitiatorOptions } from '../../lib/iscsi/initiator.js';
 import type { DiscoveredTarget } from '../../lib/iscsi/sendtargets.js';
-import type { ChapConfig, DiscoveryPortal } from './config.js';
+import type { ChapConfig, DiscoveryPortal } from '../../lib/portald/config.js';
 
 export type Discover = (o: InitiatorOptions) => Promise<DiscoveredTarget[]>;
 

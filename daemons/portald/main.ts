@@ -14,7 +14,7 @@ import { dirname, basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { discoverTargets } from '../../lib/iscsi/initiator.js';
-import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from './config.js';
+import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
 import { Directory, RoundRobin } from './directory.js';
 import { PortalServer } from './server.js';
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import { plainAddress } from '../../lib/iscsi/address.js';
-import type { DiscoveryPortal, PortaldConfig } from './config.js';
+import type { DiscoveryPortal, PortaldConfig } from '../../lib/portald/config.js';
 import type { Directory, RoundRobin } from './directory.js';
 import { PortalSession, type SessionLog } from './session.js';
 

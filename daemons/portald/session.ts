@@ -15,7 +15,7 @@ import {
 } from '../../lib/iscsi/pdu.js';
 import { encodeText, parseText, TextError, type KeyValue } from '../../lib/iscsi/text.js';
 import { TargetLogin, type Decision, type LoginComplete, type LoginIdentity, type LoginStep } from '../../lib/iscsi/target-login.js';
-import type { DiscoveryPortal, PortaldConfig } from './config.js';
+import type { DiscoveryPortal, PortaldConfig } from '../../lib/portald/config.js';
 import { BusyError, type Directory, type RoundRobin } from './directory.js';
 
 export interface SessionLog {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../daemons/portald/config.js';
+import { ConfigError, parseConfig } from '../../lib/portald/config.js';
 import { servingPortals } from '../../daemons/portald/directory.js';
 
 const errors = (o: unknown): string[] => {

@@ -8,7 +8,7 @@
  */
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../daemons/portald/config.js';
+import { parseConfig } from '../../lib/portald/config.js';
 import { Directory, RoundRobin } from '../../daemons/portald/directory.js';
 import { PortalServer } from '../../daemons/portald/server.js';
 import { PortalSession, type SessionHost } from '../../daemons/portald/session.js';

@@ -1,5 +1,5 @@
 /** An in-process lioha-portald on loopback in front of fake targets, for tests and benchmarks. */
-import { parseConfig, type PortaldConfig } from '../../daemons/portald/config.js';
+import { parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
 import { Directory, RoundRobin } from '../../daemons/portald/directory.js';
 import { PortalServer } from '../../daemons/portald/server.js';
 import { discoverTargets } from '../../lib/iscsi/initiator.js';

@@ -1,12 +1,12 @@
 /**
- * lioha-portald configuration: a small JSON file. Parsing is pure and reports
+ * lioha-portald configuration (read by the daemon and by ocf:lioha:discovery): a small JSON file. Parsing is pure and reports
  * every problem with its JSON path ($.portals[0].backends[1]: ...), so a
  * broken file is refused as a whole and changes nothing.
  */
 import { isIP } from 'node:net';
-import { parseTargetAddress, type PortalAddress } from '../../lib/iscsi/address.js';
-import { isIscsiName } from '../../lib/names.js';
-import { JsonCheck, isJsonObject, type JsonObject } from '../../lib/json-check.js';
+import { parseTargetAddress, type PortalAddress } from '../iscsi/address.js';
+import { isIscsiName } from '../names.js';
+import { JsonCheck, isJsonObject, type JsonObject } from '../json-check.js';
 
 export interface ChapConfig {
   readonly username: string;
