@@ -16,6 +16,7 @@ const NAME_RE = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_RE = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export function escapeLabelValue(v: string): string {
+  if (!/[\\\n"]/.test(v)) return v;
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 export function escapeHelp(v: string): string {
@@ -27,6 +28,23 @@ function formatValue(v: number): string {
   if (v === Infinity) return '+Inf';
   if (v === -Infinity) return '-Inf';
   return String(v);
+}
+
+/** Labels rendered once (`{k="v",...}`), for several metrics of the same object. */
+export class RenderedLabels {
+  constructor(readonly text: string) {}
+}
+
+export function renderLabels(labels: Labels): RenderedLabels {
+  const keys = Object.keys(labels);
+  if (!keys.length) return new RenderedLabels('');
+  let text = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (!LABEL_RE.test(k) || k.startsWith('__')) throw new Error(`bad label name ${k}`);
+    text += `${i ? ',' : ''}${k}="${escapeLabelValue(String(labels[k]))}"`;
+  }
+  return new RenderedLabels(text + '}');
 }
 
 export class Exposition {
@@ -41,23 +59,12 @@ export class Exposition {
   }
 
   /** Add a sample; undefined values are left out (the kernel did not report the counter). */
-  sample(name: string, labels: Labels, value: number | undefined): this {
+  sample(name: string, labels: Labels | RenderedLabels, value: number | undefined): this {
     if (value === undefined) return this;
     const f = this.families.get(name);
     if (!f) throw new Error(`metric ${name} not declared`);
-    const keys = Object.keys(labels);
-    let text = name;
-    if (keys.length) {
-      text += '{';
-      text += keys
-        .map((k) => {
-          if (!LABEL_RE.test(k) || k.startsWith('__')) throw new Error(`bad label name ${k}`);
-          return `${k}="${escapeLabelValue(String(labels[k]))}"`;
-        })
-        .join(',');
-      text += '}';
-    }
-    f.samples.push(`${text} ${formatValue(value)}`);
+    const text = labels instanceof RenderedLabels ? labels.text : renderLabels(labels).text;
+    f.samples.push(`${name}${text} ${formatValue(value)}`);
     return this;
   }
 

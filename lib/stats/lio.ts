@@ -114,11 +114,12 @@ export function backstoreOf(objectDir: string): string | undefined {
   return `/backstores/${kind}/${name}`;
 }
 
+/** The one link in a LUN or mapped-LUN directory: the entry that is not a kernel attribute. */
 function linkIn(t: TreeReader, dir: string, known: ReadonlySet<string>): string | undefined {
-  for (const e of t.entries(dir)) {
-    if (known.has(e.name) || !e.link) continue;
-    const text = t.readlink(`${dir}/${e.name}`);
-    return text === undefined ? undefined : linkToRel(text, t.base);
+  for (const name of t.names(dir)) {
+    if (known.has(name)) continue;
+    const text = t.readlink(`${dir}/${name}`);
+    if (text !== undefined) return linkToRel(text, t.base);
   }
   return undefined;
 }
@@ -179,18 +180,23 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
 
 function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => string | undefined): LioTarget {
   const tpgs: LioTpg[] = [];
-  for (const tname of t.dirs(P.targetDir(wwn))) {
+  for (const tname of t.names(P.targetDir(wwn))) {
     const tm = P.TPGT_RE.exec(tname);
     if (!tm) continue;
     const tag = Number(tm[1]);
     const luns: LioLun[] = [];
-    for (const lname of t.dirs(P.lunsDir(wwn, tag))) {
+    // Device index -> TPG LUN (-1: ambiguous). A mapped LUN's scsi_auth_intr/dev names the same
+    // device index, which saves reading its link (readdir + readlink) for every initiator and LUN.
+    const devLun = new Map<string, number>();
+    for (const lname of t.names(P.lunsDir(wwn, tag))) {
       const lm = P.LUN_RE.exec(lname);
       if (!lm) continue;
       const index = Number(lm[1]);
       const objectDir = linkIn(t, P.lunDir(wwn, tag, index), P.LUN_ENTRIES);
       const backstore = objectDir ? backstoreOf(objectDir) : undefined;
       const s = P.lunPortStats(wwn, tag, index);
+      const dev = t.read(`${s}/dev`);
+      if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
       luns.push({
         index,
         ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}),
@@ -200,18 +206,23 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
       });
     }
     const acls: LioAcl[] = [];
-    for (const ini of t.dirs(P.aclsDir(wwn, tag))) {
+    for (const ini of t.names(P.aclsDir(wwn, tag))) {
       const mapped: LioMappedLun[] = [];
-      for (const ml of t.dirs(P.aclDir(wwn, tag, ini))) {
+      for (const ml of t.names(P.aclDir(wwn, tag, ini))) {
         const mm = P.LUN_RE.exec(ml);
         if (!mm) continue;
         const index = Number(mm[1]);
-        const to = linkIn(t, P.mappedLunDir(wwn, tag, ini, index), P.MAPPED_LUN_ENTRIES);
-        const tl = to ? /\/lun\/lun_(\d+)$/.exec(to) : null;
         const s = P.mappedLunStats(wwn, tag, ini, index);
+        const byDev = devLun.get(t.read(`${s}/dev`) ?? '');
+        let tpgLun = byDev !== undefined && byDev >= 0 ? byDev : -1;
+        if (tpgLun < 0) {
+          const to = linkIn(t, P.mappedLunDir(wwn, tag, ini, index), P.MAPPED_LUN_ENTRIES);
+          const tl = to ? /\/lun\/lun_(\d+)$/.exec(to) : null;
+          if (tl) tpgLun = Number(tl[1]);
+        }
         mapped.push({
           index,
-          tpgLun: tl ? Number(tl[1]) : -1,
+          tpgLun,
           readBytes: mib(counter(t.read(`${s}/read_mbytes`))),
           writeBytes: mib(counter(t.read(`${s}/write_mbytes`))),
           commands: counter(t.read(`${s}/num_cmds`)),
@@ -233,7 +244,7 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
       acls.push({ initiator: ini, ...(session ? { session } : {}), sessionCounters, mappedLuns: sortByIndex(mapped) });
     }
     acls.sort((a, b) => (a.initiator < b.initiator ? -1 : 1));
-    const portals = t.dirs(P.npsDir(wwn, tag)).map(parsePortal).filter((p): p is LioPortal => !!p);
+    const portals = t.names(P.npsDir(wwn, tag)).map(parsePortal).filter((p): p is LioPortal => !!p);
     tpgs.push({
       tag,
       enabled: t.read(P.tpgEnable(wwn, tag)) === '1',

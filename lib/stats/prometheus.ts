@@ -4,7 +4,7 @@
  * the object (target, tpg, lun, initiator, minor, resource, vg, lv).
  */
 import { STATES } from '../ddmap/state.js';
-import { Exposition } from './exposition.js';
+import { Exposition, renderLabels } from './exposition.js';
 import { LOGIN_FAILURE_REASONS } from './lio.js';
 import type { StatsSnapshot } from './snapshot.js';
 
@@ -74,15 +74,16 @@ export function toPrometheus(s: StatsSnapshot, durationSeconds?: number): string
       const tl = { target, tpg: tpg.tag };
       e.sample('lioha_tpg_enabled', tl, b(tpg.enabled));
       for (const l of tpg.luns) {
-        const ll = { ...tl, lun: l.index, backstore: l.backstore ?? '', device: l.device ?? '' };
+        const ll = renderLabels({ ...tl, lun: l.index, backstore: l.backstore ?? '', device: l.device ?? '' });
         e.sample('lioha_lun_read_bytes_total', ll, l.readBytes);
         e.sample('lioha_lun_written_bytes_total', ll, l.writeBytes);
         e.sample('lioha_lun_commands_total', ll, l.commands);
       }
       for (const a of tpg.acls) {
-        const al = { ...tl, initiator: a.initiator };
+        const alo = { ...tl, initiator: a.initiator };
+        const al = renderLabels(alo);
         for (const m of a.mappedLuns) {
-          const ml = { ...al, mapped_lun: m.index, lun: m.tpgLun };
+          const ml = renderLabels({ ...alo, mapped_lun: m.index, lun: m.tpgLun });
           e.sample('lioha_initiator_lun_read_bytes_total', ml, m.readBytes);
           e.sample('lioha_initiator_lun_written_bytes_total', ml, m.writeBytes);
           e.sample('lioha_initiator_lun_commands_total', ml, m.commands);

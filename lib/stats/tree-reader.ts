@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 
 /**
  * Synchronous, read-only access to the configfs target root for the statistics
@@ -14,16 +13,52 @@ export interface TreeReader {
   read(rel: string): string | undefined;
   /** The whole attribute, undefined when missing or unreadable. */
   raw(rel: string): string | undefined;
-  /** Directory entries (names), [] when missing. */
+  /** Subdirectory names, [] when missing. */
   dirs(rel: string): string[];
+  /** Entry names without their kinds (cheaper), [] when missing. */
+  names(rel: string): string[];
   /** Entries with their kind, [] when missing. */
   entries(rel: string): { name: string; dir: boolean; link: boolean }[];
   /** Link text of rel, undefined when missing. */
   readlink(rel: string): string | undefined;
 }
 
+/** configfs attributes are at most one page; a longer file is read in further chunks. */
+const PAGE = 8192;
+
 export function openTreeReader(base: string): TreeReader {
-  const abs = (rel: string) => (rel === '' ? base : join(base, rel));
+  // Plain concatenation and one reused buffer: a scrape reads thousands of tiny files, and
+  // readFileSync's per-call fstat, option parsing and fresh buffer cost more than the reads.
+  const abs = (rel: string) => (rel === '' ? base : `${base}/${rel}`);
+  let buf = Buffer.allocUnsafe(PAGE);
+  const readAll = (rel: string): string | undefined => {
+    let fd: number;
+    try {
+      fd = openSync(abs(rel), 'r');
+    } catch {
+      return undefined;
+    }
+    try {
+      let len = 0;
+      for (;;) {
+        if (len === buf.length) {
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, len);
+          buf = bigger;
+        }
+        const room = buf.length - len;
+        const n = readSync(fd, buf, len, room, null);
+        len += n;
+        // A short read is the end: configfs hands over the whole attribute in one read.
+        if (n < room) break;
+      }
+      return buf.toString('latin1', 0, len);
+    } catch {
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  };
   const entries = (rel: string) => {
     try {
       return readdirSync(abs(rel), { withFileTypes: true })
@@ -36,18 +71,15 @@ export function openTreeReader(base: string): TreeReader {
   return {
     base,
     read(rel) {
-      try {
-        const t = readFileSync(abs(rel), 'latin1');
-        return t.endsWith('\n') ? t.slice(0, -1) : t;
-      } catch {
-        return undefined;
-      }
+      const t = readAll(rel);
+      return t !== undefined && t.endsWith('\n') ? t.slice(0, -1) : t;
     },
-    raw(rel) {
+    raw: readAll,
+    names(rel) {
       try {
-        return readFileSync(abs(rel), 'latin1');
+        return readdirSync(abs(rel));
       } catch {
-        return undefined;
+        return [];
       }
     },
     dirs: (rel) => entries(rel).filter((e) => e.dir).map((e) => e.name),
@@ -72,6 +104,8 @@ export function counter(text: string | undefined): number | undefined {
 /** Link text (../../../target/core/iblock_0/lun0 or an absolute path) -> path relative to the target root. */
 export function linkToRel(text: string, base: string): string {
   if (text.startsWith('/')) return text.startsWith(base + '/') ? text.slice(base.length + 1) : text;
+  const i = text.indexOf('/target/');
+  if (i >= 0 && /^(\.\.\/)*$/.test(text.slice(0, i + 1))) return text.slice(i + 8);
   const parts = text.split('/').filter((p) => p !== '' && p !== '.' && p !== '..');
   if (parts[0] === 'target') parts.shift();
   return parts.join('/');
