@@ -65,7 +65,7 @@ async function scrape(v: Values): Promise<{ text: string; json: unknown }> {
 
 function parseListen(spec: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(spec);
-  if (!m || Number(m[3]) < 1 || Number(m[3]) > 65535) throw new UsageError(`--serve wants HOST:PORT (e.g. 127.0.0.1:9782), not ${JSON.stringify(spec)}`);
+  if (!m || Number(m[3]) > 65535) throw new UsageError(`--serve wants HOST:PORT (e.g. 127.0.0.1:9782), not ${JSON.stringify(spec)}`);
   return { host: (m[1] ?? m[2])!, port: Number(m[3]) };
 }
 
