@@ -185,8 +185,10 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
     if (!tm) continue;
     const tag = Number(tm[1]);
     const luns: LioLun[] = [];
-    // Device index -> TPG LUN (-1: ambiguous). A mapped LUN's scsi_auth_intr/dev names the same
-    // device index, which saves reading its link (readdir + readlink) for every initiator and LUN.
+    // Device index -> TPG LUN (-1: ambiguous). scsi_tgt_port/dev is the device's dev_index; a mapped
+    // LUN's scsi_auth_intr/dev is its TPG LUN's lun_index, which core_tpg_add_lun sets to the same
+    // dev_index. One read instead of readdir + readlink for every initiator and LUN; the link is
+    // still read when the index is ambiguous (the emulator's static templates).
     const devLun = new Map<string, number>();
     for (const lname of t.names(P.lunsDir(wwn, tag))) {
       const lm = P.LUN_RE.exec(lname);
