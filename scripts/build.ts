@@ -152,7 +152,7 @@ async function main(): Promise<void> {
     ...common,
     entryPoints: [join(repo, 'lib', 'cli', 'entry.ts')],
     outfile: cli,
-    plugins: [lazyCliMain(cliDefine)],
+    plugins: [lazyCliMain(cliDefine), lazyPackages()],
     define: cliDefine,
   });
   chmodSync(cli, 0o755);
