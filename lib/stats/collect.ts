@@ -17,6 +17,8 @@ export interface CollectOptions {
   ddmapStateDir?: string;
   targets?: readonly string[];
   backstores?: boolean;
+  /** false: no LUN/initiator counters (status). */
+  counters?: boolean;
 }
 
 export function resolveUnder(root: string, abs: string): string {
@@ -26,7 +28,7 @@ export function resolveUnder(root: string, abs: string): string {
 export function collect(o: CollectOptions): StatsSnapshot {
   const path = (abs: string) => resolveUnder(o.root, abs);
   return {
-    lio: readLio(openTreeReader(path(TARGET_ROOT)), { ...(o.targets ? { targets: o.targets } : {}), backstores: o.backstores ?? true }),
+    lio: readLio(openTreeReader(path(TARGET_ROOT)), { ...(o.targets ? { targets: o.targets } : {}), backstores: o.backstores ?? true, counters: o.counters ?? true }),
     drbd: readDrbd(path),
     ddmap: readDdmapStates(path(o.ddmapStateDir ?? DEFAULT_DDMAP_STATE_DIR)),
   };

@@ -138,6 +138,8 @@ export interface ReadOptions {
   targets?: readonly string[];
   /** Also the device-wide counters of every storage object (core/ * / * /statistics/scsi_lu). */
   backstores?: boolean;
+  /** false: topology and sessions only, no LUN or initiator counters (what `lioha status` shows). */
+  counters?: boolean;
 }
 
 export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
@@ -153,7 +155,7 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   for (const e of top) {
     if (!e.dir || P.ISCSI_NON_TARGETS.has(e.name)) continue;
     if (wanted && !wanted.has(e.name)) continue;
-    targets.push(readTarget(t, e.name, deviceOf));
+    targets.push(readTarget(t, e.name, deviceOf, opts.counters ?? true));
   }
   targets.sort((a, b) => (a.wwn < b.wwn ? -1 : a.wwn > b.wwn ? 1 : 0));
   const backstores: LioBackstore[] = [];
@@ -178,7 +180,7 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   return { loaded, targets, backstores };
 }
 
-function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => string | undefined): LioTarget {
+function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => string | undefined, counters: boolean): LioTarget {
   const tpgs: LioTpg[] = [];
   for (const tname of t.names(P.targetDir(wwn))) {
     const tm = P.TPGT_RE.exec(tname);
@@ -197,15 +199,15 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
       const objectDir = linkIn(t, P.lunDir(wwn, tag, index), P.LUN_ENTRIES);
       const backstore = objectDir ? backstoreOf(objectDir) : undefined;
       const s = P.lunPortStats(wwn, tag, index);
-      const dev = t.read(`${s}/dev`);
-      if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
-      luns.push({
-        index,
-        ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}),
-        readBytes: mib(counter(t.read(`${s}/read_mbytes`))),
-        writeBytes: mib(counter(t.read(`${s}/write_mbytes`))),
-        commands: counter(t.read(`${s}/in_cmds`)),
-      });
+      const lun: LioLun = { index, ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}) };
+      if (counters) {
+        const dev = t.read(`${s}/dev`);
+        if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
+        lun.readBytes = mib(counter(t.read(`${s}/read_mbytes`)));
+        lun.writeBytes = mib(counter(t.read(`${s}/write_mbytes`)));
+        lun.commands = counter(t.read(`${s}/in_cmds`));
+      }
+      luns.push(lun);
     }
     const acls: LioAcl[] = [];
     for (const ini of t.names(P.aclsDir(wwn, tag))) {
@@ -214,6 +216,10 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
         const mm = P.LUN_RE.exec(ml);
         if (!mm) continue;
         const index = Number(mm[1]);
+        if (!counters) {
+          mapped.push({ index, tpgLun: -1 });
+          continue;
+        }
         const s = P.mappedLunStats(wwn, tag, ini, index);
         const byDev = devLun.get(t.read(`${s}/dev`) ?? '');
         let tpgLun = byDev !== undefined && byDev >= 0 ? byDev : -1;

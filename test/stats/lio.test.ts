@@ -34,6 +34,14 @@ describe('readLio on an emulated 4 LUN x 3 ACL target', () => {
     expect(s.backstores.map((b) => b.backstore)).toEqual([0, 1, 2, 3].map((i) => `/backstores/block/lun${i}`));
   });
 
+  it('without counters (lioha status) reads topology and sessions only', async () => {
+    node = await makeNode({ luns: 3, acls: 2 });
+    logIn(node, 0);
+    const tpg = readLio(openTreeReader(node.base), { counters: false }).targets[0]!.tpgs[0]!;
+    expect(tpg.luns.map((l) => [l.index, l.device, l.readBytes])).toEqual([[0, '/dev/vg1/lv-lun0', undefined], [1, '/dev/vg1/lv-lun1', undefined], [2, '/dev/vg1/lv-lun2', undefined]]);
+    expect(tpg.acls.map((a) => [a.initiator, !!a.session, a.mappedLuns.length])).toEqual([[ini(0), true, 3], [ini(1), false, 3]]);
+  });
+
   it('reports an unloaded LIO as not loaded, without targets', () => {
     const s = readLio(openTreeReader(join('/nonexistent', 'x')));
     expect(s).toEqual({ loaded: false, targets: [], backstores: [] });

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { groupNode, leftoverBans, parseCrmMon } from '../../lib/status/crm-mon.js';
 import { buildReport, vgLvOf } from '../../lib/status/report.js';
+import { readCluster } from '../../lib/status/cluster-source.js';
 import { renderStatus } from '../../lib/status/render.js';
 import { collect } from '../../lib/stats/collect.js';
 import { parseProcNetTcp } from '../../lib/proc/net-tcp.js';
@@ -116,5 +118,40 @@ describe.skipIf(!existsSync(cli))('lioha status (built CLI)', () => {
     expect(j.verdict).toBe('DEGRADED');
     expect(j.drbd.devices[0]!.resync.percent).toBe(55.6);
     expect(spawnSync(cli, ['status', '--bogus'], { encoding: 'utf8' }).status).toBe(3);
+  });
+});
+
+describe('the one Pacemaker call', () => {
+  function fakeCrmMon(body: string): { dir: string; calls: string } {
+    const dir = mkdtempSync(join(tmpdir(), 'lioha-crm-mon-'));
+    const calls = join(dir, 'calls');
+    writeFileSync(join(dir, 'crm_mon'), `#!/bin/sh\necho "$*" >> '${calls}'\n${body}\n`, { mode: 0o755 });
+    return { dir, calls };
+  }
+
+  it('reports crm_mon\'s own XML error words when the cluster is not running', async () => {
+    const f = fakeCrmMon(`cat <<'X'\n<pacemaker-result api-version="2.25" request="crm_mon">\n  <status code="102" message="Not connected">\n    <errors>\n      <error>crm_mon: Connection to cluster failed: Connection refused</error>\n    </errors>\n  </status>\n</pacemaker-result>\nX\nexit 102`);
+    const saved = process.env.LIOHA_PATH;
+    process.env.LIOHA_PATH = f.dir;
+    try {
+      const r = await readCluster(5000);
+      expect(r).toEqual({ error: 'crm_mon exited with 102: Not connected: crm_mon: Connection to cluster failed: Connection refused' });
+    } finally {
+      if (saved === undefined) delete process.env.LIOHA_PATH;
+      else process.env.LIOHA_PATH = saved;
+      rmSync(f.dir, { recursive: true, force: true });
+    }
+  });
+
+  it.skipIf(!existsSync(cli))('lioha status calls crm_mon exactly once, with --output-as=xml', async () => {
+    node = await healthyNode();
+    const f = fakeCrmMon(`cat '${join(FIX, 'crm_mon-healthy.xml')}'`);
+    try {
+      const r = spawnSync(cli, ['status', '--node', 'node1'], { env: { PATH: `${f.dir}:${process.env.PATH ?? ''}`, LIOHA_ROOT: node.root }, encoding: 'utf8' });
+      expect(r.stdout.split('\n')[0]).toBe('OK: g_tgt on node1; DRBD r0 Primary/UpToDate; 1 session(s) here');
+      expect(readFileSync(f.calls, 'utf8')).toBe('--output-as=xml --one-shot --include=all\n');
+    } finally {
+      rmSync(f.dir, { recursive: true, force: true });
+    }
   });
 });
