@@ -14,7 +14,8 @@ LIOHA="$LAB_REPO/dist/bin/lioha"
 ok "labvg with 4 LUN LVs" lab_vg
 ok "LIO modules load" lab_lio_modules
 lab_target_config
-ok "target agent start" agent target start iqn="$IQN" config="$LAB_TARGET_CFG"
+# write_timeout: under TCG on a loaded host the first configfs mkdir can take seconds.
+ok "target agent start" agent target start iqn="$IQN" config="$LAB_TARGET_CFG" write_timeout=30
 ok "iscsid started by hand" lab_iscsid
 ok "discovery finds the target" lab_discover "$IQN"
 lab_node_chap "$IQN" user0 labsecret0pw
@@ -55,5 +56,5 @@ ok "lioha stats --walk logs the real statistics" sh -c "'$LIOHA' stats --walk --
 ok "munin lio_write shows the same counter (MiB)" sh -c "ln -sf '$LIOHA' /tmp/lio_write && /tmp/lio_write | grep -q 'lun_1.value $(( $(value lioha_lun_written_bytes_total "$lun" "$T/after.prom") / MiB ))\$'"
 ok "logout" iscsiadm -m node -T "$IQN" -p 127.0.0.1:3260 --logout
 ok "after logout the session is gone from the statistics" sh -c "'$LIOHA' stats | grep -q 'lioha_iscsi_session_logged_in{.*initiator=\"$INI\"} 0'"
-ok "target agent stop" agent target stop iqn="$IQN" config="$LAB_TARGET_CFG"
+ok "target agent stop" agent target stop iqn="$IQN" config="$LAB_TARGET_CFG" write_timeout=30
 finish
