@@ -47,10 +47,14 @@ export function statisticsFiles(t: TreeReader): string[] {
   return out;
 }
 
+/** CHAP secrets (TPG, ACL and discovery auth): never written to a log, unlike the seed's full walk. */
+export const SECRET_FILE = /(^|\/)auth\/password(_mutual)?$|^iscsi\/discovery_auth\/password(_mutual)?$/;
+
+/** Every file of the tree (the hourly full walk), CHAP passwords left out. */
 export function allFiles(t: TreeReader): string[] {
   const out: string[] = [];
   walkFiles(t, '', out);
-  return out;
+  return out.filter((f) => !SECRET_FILE.test(f));
 }
 
 const byteOrder = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

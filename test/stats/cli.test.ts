@@ -148,3 +148,19 @@ describe('walk log round trip', () => {
     expect(m.get(`/sys/kernel/config/target/iscsi/${IQN}/tpgt_1/acls/${ini(0)}/fabric_statistics/iscsi_sess_stats/cmd_pdus`)).toBe('');
   });
 });
+
+describe('full walk', () => {
+  it('leaves the CHAP passwords out of the log', async () => {
+    node = await makeNode({ luns: 1, acls: 1 });
+    const { EmulatedConfigFs } = await import('../../lib/configfs/emulator.js');
+    const cfs = new EmulatedConfigFs(node.base);
+    await cfs.write(`iscsi/${IQN}/tpgt_1/acls/${ini(0)}/auth/userid`, 'user0');
+    await cfs.write(`iscsi/${IQN}/tpgt_1/acls/${ini(0)}/auth/password`, 'secret-pw-0');
+    await cfs.write(`iscsi/${IQN}/tpgt_1/auth/password_mutual`, 'secret-mutual');
+    const { allFiles } = await import('../../lib/stats/walk.js');
+    const t = openTreeReader(node.base);
+    const text = walkText(t, allFiles(t));
+    expect(text).toContain(`acls/${ini(0)}/auth/userid]\nuser0\n`);
+    expect(text).not.toMatch(/secret-pw-0|secret-mutual|auth\/password/);
+  });
+});
