@@ -1,13 +1,13 @@
 /** One statistics scrape under a root: files only, nothing spawned. */
 import { join } from 'node:path';
+import { TARGET_ROOT } from '../configfs/layout.js';
 import { readDdmapStates } from './ddmap-states.js';
 import { readDrbd } from './drbd.js';
 import { readLio } from './lio.js';
 import type { StatsSnapshot } from './snapshot.js';
 import { openTreeReader } from './tree-reader.js';
 
-/** Where LIO's configfs lives, under the root. */
-export const TARGET_ROOT = '/sys/kernel/config/target';
+export { TARGET_ROOT };
 /** ietd_ddmap.sh's VGMETA_DIR, the ddmap agent's default state_dir. */
 export const DEFAULT_DDMAP_STATE_DIR = '/mnt/iscsi-target';
 

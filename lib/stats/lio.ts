@@ -2,7 +2,7 @@
  * LIO statistics and topology from configfs, read through a TreeReader: what
  * `lioha stats` exports and `lioha status` shows. OCF-free; nothing here writes.
  */
-import * as P from './configfs-paths.js';
+import * as P from '../configfs/layout.js';
 import { counter, linkToRel, type TreeReader } from './tree-reader.js';
 import { parseAclInfo, parseDynamicSessions, type IscsiSession } from './session-info.js';
 
@@ -110,7 +110,7 @@ export function backstoreOf(objectDir: string): string | undefined {
   const [core, hba, name, extra] = objectDir.split('/');
   const m = hba ? P.HBA_RE.exec(hba) : null;
   const kind = m ? PLUGIN_KIND[m[1]!] : undefined;
-  if (core !== P.CORE || !kind || !name || extra !== undefined) return undefined;
+  if (core !== P.CORE_DIR || !kind || !name || extra !== undefined) return undefined;
   return `/backstores/${kind}/${name}`;
 }
 
@@ -143,12 +143,12 @@ export interface ReadOptions {
 }
 
 export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
-  const top = t.entries(P.ISCSI);
-  const loaded = top.length > 0 || t.entries(P.CORE).length > 0;
+  const top = t.entries(P.ISCSI_DIR);
+  const loaded = top.length > 0 || t.entries(P.CORE_DIR).length > 0;
   const wanted = opts.targets ? new Set(opts.targets) : undefined;
   const devices = new Map<string, string | undefined>();
   const deviceOf = (objectDir: string) => {
-    if (!devices.has(objectDir)) devices.set(objectDir, t.read(`${objectDir}/udev_path`) || undefined);
+    if (!devices.has(objectDir)) devices.set(objectDir, t.read(P.udevPathFile(objectDir)) || undefined);
     return devices.get(objectDir);
   };
   const targets: LioTarget[] = [];
@@ -160,13 +160,13 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   targets.sort((a, b) => (a.wwn < b.wwn ? -1 : a.wwn > b.wwn ? 1 : 0));
   const backstores: LioBackstore[] = [];
   if (opts.backstores) {
-    for (const hba of t.dirs(P.CORE)) {
+    for (const hba of t.dirs(P.CORE_DIR)) {
       if (hba === 'alua' || !P.HBA_RE.test(hba)) continue;
-      for (const name of t.dirs(`${P.CORE}/${hba}`)) {
+      for (const name of t.dirs(P.hbaDir(hba))) {
         const dir = P.storageObjectDir(hba, name);
         const bs = backstoreOf(dir);
         if (!bs) continue;
-        const s = P.storageObjectStats(hba, name);
+        const s = P.storageObjectStatsDir(hba, name);
         backstores.push({
           backstore: bs, hba, name, device: deviceOf(dir),
           readBytes: mib(counter(t.read(`${s}/read_mbytes`))),
@@ -198,7 +198,7 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
       const index = Number(lm[1]);
       const objectDir = linkIn(t, P.lunDir(wwn, tag, index), P.LUN_ENTRIES);
       const backstore = objectDir ? backstoreOf(objectDir) : undefined;
-      const s = P.lunPortStats(wwn, tag, index);
+      const s = P.lunPortStatsDir(P.lunDir(wwn, tag, index));
       const lun: LioLun = { index, ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}) };
       if (counters) {
         const dev = t.read(`${s}/dev`);
@@ -212,7 +212,8 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
     const acls: LioAcl[] = [];
     for (const ini of t.names(P.aclsDir(wwn, tag))) {
       const mapped: LioMappedLun[] = [];
-      for (const ml of t.names(P.aclDir(wwn, tag, ini))) {
+      const acl = P.aclDir(wwn, tag, ini);
+      for (const ml of t.names(acl)) {
         const mm = P.LUN_RE.exec(ml);
         if (!mm) continue;
         const index = Number(mm[1]);
@@ -220,11 +221,11 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
           mapped.push({ index, tpgLun: -1 });
           continue;
         }
-        const s = P.mappedLunStats(wwn, tag, ini, index);
+        const s = P.mappedLunStatsDir(P.mappedLunDir(acl, index));
         const byDev = devLun.get(t.read(`${s}/dev`) ?? '');
         let tpgLun = byDev !== undefined && byDev >= 0 ? byDev : -1;
         if (tpgLun < 0) {
-          const to = linkIn(t, P.mappedLunDir(wwn, tag, ini, index), P.MAPPED_LUN_ENTRIES);
+          const to = linkIn(t, P.mappedLunDir(acl, index), P.MAPPED_LUN_ENTRIES);
           const tl = to ? /\/lun\/lun_(\d+)$/.exec(to) : null;
           if (tl) tpgLun = Number(tl[1]);
         }
@@ -236,9 +237,9 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
           commands: counter(t.read(`${s}/num_cmds`)),
         });
       }
-      const info = t.read(P.aclInfo(wwn, tag, ini));
+      const info = t.read(P.aclInfoFile(acl));
       const session = info ? parseAclInfo(info) : undefined;
-      const ss = P.aclSessionStats(wwn, tag, ini);
+      const ss = P.aclSessionStatsDir(acl);
       const sessionCounters: LioSessionCounters = session
         ? {
             commandPdus: counter(t.read(`${ss}/cmd_pdus`)),
@@ -255,12 +256,12 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
     const portals = t.names(P.npsDir(wwn, tag)).map(parsePortal).filter((p): p is LioPortal => !!p);
     tpgs.push({
       tag,
-      enabled: t.read(P.tpgEnable(wwn, tag)) === '1',
-      generateNodeAcls: t.read(P.tpgAttrib(wwn, tag, 'generate_node_acls')) === '1',
+      enabled: t.read(P.tpgEnableFile(wwn, tag)) === '1',
+      generateNodeAcls: t.read(P.tpgAttribFile(wwn, tag, 'generate_node_acls')) === '1',
       luns: sortByIndex(luns),
       acls,
       portals,
-      dynamicSessions: parseDynamicSessions(t.read(P.tpgDynamicSessions(wwn, tag))),
+      dynamicSessions: parseDynamicSessions(t.read(P.tpgDynamicSessionsFile(wwn, tag))),
     });
   }
   tpgs.sort((a, b) => a.tag - b.tag);
@@ -268,8 +269,8 @@ function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => strin
 }
 
 function readFabric(t: TreeReader, wwn: string): LioFabricStats {
-  const g = (group: string, f: string) => counter(t.read(`${P.targetFabricStats(wwn, group)}/${f}`));
-  const lastIni = t.read(`${P.targetFabricStats(wwn, 'iscsi_tgt_attr')}/fail_intr_name`);
+  const g = (group: string, f: string) => counter(t.read(`${P.targetFabricStatsDir(wwn, group)}/${f}`));
+  const lastIni = t.read(`${P.targetFabricStatsDir(wwn, 'iscsi_tgt_attr')}/fail_intr_name`);
   return {
     loginAccepts: g('iscsi_login_stats', 'accepts'),
     loginRedirects: g('iscsi_login_stats', 'redirects'),

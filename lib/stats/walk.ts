@@ -8,11 +8,11 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import * as P from './configfs-paths.js';
+import * as P from '../configfs/layout.js';
 import type { TreeReader } from './tree-reader.js';
 
 /** The absolute path the log shows for the target root (whatever root it was read under). */
-export const LOGGED_ROOT = '/sys/kernel/config/target';
+export const LOGGED_ROOT = P.TARGET_ROOT;
 
 function walkFiles(t: TreeReader, dir: string, out: string[]): void {
   for (const e of t.entries(dir)) {
@@ -26,11 +26,11 @@ function walkFiles(t: TreeReader, dir: string, out: string[]): void {
 export function statisticsFiles(t: TreeReader): string[] {
   const out: string[] = [];
   const tree = (rel: string) => walkFiles(t, rel, out);
-  for (const hba of t.dirs(P.CORE)) {
+  for (const hba of t.dirs(P.CORE_DIR)) {
     if (hba === 'alua') continue;
-    for (const so of t.dirs(`${P.CORE}/${hba}`)) tree(`${P.CORE}/${hba}/${so}/statistics`);
+    for (const so of t.dirs(P.hbaDir(hba))) tree(`${P.storageObjectDir(hba, so)}/statistics`);
   }
-  for (const wwn of t.dirs(P.ISCSI)) {
+  for (const wwn of t.dirs(P.ISCSI_DIR)) {
     if (P.ISCSI_NON_TARGETS.has(wwn)) continue;
     tree(`${P.targetDir(wwn)}/fabric_statistics`);
     for (const tpgName of t.dirs(P.targetDir(wwn))) {

@@ -1,0 +1,64 @@
+/**
+ * Every path of LIO's configfs tree, in one place (as rtslib's node classes keep theirs).
+ * Paths are relative to the target root (TARGET_ROOT under the agent's root) unless a name
+ * says otherwise. Names that become path components are validated by lib/names.ts before
+ * they get here; the backends additionally refuse any path that leaves their root.
+ */
+import { portalDirName } from './model.js';
+
+/** Where LIO's configfs lives, under the agent's root. */
+export const TARGET_ROOT = '/sys/kernel/config/target';
+/** The iSCSI fabric directory (exists once iscsi_target_mod is loaded and registered). */
+export const ISCSI_DIR = 'iscsi';
+/** Backstores: core/<plugin>_<N>/<name>. */
+export const CORE_DIR = 'core';
+
+export const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+export const TPGT_RE = /^tpgt_(\d+)$/;
+export const LUN_RE = /^lun_(\d+)$/;
+
+/** Absolute path (under the agent's root) of a target-root relative path. */
+export const absolute = (rel: string): string => (rel ? `${TARGET_ROOT}/${rel}` : TARGET_ROOT);
+
+export const hbaDir = (hba: string): string => `${CORE_DIR}/${hba}`;
+export const storageObjectDir = (hba: string, name: string): string => `${CORE_DIR}/${hba}/${name}`;
+export const targetDir = (iqn: string): string => `${ISCSI_DIR}/${iqn}`;
+export const targetParamDir = (iqn: string): string => `${targetDir(iqn)}/param`;
+export const tpgName = (tag: number): string => `tpgt_${tag}`;
+export const tpgDir = (iqn: string, tag: number): string => `${targetDir(iqn)}/${tpgName(tag)}`;
+export const lunName = (index: number): string => `lun_${index}`;
+export const lunsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/lun`;
+export const lunDir = (iqn: string, tag: number, index: number): string => `${lunsDir(iqn, tag)}/${lunName(index)}`;
+export const npsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/np`;
+export const npDir = (iqn: string, tag: number, portal: { ip: string; port: number }): string => `${npsDir(iqn, tag)}/${portalDirName(portal)}`;
+/** np/<name>/iser: 1 when the portal also serves iSER. */
+export const npIserFile = (np: string): string => `${np}/iser`;
+export const aclsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/acls`;
+export const aclDir = (iqn: string, tag: number, initiator: string): string => `${aclsDir(iqn, tag)}/${initiator}`;
+export const mappedLunDir = (acl: string, index: number): string => `${acl}/${lunName(index)}`;
+
+// ---- runtime state and statistics (read by lib/stats and lib/status) ----------------------------
+
+/** Entries of iscsi/ that are not targets. */
+export const ISCSI_NON_TARGETS: ReadonlySet<string> = new Set(['discovery_auth', 'lio_version', 'cpus_allowed_list']);
+/** Entries the kernel creates in a TPG LUN and in a mapped LUN directory; anything else is the link. */
+export const LUN_ENTRIES: ReadonlySet<string> = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
+export const MAPPED_LUN_ENTRIES: ReadonlySet<string> = new Set(['write_protect', 'statistics']);
+
+export const tpgEnableFile = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/enable`;
+export const tpgAttribFile = (iqn: string, tag: number, key: string): string => `${tpgDir(iqn, tag)}/attrib/${key}`;
+/** Initiator names of sessions without an ACL (generate_node_acls=1), each followed by "\n" and a NUL. */
+export const tpgDynamicSessionsFile = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/dynamic_sessions`;
+/** "No active iSCSI Session ..." or the ACL's session and its connections. */
+export const aclInfoFile = (acl: string): string => `${acl}/info`;
+/** Per-session counters of an ACL (empty files while no session is logged in). */
+export const aclSessionStatsDir = (acl: string): string => `${acl}/fabric_statistics/iscsi_sess_stats`;
+/** Per-LUN port counters: read_mbytes, write_mbytes, in_cmds, dev (the device's dev_index). */
+export const lunPortStatsDir = (lun: string): string => `${lun}/statistics/scsi_tgt_port`;
+/** Per initiator and mapped LUN: read_mbytes, write_mbytes, num_cmds, dev (the TPG LUN's lun_index). */
+export const mappedLunStatsDir = (mappedLun: string): string => `${mappedLun}/statistics/scsi_auth_intr`;
+/** Target-wide iSCSI counters: iscsi_instance, iscsi_login_stats, iscsi_logout_stats, iscsi_sess_err, iscsi_tgt_attr. */
+export const targetFabricStatsDir = (iqn: string, group: string): string => `${targetDir(iqn)}/fabric_statistics/${group}`;
+/** Device-wide counters of a storage object (scsi_lu). */
+export const storageObjectStatsDir = (hba: string, name: string): string => `${storageObjectDir(hba, name)}/statistics/scsi_lu`;
+export const udevPathFile = (storageObject: string): string => `${storageObject}/udev_path`;
