@@ -24,7 +24,7 @@ export function declareFamilies(e: Exposition): Exposition {
     .family('lioha_iscsi_session_connections', 'gauge', 'Connections of the initiator\'s session')
     .family('lioha_iscsi_session_command_pdus_total', 'counter', 'Command PDUs of the current session (resets at login)')
     .family('lioha_iscsi_session_response_pdus_total', 'counter', 'Response PDUs of the current session (resets at login)')
-    .family('lioha_iscsi_session_received_bytes_total', 'counter', 'Data bytes received from the initiator in the current session (resets at login)')
+    .family('lioha_iscsi_session_received_bytes_total', 'counter', 'Data-Out bytes received from the initiator in the current session; immediate data in write commands is not counted by LIO (resets at login)')
     .family('lioha_iscsi_session_sent_bytes_total', 'counter', 'Data bytes sent to the initiator in the current session (resets at login)')
     .family('lioha_iscsi_session_digest_errors_total', 'counter', 'Digest errors on the current session\'s connections')
     .family('lioha_iscsi_session_timeout_errors_total', 'counter', 'Timeout errors on the current session\'s connections')
