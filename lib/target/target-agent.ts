@@ -14,7 +14,7 @@ import { ConfigError } from '../configfs/saveconfig.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../configfs/io.js';
 import type { DesiredState, StorageObjectRef } from '../configfs/model.js';
 import { ConfigMissingError, loadDesired, splitIqns } from './load-config.js';
-import { withLock } from './lock.js';
+import { LockBusyError, LockError, withLock } from './lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
 export interface TargetParams {
@@ -52,6 +52,17 @@ async function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
 
 function open(ctx: Ctx) {
   return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
+}
+
+/** The node lock around planning and applying; its failures become OCF errors (flock missing: not installed). */
+async function locked(ctx: Ctx, f: () => Promise<void>): Promise<void> {
+  try {
+    await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), f);
+  } catch (e) {
+    if (e instanceof LockBusyError) throw new OcfError(OcfExit.ERR_GENERIC, `${ctx.action}: node lock busy (${e.holder ? `held by process ${e.holder}` : 'held'}) until the action timeout`);
+    if (e instanceof LockError) throw new OcfError(OcfExit.ERR_INSTALLED, e.message);
+    throw e;
+  }
 }
 
 function summary(c: OpCounts): Record<string, number> {
@@ -123,7 +134,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   await ensureFabric(ctx);
   const cfs = await open(ctx);
   const t0 = performance.now();
-  await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+  await locked(ctx, async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
     let ops;
     try {
@@ -163,7 +174,7 @@ export function makeStop(deps: TargetDeps) {
     const cfs = await open(ctx);
     const t0 = performance.now();
     try {
-      await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+      await locked(ctx, async () => {
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
