@@ -296,5 +296,9 @@ export function planTeardown(iqns: readonly string[], liveIn: LiveState, candida
     const others = [...live.storageObjects.values()].filter((o) => o.hba === have.hba && !removed.has(o.dir));
     p.removeStorageObject(have, others.length === 0);
   }
+  // An HBA without a storage object holds nothing and belongs to no one: a start killed between
+  // `mkdir core/<hba>` and the storage object's mkdir leaves one. Stop runs under the node lock,
+  // so no lioha start is between those two mkdirs now.
+  for (const hba of live.emptyHbas ?? []) p.push({ op: 'rmdir', path: `core/${hba}` });
   return p.ops;
 }
