@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, chmodSync, unlinkSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, chmodSync, unlinkSync, readlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTargetActions } from '../../lib/target/target-agent.js';
 import { setEmulatorFaults } from '../../lib/configfs/emulator-fixture.js';
@@ -295,6 +295,16 @@ describe('target agent on the configfs emulator', () => {
       expect(await monitor({ config: '/etc/target/none.json' })).toEqual({ code: OcfExit.ERR_GENERIC, reason: `target ${IQN} is live but cannot be checked: configuration /etc/target/none.json does not exist` });
       expect((await stop({ config: '/etc/target/none.json' })).code).toBe(OcfExit.SUCCESS); // stop needs only iqn
       expect(readdirSync(join(fx.base, 'core'))).toEqual(['alua']);
+    });
+
+    it('a configuration of 600 MB is refused with ERR_CONFIGURED and a clear reason, before it is read', async () => {
+      const huge = join(fx.root, 'etc/target/huge.json');
+      writeFileSync(huge, '', { mode: 0o600 });
+      truncateSync(huge, 600 * 1024 * 1024); // sparse
+      const t0 = Date.now();
+      const r = await call(actions.validate, ctxFor(fx.root, 'validate-all', { config: '/etc/target/huge.json' }));
+      expect(r).toEqual({ code: OcfExit.ERR_CONFIGURED, reason: '/etc/target/huge.json is 600.0 MiB, more than the 16 MiB a configuration may be' });
+      expect(Date.now() - t0).toBeLessThan(2000);
     });
 
     it('refuses a saveconfig.json with passwords that others can read', async () => {
