@@ -8,7 +8,7 @@ import { deriveSerial } from '../../lib/configfs/desired.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { OcfError } from '../../lib/ocf/errors.js';
 import type { LogLine } from '../helpers/context.js';
-import { ctxFor, makeRoot, IQN, OTHER } from './setup.js';
+import { ctxFor, makeRoot, IQN, OTHER, CONFIG } from './setup.js';
 
 const actions = createTargetActions();
 const T = `iscsi/${IQN}/tpgt_1`;
@@ -98,6 +98,20 @@ describe('target agent on the configfs emulator', () => {
     expect(existsSync(join(fx.base, `${ini3}/lun_2`))).toBe(true);
     expect(existsSync(join(fx.base, `${T}/np/192.0.2.1:3260`))).toBe(false);
     expect(read(`${T}/acls/iqn.2016-09.com.example:initiator04/auth/password`)).toBe('password-user04\n');
+  });
+
+  it('repairs authentication drift although the kernel rewrites AuthMethod when authentication is written', async () => {
+    // A configuration that keeps None in AuthMethod with authentication=1 (restorable: attributes go first).
+    const cfg = JSON.parse(readFileSync(join(fx.root, CONFIG), 'utf8')) as { targets: { tpgs: { parameters: Record<string, string> }[] }[] };
+    cfg.targets[0]!.tpgs[0]!.parameters.AuthMethod = 'CHAP,None';
+    writeFileSync(join(fx.root, CONFIG), JSON.stringify(cfg), { mode: 0o600 });
+    expect((await start()).code).toBe(OcfExit.SUCCESS);
+    expect(read(`${T}/param/AuthMethod`)).toBe('CHAP,None\n');
+    await new EmulatedConfigFs(fx.base, []).write(`${T}/attrib/authentication`, '0'); // AuthMethod keeps its None
+    expect((await start()).code).toBe(OcfExit.SUCCESS); // writing authentication=1 strips None; the agent restores it
+    expect(read(`${T}/attrib/authentication`)).toBe('1\n');
+    expect(read(`${T}/param/AuthMethod`)).toBe('CHAP,None\n');
+    expect((await monitor({}, 10)).code).toBe(OcfExit.SUCCESS);
   });
 
   it('monitor: password drift is reported without the password', async () => {
