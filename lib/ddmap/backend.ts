@@ -62,7 +62,7 @@ export interface ChangeMapBackend {
   /** Read a consistent image of the LUN's map, holding writes as briefly as possible. */
   capture(lun: MapLun, timeoutMs: number): Promise<Capture>;
   /** Null when the live map's header (and length) are sound, otherwise what is wrong. */
-  checkMap(lun: MapLun): Promise<string | null>;
+  checkMap(lun: MapLun, timeoutMs: number): Promise<string | null>;
   /** Resume the map `id` (one a killed capture left suspended): 'gone' when the map no longer exists. */
   resume(id: string, timeoutMs: number): Promise<'resumed' | 'gone'>;
 }

@@ -209,7 +209,7 @@ export class DdmapService {
     const known = new Set(marker.luns.map((m) => m.lv));
     for (const l of luns) {
       if (!(await backend.hasMap(l))) throw new DdmapServiceError('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
-      const bad = await backend.checkMap(l);
+      const bad = await backend.checkMap(l, this.env.budget(this.settings.mapTimeoutMs));
       if (bad) throw new DdmapServiceError('generic', bad);
       const s = await this.readStateOrFail(l.lv);
       if (RUNNING_STATES.includes(s)) continue;

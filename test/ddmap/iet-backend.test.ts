@@ -124,11 +124,6 @@ describe('IET backend', () => {
             buf.set(image.subarray(0, length));
             return Math.min(length, image.length);
           },
-          async readAt(buf, position) {
-            const part = image.subarray(position, position + buf.length);
-            buf.set(part);
-            return part.length;
-          },
           async command(cmd: MapCommand) {
             log.push(cmd);
             if (cmd === 'mapresume' && fault === 'resume-fails') throw new Error('EBUSY');

@@ -1,5 +1,6 @@
 /** The IET ddmap backend: /proc/net/iet/volume for the LUN list, /proc/net/iet/ddmap/<target>.<lun> for maps. */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Root } from '../../../sys/root.js';
 import { type BackendOptions, BackendUnavailableError, type Capture, CaptureError, type ChangeMapBackend, type MapLun } from '../../backend.js';
 import { DdmapFormatError, HEADER_SIZE, decodeHeader, decodeImage, imageBytes, mapSizeForVolume, nameSum } from '../../format.js';
@@ -64,20 +65,24 @@ export class IetBackend implements ChangeMapBackend {
     return captureProcEntry(this.entryPath(lun.id), { id: lun.id, target: lun.target, timeoutMs, io: this.io, intentDir: this.root.path(SUSPEND_INTENT_DIR) });
   }
 
-  /** Header of the live map (read without suspending: it never changes while the map exists) and its length. */
-  async checkMap(lun: MapLun): Promise<string | null> {
+  /**
+   * Header of the live map (read without suspending: it does not change while the map exists) and
+   * whether the map is as long as the header says. Read-only; bounded by `timeoutMs`.
+   */
+  async checkMap(lun: MapLun, timeoutMs: number): Promise<string | null> {
     const path = this.entryPath(lun.id);
-    let h: ProcEntryHandle;
+    let fh: FileHandle;
     try {
-      h = await this.io.open(path);
+      fh = await within(open(path, constants.O_RDONLY), timeoutMs, `open ${path}`);
     } catch (e) {
       return `cannot open ${path}: ${msg(e)}`;
     }
     try {
-      const head = new Uint8Array(HEADER_SIZE);
+      const head = Buffer.alloc(HEADER_SIZE);
       let header;
       try {
-        header = decodeHeader(head.subarray(0, await h.read(head, HEADER_SIZE)));
+        const { bytesRead } = await within(fh.read(head, 0, HEADER_SIZE, 0), timeoutMs, `read header of ${path}`);
+        header = decodeHeader(head.subarray(0, bytesRead));
       } catch (e) {
         return `live map header of ${lun.id} is corrupt: ${msg(e)}`;
       }
@@ -85,11 +90,13 @@ export class IetBackend implements ChangeMapBackend {
         return `live map of ${lun.id} has ${header.mapSize} words, its ${lun.sizeBytes}-byte volume needs ${mapSizeForVolume(lun.sizeBytes)}`;
       }
       const end = imageBytes(header);
-      const last = new Uint8Array(1);
-      if ((await h.readAt(last, end - 1)) !== 1) return `live map of ${lun.id} is shorter than the ${end} bytes its header declares (truncated)`;
+      const { bytesRead } = await within(fh.read(Buffer.alloc(1), 0, 1, end - 1), timeoutMs, `read ${path}`);
+      if (bytesRead !== 1) return `live map of ${lun.id} is shorter than the ${end} bytes its header declares (truncated)`;
       return null;
+    } catch (e) {
+      return `cannot read the live map of ${lun.id}: ${msg(e)}`;
     } finally {
-      await h.close().catch(() => undefined);
+      void fh.close().catch(() => undefined);
     }
   }
 

@@ -15,8 +15,6 @@ export const MAP_COMMANDS: readonly MapCommand[] = ['mapsuspend', 'mapresume', '
 export interface ProcEntryHandle {
   /** Read up to `length` bytes from offset 0 into buf, across short reads; returns the count (less on EOF). */
   read(buf: Uint8Array, length: number): Promise<number>;
-  /** One read of up to buf.length bytes at `position`; returns the count (0 at the end). */
-  readAt(buf: Uint8Array, position: number): Promise<number>;
   command(cmd: MapCommand): Promise<void>;
   close(): Promise<void>;
 }
@@ -44,9 +42,6 @@ export const fsProcEntryIo: ProcEntryIo = {
           got += bytesRead;
         }
         return got;
-      },
-      async readAt(buf, position) {
-        return (await r.read(buf, 0, buf.length, position)).bytesRead;
       },
       async command(cmd) {
         const b = Buffer.from(cmd, 'latin1');
