@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
-import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
-import { isIscsiName, parsePortalDirName } from './model.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
+import { isIscsiName, parsePortalDirName, portalDirName } from './model.js';
+import { excludes } from './network-portals.js';
 
 /**
  * A configfs emulator on a plain directory tree. It performs the kernel's side effects so the
@@ -53,10 +54,8 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
-const TPGT_RE = /^tpgt_(\d+)$/;
-const LUN_RE = /^lun_(\d+)$/;
 
 function classify(rel: string): Node {
   const p = rel === '' ? [] : rel.split('/');
@@ -137,11 +136,12 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   // ---- helpers -------------------------------------------------------------
-  private abs(rel: string): string { return rel === '' ? this.base : join(this.base, rel); }
+  private abs(rel: string): string { return underBase(this.base, 'read', rel); }
   private err(op: ConfigFsOp, rel: string, code: string, detail?: string): never {
     throw new ConfigFsError(op, rel, code, detail);
   }
   private async fault(op: ConfigFsOp, rel: string): Promise<void> {
+    underBase(this.base, op, rel); // never outside the root, whatever the name
     const f = this.faults.find((x) => x.op === op && (rel === x.path || rel.endsWith('/' + x.path) || rel.includes(x.path)));
     if (!f) return;
     if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
@@ -233,14 +233,27 @@ export class EmulatedConfigFs implements ConfigFs {
   private links(rel: string): string[] {
     try { return fs.readdirSync(this.abs(rel), { withFileTypes: true }).filter((d) => d.isSymbolicLink()).map((d) => d.name); } catch { return []; }
   }
+  /** Every network portal of every target on the node. */
+  private boundNps(): { np: { ip: string; port: number }; where: string }[] {
+    const out: { np: { ip: string; port: number }; where: string }[] = [];
+    for (const t of this.subdirs(ISCSI_DIR)) {
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const n of this.subdirs(`${targetDir(t)}/${tpg}/np`)) {
+          const np = parsePortalDirName(n);
+          if (np) out.push({ np, where: `${t}/${tpg}` });
+        }
+      }
+    }
+    return out;
+  }
   /** TPG LUN directories whose link points at `soRel`. */
   private lunsUsing(soRel: string): string[] {
     const out: string[] = [];
-    for (const t of this.subdirs('iscsi')) {
+    for (const t of this.subdirs(ISCSI_DIR)) {
       if (t === 'discovery_auth') continue;
-      for (const tpg of this.subdirs(`iscsi/${t}`).filter((x) => TPGT_RE.test(x))) {
-        for (const lun of this.subdirs(`iscsi/${t}/${tpg}/lun`)) {
-          const dir = `iscsi/${t}/${tpg}/lun/${lun}`;
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const lun of this.subdirs(`${targetDir(t)}/${tpg}/lun`)) {
+          const dir = `${targetDir(t)}/${tpg}/lun/${lun}`;
           for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
         }
       }
@@ -250,7 +263,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private mappedLunsUsing(lunRel: string): string[] {
     const [, wwn, tpg] = lunRel.split('/');
     const out: string[] = [];
-    const acls = `iscsi/${wwn}/${tpg}/acls`;
+    const acls = `${targetDir(wwn!)}/${tpg}/acls`;
     for (const acl of this.subdirs(acls)) {
       for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
         const dir = `${acls}/${acl}/${ml}`;
@@ -275,7 +288,7 @@ export class EmulatedConfigFs implements ConfigFs {
     switch (node.k) {
       case 'hba': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
-        const index = this.subdirs('core').filter((h) => HBA_RE.test(h)).length + 1;
+        const index = this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h)).length + 1;
         this.instantiate(rel, 'hba', { hba_info: `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n` });
         return;
       }
@@ -304,6 +317,10 @@ export class EmulatedConfigFs implements ConfigFs {
       case 'np': {
         const p = parsePortalDirName(name);
         if (!p || p.port < 1 || p.port > 65535) this.err('mkdir', rel, 'EINVAL', 'portal must be <ip>:<port>, IPv6 in brackets');
+        // As the kernel: one listener per ip:port for the whole node; a wildcard and a specific
+        // address on one port cannot both be bound (kernel_bind() -98, measured on 6.1).
+        const clash = this.boundNps().find((b) => excludes(b.np, p!));
+        if (clash) this.err('mkdir', rel, 'EINVAL', `kernel_bind() failed: -98 (${portalDirName(clash.np)} is bound by ${clash.where})`);
         this.instantiate(rel, 'np');
         return;
       }
@@ -351,6 +368,7 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   async symlink(targetRel: string, linkRel: string): Promise<void> {
+    underBase(this.base, 'symlink', targetRel);
     await this.fault('symlink', linkRel);
     this.begin();
     const parent = classify(dirname(linkRel));

@@ -2,10 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTargetActions } from '../../lib/target/target-agent.js';
+import { createTargetActions } from '../../agents/target/actions.js';
 import { setEmulatorFaults } from '../../lib/configfs/emulator-fixture.js';
 import type { EmulatorKillPoint } from '../../lib/configfs/emulator.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { agentDir } from '../helpers/agent.js';
 import type { LogLine } from '../helpers/context.js';
@@ -20,7 +21,7 @@ async function act(action: 'start' | 'stop' | 'monitor', checkLevel = 0, lines?:
   try {
     return { code: await actions[action](ctxFor(fx.root, action, {}, { checkLevel, ...(lines ? { lines } : {}) })), reason: '' };
   } catch (e) {
-    if (e instanceof OcfError) return { code: e.code, reason: e.reason };
+    if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
 }
