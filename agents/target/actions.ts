@@ -6,7 +6,7 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
-import { absolute, ISCSI_DIR, targetDir } from '../../lib/configfs/layout.js';
+import { absolute, ISCSI_DIR, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
 import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
@@ -17,7 +17,8 @@ import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { definition } from './definition.js';
-import { CLAIMS_DIR, hideClaimedNps, readClaims } from '../../lib/configfs/network-portals.js';
+import { CLAIMS_DIR, excludes, hideClaimedNps, npOfDirName, readClaims } from '../../lib/configfs/network-portals.js';
+import { portalDirName } from '../../lib/configfs/model.js';
 import { withLock } from '../../lib/sys/lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
@@ -44,6 +45,24 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
 
 function open(ctx: Ctx) {
   return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
+}
+
+/**
+ * Why the kernel refused to bind a network portal, when another np on the node holds the port
+ * (a wildcard and a specific address exclude each other node-wide): the verdict and both names.
+ */
+async function npClash(cfs: Awaited<ReturnType<typeof open>>, rel: string): Promise<string | undefined> {
+  const mine = npOfDirName(rel.slice(rel.lastIndexOf('/') + 1));
+  if (!mine || !rel.includes('/np/')) return undefined;
+  for (const t of await cfs.readdir(ISCSI_DIR).catch(() => [] as string[])) {
+    for (const tpg of (await cfs.readdir(targetDir(t)).catch(() => [] as string[])).filter((x) => TPGT_RE.test(x))) {
+      for (const n of await cfs.readdir(`${targetDir(t)}/${tpg}/np`).catch(() => [] as string[])) {
+        const other = npOfDirName(n);
+        if (other && excludes(other, mine)) return `start: cannot bind ${portalDirName(mine)}: port ${mine.port} is held by ${n} of ${t} (wildcard vs specific)`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Network portals that portal resources created and own (lib/configfs/network-portals.ts). */
@@ -135,7 +154,10 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     try {
       await applyPlan(cfs, ops);
     } catch (e) {
-      if (e instanceof ApplyError) throw new Failure('generic', `start: ${e.message}`);
+      if (e instanceof ApplyError) {
+        const clash = e.failed.op === 'mkdir' && (e.cause as { code?: string })?.code === 'EINVAL' ? await npClash(cfs, e.failed.path) : undefined;
+        throw new Failure('generic', clash ?? `start: ${e.message}`);
+      }
       throw e;
     }
   });
@@ -188,7 +210,7 @@ export function makeStop(deps: TargetDeps) {
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
-        const after = await readLive(cfs, iqns, 'shallow', undefined, candidates);
+        const after = await readLive(cfs, iqns, 'tree', undefined, candidates);
         const left = [...after.targets.keys()][0] ?? [...after.storageObjects.keys()].find((r) => ![...(after.users.get(r) ?? [])].some((u) => !iqns.includes(u)));
         if (left) throw new Failure('generic', `stop: ${left} is still present`);
       });

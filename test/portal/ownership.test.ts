@@ -161,3 +161,15 @@ describe('target and portal run together', () => {
     expect(await tgt('monitor', 10, { iqn: OTHER, config: '/etc/target/other.json' })).toEqual({ code: 0 });
   });
 });
+
+describe('a wildcard target meeting a specific-address target on one node', () => {
+  it('the second start fails with a reason naming both portals, and leaves nothing half-done', async () => {
+    listPortals('/etc/target/other.json', [{ ip_address: '0.0.0.0', port: 3260 }]);
+    expect((await tgt('start')).code).toBe(0); // lists 10.110.88.59:3260
+    const r = await tgt('start', 0, { iqn: OTHER, config: '/etc/target/other.json' });
+    expect(r.code).toBe(1);
+    expect(r.reason).toBe(`start: cannot bind 0.0.0.0:3260: port 3260 is held by 10.110.88.59:3260 of ${IQN} (wildcard vs specific)`);
+    expect(np(`iscsi/${OTHER}`)).toBe(false);
+    expect(await tgt('monitor', 10)).toEqual({ code: 0 });
+  });
+});
