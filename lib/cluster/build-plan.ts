@@ -9,6 +9,7 @@ import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './descript
 import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
 import { opsFromActions } from './ops.js';
+import { discoveryGroup } from './discovery.js';
 import { LIOHA_PROVIDER, type AgentRegistry } from './member-agents.js';
 import type {
   ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
@@ -79,6 +80,11 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
     node: f.node,
     monitor: { name: 'monitor', interval: 60, timeout: 20 } as const,
   }));
+  if (d.discovery) {
+    const x = discoveryGroup(d.discovery, agents, failurePolicy(d), primitive, d.options.preferenceScore);
+    groups.push(x.group);
+    constraints.push(...x.constraints);
+  }
   const duplicate = firstDuplicate([
     ...fenceDevices.map((f) => f.id),
     ...promotables.flatMap((p) => [p.id, p.primitive.id]),
@@ -162,7 +168,7 @@ function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly N
     if (!def) throw new PlanError(`volume group ${v.vg} needs the ${role} agent, which this build does not have`);
     const user = v.params[role] ?? {};
     const make = (id: string, generated: Record<string, string | undefined>): PlanPrimitive =>
-      primitive(id, def, generated, user, v);
+      primitive(id, def, generated, user, `volume group ${v.vg}, ${def.name}`);
     switch (role) {
       case 'vg':
         members.push(make(`p_vg_${vgId}`, { vgname: v.vg, drbd_resource: v.drbd }));
@@ -206,9 +212,8 @@ function primitive(
   def: AgentDefinition,
   generated: Record<string, string | undefined>,
   user: Readonly<Record<string, string>>,
-  v: VolumeGroupSpec,
+  where: string,
 ): PlanPrimitive {
-  const where = `volume group ${v.vg}, ${def.name}`;
   const params: NameValue[] = [];
   for (const [name, value] of Object.entries(generated)) {
     if (value === undefined) continue;
