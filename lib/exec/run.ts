@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { delimiter } from 'node:path';
 import { ExecFailedError, ExecTimeoutError, type RunResult } from './errors.js';
 
@@ -13,9 +14,10 @@ export interface RunOptions {
   okCodes?: number[];
 }
 
-
 /** Grace between SIGTERM and SIGKILL of a timed-out command's process group. */
 const KILL_GRACE_MS = 500;
+/** After SIGKILL, how long to wait for the kernel to reap before giving up on the child. */
+const REAP_GRACE_MS = 200;
 
 /**
  * PATH for child commands: LIOHA_PATH (or the operation meta attribute lioha-path) first,
@@ -33,63 +35,100 @@ export function searchPath(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Run a command with a hard timeout. The child gets its own process group so a
- * timeout kills everything it started; if even SIGKILL does not reap it (a
- * process stuck in the kernel), we stop waiting anyway: a hung kernel interface
- * must not hang the agent.
+ * timeout kills everything it started (SIGTERM, then SIGKILL after a grace); if
+ * even SIGKILL does not reap it (a process stuck in the kernel), we stop waiting
+ * anyway: a hung kernel interface must not hang the agent.
+ *
+ * Plain node:child_process on purpose: this is on every agent's hot path, and
+ * execa costs ~30 ms of module loading per fork for features we do not use.
  */
-export async function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const { execa } = await import('execa');
+export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
   const started = performance.now();
   const command = [cmd, ...args].join(' ');
-  const sub = execa(cmd, args, {
-    input: opts.input,
-    cwd: opts.cwd,
-    env: { ...opts.env, PATH: searchPath({ ...process.env, ...opts.env }) },
-    extendEnv: true,
-    reject: false,
-    detached: true,
-    stripFinalNewline: false,
-    stdin: opts.input === undefined ? 'ignore' : 'pipe',
-  });
+  const env = { ...process.env, ...opts.env };
+  env.PATH = searchPath(env);
 
-  let timer: NodeJS.Timeout | undefined;
-  let killer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => {
-      killGroup(sub.pid, 'SIGTERM');
-      killer = setTimeout(() => {
-        killGroup(sub.pid, 'SIGKILL');
-        // Give the kernel a moment to reap; then give up waiting.
-        setTimeout(() => resolve('timeout'), 200).unref();
-      }, KILL_GRACE_MS);
-    }, opts.timeoutMs);
-  });
-
-  try {
-    const outcome = await Promise.race([sub, timedOut]);
-    if (outcome === 'timeout' || (typeof outcome === 'object' && outcome.isTerminated && outcome.timedOut)) {
-      sub.unref();
-      sub.stdout?.destroy();
-      sub.stderr?.destroy();
-      throw new ExecTimeoutError(command, opts.timeoutMs);
+  return new Promise<RunResult>((resolve, reject) => {
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(cmd, args, {
+        cwd: opts.cwd,
+        env,
+        detached: true,
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      });
+    } catch (e) {
+      reject(spawnFailure(command, e, started));
+      return;
     }
-    if (outcome.signal && killer !== undefined) throw new ExecTimeoutError(command, opts.timeoutMs);
-    const result: RunResult = {
-      exitCode: outcome.exitCode ?? -1,
-      stdout: String(outcome.stdout ?? ''),
-      stderr: String(outcome.stderr ?? ''),
-      durationMs: performance.now() - started,
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (b: Buffer) => out.push(b));
+    child.stderr!.on('data', (b: Buffer) => err.push(b));
+    if (child.stdin) {
+      // A command that exits without reading its input closes the pipe: not our failure.
+      child.stdin.on('error', () => {});
+      child.stdin.end(opts.input);
+    }
+
+    let settled = false;
+    let killing = false;
+    const timers: NodeJS.Timeout[] = [];
+    const settle = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      for (const t of timers) clearTimeout(t);
+      f();
     };
-    if (outcome.failed && outcome.exitCode === undefined) {
-      // Spawn failure (ENOENT, EACCES): report it as a failed command.
-      throw new ExecFailedError(command, { ...result, stderr: String(outcome.message ?? '') });
-    }
-    if (!(opts.okCodes ?? [0]).includes(result.exitCode)) throw new ExecFailedError(command, result);
-    return result;
-  } finally {
-    clearTimeout(timer);
-    clearTimeout(killer);
-  }
+    const giveUp = () =>
+      settle(() => {
+        // Stuck in the kernel: stop waiting, and let nothing of it keep the agent alive.
+        child.stdout!.destroy();
+        child.stderr!.destroy();
+        child.stdin?.destroy();
+        child.unref();
+        reject(new ExecTimeoutError(command, opts.timeoutMs));
+      });
+
+    timers.push(
+      setTimeout(() => {
+        killing = true;
+        killGroup(child.pid, 'SIGTERM');
+        timers.push(
+          setTimeout(() => {
+            killGroup(child.pid, 'SIGKILL');
+            timers.push(setTimeout(giveUp, REAP_GRACE_MS));
+          }, KILL_GRACE_MS),
+        );
+      }, opts.timeoutMs),
+    );
+
+    child.on('error', (e) => settle(() => reject(spawnFailure(command, e, started))));
+    // 'close' waits for the pipes too: a grandchild holding them open is bounded by the timers above.
+    child.on('close', (code, signal) =>
+      settle(() => {
+        if (killing) {
+          reject(new ExecTimeoutError(command, opts.timeoutMs));
+          return;
+        }
+        const result: RunResult = {
+          exitCode: code ?? -1,
+          stdout: Buffer.concat(out).toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8') || (signal ? `killed by ${signal}` : ''),
+          durationMs: performance.now() - started,
+        };
+        if (!(opts.okCodes ?? [0]).includes(result.exitCode)) reject(new ExecFailedError(command, result));
+        else resolve(result);
+      }),
+    );
+  });
+}
+
+/** ENOENT, EACCES and the like, reported as a failed command (exit -1) whose stderr names the error. */
+function spawnFailure(command: string, e: unknown, started: number): ExecFailedError {
+  const err = e as NodeJS.ErrnoException;
+  const msg = err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
+  return new ExecFailedError(command, { exitCode: -1, stdout: '', stderr: msg, durationMs: performance.now() - started });
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
