@@ -2,12 +2,17 @@
  * Build every agent into one executable file, with its meta-data XML generated
  * here (xml2js never ships on the hot path), and the `lioha` CLI.
  *
- *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/)
+ *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/): a small
+ *                                  launcher that runs .lioha/<name>.js with its V8 code cache
+ *   dist/resource.d/lioha/.lioha/  the agents' bundles and code caches; configfs-emulator.js (tests
+ *                                  only: never installed, see packaging/Makefile)
  *   dist/bin/lioha                 admin CLI
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -36,7 +41,7 @@ const common: BuildOptions = {
 const importMeta = { 'import.meta.url': '__lioha_import_meta_url' };
 
 /**
- * Dependencies that code loads with `await import('pkg')` (execa, pino) are
+ * Dependencies that code loads with `await import('pkg')` are
  * bundled separately and embedded as a string, compiled only when first
  * imported. V8 only has to scan a string literal at each fork instead of
  * pre-parsing ~300 KB of functions that a quiet monitor never calls.
@@ -69,6 +74,90 @@ function lazyPackages(): Plugin {
   };
 }
 
+const EMULATOR = join(repo, 'lib', 'configfs', 'emulator.ts');
+const CONFIGFS_IO = join(repo, 'lib', 'configfs', 'io.ts');
+const EMULATOR_FILE = 'configfs-emulator.js';
+
+/**
+ * The configfs emulator is for tests and demos only: agents load it from
+ * .lioha/configfs-emulator.js when an emulated tree is opened, so production
+ * bundles do not carry (or parse) it. It shares the agent's io module, so
+ * ConfigFsError from the emulator is the agent's own class.
+ */
+function emulatorOutside(): Plugin {
+  return {
+    name: 'emulator-outside',
+    setup(b) {
+      b.onResolve({ filter: /emulator(\.js)?$/ }, (args) =>
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === EMULATOR ? { path: 'emulator', namespace: 'lioha-emulator' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lioha-emulator' }, () => ({
+        contents:
+          `globalThis.__liohaConfigfsIo = require(${JSON.stringify(CONFIGFS_IO)});\n` +
+          `module.exports = require(require('node:path').join(__dirname, '.lioha', ${JSON.stringify(EMULATOR_FILE)}));\n`,
+        resolveDir: repo,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/** For the emulator's own bundle: its io module is the agent's (see emulatorOutside). */
+function sharedConfigfsIo(): Plugin {
+  return {
+    name: 'shared-configfs-io',
+    setup(b) {
+      b.onResolve({ filter: /\/io(\.js)?$/ }, (args) =>
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === CONFIGFS_IO ? { path: 'io', namespace: 'lioha-shared-io' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lioha-shared-io' }, () => ({ contents: 'module.exports = globalThis.__liohaConfigfsIo;', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * The agent executable: reads the bundle, compiles it with the V8 code cache
+ * made for exactly that text (the id is its hash), and runs it. A missing or
+ * rejected cache (another Node version) is written again when the process
+ * exits, after the run compiled what it used; LIOHA_CODE_CACHE=0 turns that off.
+ * fs and vm are already loaded by Node's own module loader: nothing else is.
+ */
+function launcher(name: string, id: string): string {
+  return `#!/usr/bin/env node
+'use strict';
+// lioha ${name} OCF agent ${version}: runs .lioha/${name}.js with its V8 code cache (built by scripts/build.ts).
+const fs = require('fs'), vm = require('vm');
+const file = __dirname + '/.lioha/${name}.js', cache = __dirname + '/.lioha/${name}.${id}.v8cache';
+let cachedData;
+try { cachedData = fs.readFileSync(cache); } catch {}
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+if ((cachedData === undefined || script.cachedDataRejected) && process.env.LIOHA_CODE_CACHE !== '0') {
+  process.once('exit', () => {
+    const tmp = cache + '.' + process.pid;
+    try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 }); fs.renameSync(tmp, cache); } catch { try { fs.unlinkSync(tmp); } catch {} }
+  });
+}
+script.runInThisContext()(exports, require, module, __filename, __dirname);
+`;
+}
+
+/** The bundle as one function expression, called by the launcher with the launcher's CommonJS scope. */
+async function agentBundle(name: string, xml: string): Promise<string> {
+  const r = await build({
+    ...common,
+    banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+    entryPoints: [join(repo, 'agents', `${name}.ts`)],
+    write: false,
+    outfile: `${name}.js`,
+    plugins: [lazyPackages(), emulatorOutside()],
+    define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
+  });
+  const text = r.outputFiles[0]!.text;
+  // vm.Script has no loader for import(): a dynamic import of a built-in would fail at run time.
+  if (/\bimport\(/.test(text.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'))) throw new Error(`agents/${name}: the bundle still contains import(); use require-able static imports`);
+  return `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
+}
+
 export async function agentNames(): Promise<string[]> {
   return readdirSync(join(repo, 'agents'))
     .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
@@ -87,7 +176,7 @@ async function loadDefinition(name: string): Promise<AgentDefinition> {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   if (only.length === 0) rmSync(out, { recursive: true, force: true });
-  mkdirSync(join(out, 'resource.d', 'lioha'), { recursive: true });
+  mkdirSync(join(out, 'resource.d', 'lioha', '.lioha'), { recursive: true });
   mkdirSync(join(out, 'bin'), { recursive: true });
   mkdirSync(join(out, 'metadata'), { recursive: true });
   mkdirSync(join(out, 'man'), { recursive: true });
@@ -105,16 +194,26 @@ async function main(): Promise<void> {
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
       writeFileSync(join(out, 'man', `ocf_lioha_${name}.7`), manPage(def, date, version));
       const file = join(out, 'resource.d', 'lioha', name);
-      await build({
-        ...common,
-        entryPoints: [join(repo, 'agents', `${name}.ts`)],
-        outfile: file,
-        plugins: [lazyPackages()],
-        define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
-      });
+      const code = await agentBundle(name, xml);
+      const id = createHash('sha256').update(code).digest('hex').slice(0, 12);
+      for (const f of readdirSync(join(out, 'resource.d', 'lioha', '.lioha'))) {
+        if (f.startsWith(`${name}.`) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
+      }
+      writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', `${name}.js`), code);
+      writeFileSync(file, launcher(name, id), { mode: 0o755 });
       chmodSync(file, 0o755);
+      // Make the code cache now, from a meta-data run (it loads every module the agent bundles).
+      const r = spawnSync(file, ['meta-data'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${name} meta-data failed while making its code cache: ${String(r.stderr)}`);
     }),
   );
+  await build({
+    ...common,
+    banner: {},
+    entryPoints: [EMULATOR],
+    outfile: join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE),
+    plugins: [sharedConfigfsIo()],
+  });
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');

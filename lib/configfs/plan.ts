@@ -7,7 +7,7 @@
  * Removal is the reverse: TPGs disabled first so sessions drop, then mapped LUNs and ACLs,
  * LUNs, portals, TPGs, targets, and only then the storage objects no other target uses.
  */
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../text/digest.js';
 import {
   HBA_PLUGIN, portalDirName,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type NodeAcl,
@@ -29,7 +29,7 @@ export class PlanError extends Error {
 
 /** Link names are free-form; derive them from the position so every node makes the same ones. */
 export function linkAlias(...parts: (string | number)[]): string {
-  return createHash('sha1').update(parts.join('/')).digest('hex').slice(0, 10);
+  return sha1Hex(parts.join('/')).slice(0, 10);
 }
 
 const tpgDir = (iqn: string, tag: number) => `iscsi/${iqn}/tpgt_${tag}`;

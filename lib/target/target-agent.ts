@@ -2,6 +2,7 @@
  * The `target` agent's actions: start reconciles configfs with the configuration, stop
  * removes only this resource's objects, monitor reports 0/7/1 with the first difference.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import type { OcfContext } from '../ocf/context.js';
 import { OcfExit } from '../ocf/exit-codes.js';
 import { OcfError } from '../ocf/errors.js';
@@ -59,7 +60,6 @@ function summary(c: OpCounts): Record<string, number> {
 }
 
 async function configfsPresent(ctx: Ctx): Promise<boolean> {
-  const { existsSync } = await import('node:fs');
   return existsSync(ctx.root.path(`${TARGET_ROOT}/iscsi`));
 }
 
@@ -102,14 +102,12 @@ async function ensureFabric(ctx: Ctx): Promise<void> {
   } catch (e) {
     throw new OcfError(OcfExit.ERR_INSTALLED, `cannot load iscsi_target_mod: ${(e as Error).message}`);
   }
-  const { mkdirSync, existsSync } = await import('node:fs');
   // Creating iscsi/ registers the iSCSI fabric with target_core_mod (what rtslib does).
   if (!existsSync(ctx.root.path(`${TARGET_ROOT}/iscsi`))) mkdirSync(ctx.root.path(`${TARGET_ROOT}/iscsi`));
 }
 
 /** Block/file devices must exist on this node before the kernel is asked to open them. */
 async function checkDevices(ctx: Ctx, desired: DesiredState): Promise<void> {
-  const { existsSync } = await import('node:fs');
   for (const [ref, so] of desired.storageObjects) {
     if ((so.kind === 'block' || so.kind === 'pscsi') && !existsSync(ctx.root.path(so.dev))) {
       throw new OcfError(OcfExit.ERR_GENERIC, `${ref}: device ${so.dev} does not exist on this node (volume group not active?)`);
