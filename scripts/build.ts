@@ -19,6 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
 import type { AgentDefinition } from '../lib/ocf/definition.js';
+import { warmCodeCaches } from './warm-code-cache.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -119,7 +120,8 @@ function sharedConfigfsIo(): Plugin {
  * The agent executable: reads the bundle, compiles it with the V8 code cache
  * made for exactly that text (the id is its hash), and runs it. A missing or
  * rejected cache (another Node version) is written again when the process
- * exits, after the run compiled what it used; LIOHA_CODE_CACHE=0 turns that off.
+ * exits, after the run compiled what it used; LIOHA_CODE_CACHE=0 turns that off, and
+ * LIOHA_CODE_CACHE=refresh rewrites it after this run (adding the functions it compiled).
  * fs and vm are already loaded by Node's own module loader: nothing else is.
  */
 function launcher(name: string, id: string): string {
@@ -131,7 +133,8 @@ const file = __dirname + '/.lioha/${name}.js', cache = __dirname + '/.lioha/${na
 let cachedData;
 try { cachedData = fs.readFileSync(cache); } catch {}
 const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
-if ((cachedData === undefined || script.cachedDataRejected) && process.env.LIOHA_CODE_CACHE !== '0') {
+const mode = process.env.LIOHA_CODE_CACHE;
+if (mode === 'refresh' || ((cachedData === undefined || script.cachedDataRejected) && mode !== '0')) {
   process.once('exit', () => {
     const tmp = cache + '.' + process.pid;
     try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 }); fs.renameSync(tmp, cache); } catch { try { fs.unlinkSync(tmp); } catch {} }
@@ -214,6 +217,9 @@ async function main(): Promise<void> {
     outfile: join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE),
     plugins: [sharedConfigfsIo()],
   });
+  if (process.env.LIOHA_WARM_CACHE !== '0') {
+    for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names)) process.stderr.write(`warning: code cache training: ${w}\n`);
+  }
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');
