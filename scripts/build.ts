@@ -83,9 +83,10 @@ const EMULATOR_FILE = 'configfs-emulator.js';
  * The configfs emulator is for tests and demos only: agents load it from
  * .lioha/configfs-emulator.js when an emulated tree is opened, so production
  * bundles do not carry (or parse) it. It shares the agent's io module, so
- * ConfigFsError from the emulator is the agent's own class.
+ * ConfigFsError from the emulator is the agent's own class. It has a code
+ * cache too, so benchmarks on the emulator do not charge its compilation to the agent.
  */
-function emulatorOutside(): Plugin {
+function emulatorOutside(emulatorId: string): Plugin {
   return {
     name: 'emulator-outside',
     setup(b) {
@@ -95,12 +96,35 @@ function emulatorOutside(): Plugin {
       b.onLoad({ filter: /.*/, namespace: 'lioha-emulator' }, () => ({
         contents:
           `globalThis.__liohaConfigfsIo = require(${JSON.stringify(CONFIGFS_IO)});\n` +
-          `module.exports = require(require('node:path').join(__dirname, '.lioha', ${JSON.stringify(EMULATOR_FILE)}));\n`,
+          `module.exports = (${runCached.toString()})(require, __dirname + '/.lioha/${EMULATOR_FILE}', ${JSON.stringify(emulatorId)});\n`,
         resolveDir: repo,
         loader: 'js',
       }));
     },
   };
+}
+
+/** Runs a function-wrapped CommonJS file with its code cache; (re)writes the cache when missing or rejected. */
+function runCached(req: NodeJS.Require, file: string, id: string): unknown {
+  const fs = req('fs') as typeof import('node:fs');
+  const vm = req('vm') as typeof import('node:vm');
+  const cache = `${file.slice(0, -3)}.${id}.v8cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cache);
+  } catch {}
+  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        fs.writeFileSync(`${cache}.${process.pid}`, script.createCachedData());
+        fs.renameSync(`${cache}.${process.pid}`, cache);
+      } catch {}
+    });
+  }
+  const m = { exports: {} };
+  (script.runInThisContext() as (...a: unknown[]) => void)(m.exports, req, m, file, file.slice(0, file.lastIndexOf('/')));
+  return m.exports;
 }
 
 /** For the emulator's own bundle: its io module is the agent's (see emulatorOutside). */
@@ -145,14 +169,14 @@ script.runInThisContext()(exports, require, module, __filename, __dirname);
 }
 
 /** The bundle as one function expression, called by the launcher with the launcher's CommonJS scope. */
-async function agentBundle(name: string, xml: string): Promise<string> {
+async function agentBundle(name: string, xml: string, emulatorId: string): Promise<string> {
   const r = await build({
     ...common,
     banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
     entryPoints: [join(repo, 'agents', `${name}.ts`)],
     write: false,
     outfile: `${name}.js`,
-    plugins: [lazyPackages(), emulatorOutside()],
+    plugins: [lazyPackages(), emulatorOutside(emulatorId)],
     define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
   });
   const text = r.outputFiles[0]!.text;
@@ -187,6 +211,11 @@ async function main(): Promise<void> {
   // Extensionless files next to the repo's "type": "module" must still load as CommonJS.
   writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
+  const emulator = await build({ ...common, banner: {}, entryPoints: [EMULATOR], write: false, outfile: EMULATOR_FILE, plugins: [sharedConfigfsIo()] });
+  const emulatorCode = `(function (exports, require, module, __filename, __dirname) {\n${emulator.outputFiles[0]!.text}\n})`;
+  const emulatorId = createHash('sha256').update(emulatorCode).digest('hex').slice(0, 12);
+  writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE), emulatorCode);
+
   const names = (await agentNames()).filter((n) => only.length === 0 || only.includes(n));
   const agents: { name: string; shortdesc: string }[] = [];
   await Promise.all(
@@ -197,10 +226,10 @@ async function main(): Promise<void> {
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
       writeFileSync(join(out, 'man', `ocf_lioha_${name}.7`), manPage(def, date, version));
       const file = join(out, 'resource.d', 'lioha', name);
-      const code = await agentBundle(name, xml);
+      const code = await agentBundle(name, xml, emulatorId);
       const id = createHash('sha256').update(code).digest('hex').slice(0, 12);
       for (const f of readdirSync(join(out, 'resource.d', 'lioha', '.lioha'))) {
-        if (f.startsWith(`${name}.`) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
+        if ((f.startsWith(`${name}.`) || f.startsWith('configfs-emulator.')) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
       }
       writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', `${name}.js`), code);
       writeFileSync(file, launcher(name, id), { mode: 0o755 });
@@ -210,13 +239,6 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`${name} meta-data failed while making its code cache: ${String(r.stderr)}`);
     }),
   );
-  await build({
-    ...common,
-    banner: {},
-    entryPoints: [EMULATOR],
-    outfile: join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE),
-    plugins: [sharedConfigfsIo()],
-  });
   if (process.env.LIOHA_WARM_CACHE !== '0') {
     for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names)) process.stderr.write(`warning: code cache training: ${w}\n`);
   }
