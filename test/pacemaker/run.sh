@@ -53,7 +53,7 @@ trap cleanup EXIT
 
 # The agents as installed: copies, so a concurrent `npm run build` cannot change them mid-run.
 mkdir -p "$work/ocf/lioha"
-cp "$repo"/dist/resource.d/lioha/* "$work/ocf/lioha/"
+cp -R "$repo"/dist/resource.d/lioha/. "$work/ocf/lioha/"  # the agents and their .lioha/ bundles
 
 # PID 1 of the new PID namespace runs inner.sh; when it exits the kernel kills
 # everything left in the namespace (corosync, pacemaker daemons, agents).

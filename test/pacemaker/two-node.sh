@@ -32,5 +32,5 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/ocf/lioha"
-cp "$repo"/dist/resource.d/lioha/* "$work/ocf/lioha/"
+cp -R "$repo"/dist/resource.d/lioha/. "$work/ocf/lioha/"  # the agents and their .lioha/ bundles
 unshare --pid --fork --mount-proc --mount --propagation private "$here/two-node-inner.sh" "$repo" "$work"
