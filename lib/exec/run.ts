@@ -8,7 +8,11 @@ export { ExecFailedError, ExecTimeoutError, type RunResult };
 export interface RunOptions {
   /** Hard limit; the whole process group is killed when it is reached. */
   timeoutMs: number;
-  input?: string;
+  /**
+   * Written to stdin. A promise lets the command start before its input is known
+   * (its start-up overlaps the caller's work); a rejected one closes stdin empty.
+   */
+  input?: string | Promise<string>;
   env?: Record<string, string>;
   cwd?: string;
   /** Exit codes that count as success (default [0]). */
@@ -92,7 +96,9 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
     if (child.stdin) {
       // A command that exits without reading its input closes the pipe: not our failure.
       child.stdin.on('error', () => {});
-      child.stdin.end(opts.input);
+      const stdin = child.stdin;
+      if (typeof opts.input === 'string') stdin.end(opts.input);
+      else void opts.input!.then((s) => stdin.end(s), () => stdin.end());
     }
 
     let settled = false;
