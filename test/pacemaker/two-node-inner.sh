@@ -107,7 +107,11 @@ op_times() {
     sed -E 's/.*operation_key="([^"]*)".*on_node="([^"]*)".*exec-time="([0-9]+)".*/  \1 on \2: \3 ms/'
 }
 log "agent action times (last of each kind):"
-op_times 1
+op_times 1 | tee "$work/switch-ops.txt"
+# Every one of these runs on the critical path of the move (group members stop in
+# order, DRBD demotes then promotes, members start in order): their sum is the agents' share.
+agents_ms=$(awk '{ s += $(NF-1) } END { print s + 0 }' "$work/switch-ops.txt")
+switch_ms=$(awk -v a="$t0" -v b="$t_switch" 'BEGIN { printf "%d", (b - a) * 1000 }')
 sleep 5
 group_on 1 lioha2 || { log "FAIL: g_tgt moved back after clear"; exit 1; }
 log "still on lioha2 5 s after clear (no failback)"
@@ -125,4 +129,6 @@ on 1 crm_mon -1
 
 printf '\nRESULT two nodes: time from resource creation to all Started: %s s\n' "$(secs "$t_created" "$t_started")"
 printf 'RESULT two nodes: switchover (move) until all Started on the peer: %s s\n' "$(secs "$t0" "$t_switch")"
+printf 'RESULT two nodes: switchover split: agents (sum of op exec-times on the critical path) %s ms, Pacemaker and the rest %s ms (load average %s)\n' \
+  "$agents_ms" "$((switch_ms - agents_ms))" "$(cut -d' ' -f1 /proc/loadavg)"
 printf 'RESULT two nodes: failover after a node crash until all Started on the survivor: %s s (corosync token 1000 ms)\n' "$(secs "$t_crash" "$t_failover")"
