@@ -18,7 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
-import type { AgentDefinition } from '../lib/ocf/definition.js';
+import { REGISTRY } from '../agents/registry.js';
 import { warmCodeCaches } from './warm-code-cache.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -169,35 +169,24 @@ script.runInThisContext()(exports, require, module, __filename, __dirname);
 }
 
 /** The bundle as one function expression, called by the launcher with the launcher's CommonJS scope. */
-async function agentBundle(name: string, xml: string, emulatorId: string): Promise<string> {
+async function agentBundle(entry: string, xml: string, emulatorId: string): Promise<string> {
   const r = await build({
     ...common,
     banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
-    entryPoints: [join(repo, 'agents', `${name}.ts`)],
+    entryPoints: [join(repo, entry)],
     write: false,
-    outfile: `${name}.js`,
+    outfile: 'agent.js',
     plugins: [lazyPackages(), emulatorOutside(emulatorId)],
     define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
   });
   const text = r.outputFiles[0]!.text;
   // vm.Script has no loader for import(): a dynamic import of a built-in would fail at run time.
-  if (/\bimport\(/.test(text.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'))) throw new Error(`agents/${name}: the bundle still contains import(); use require-able static imports`);
+  if (/\bimport\(/.test(text.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'))) throw new Error(`${entry}: the bundle still contains import(); use require-able static imports`);
   return `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
 }
 
 export async function agentNames(): Promise<string[]> {
-  return readdirSync(join(repo, 'agents'))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-async function loadDefinition(name: string): Promise<AgentDefinition> {
-  const mod = (await import(pathToFileURL(join(repo, 'agents', name, 'definition.ts')).href)) as {
-    definition: AgentDefinition;
-  };
-  if (mod.definition?.name !== name) throw new Error(`agents/${name}/definition.ts must export definition with name '${name}'`);
-  return mod.definition;
+  return REGISTRY.map((a) => a.name).sort();
 }
 
 async function main(): Promise<void> {
@@ -216,17 +205,17 @@ async function main(): Promise<void> {
   const emulatorId = createHash('sha256').update(emulatorCode).digest('hex').slice(0, 12);
   writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE), emulatorCode);
 
-  const names = (await agentNames()).filter((n) => only.length === 0 || only.includes(n));
+  const entries = REGISTRY.filter((a) => only.length === 0 || only.includes(a.name));
+  const names = entries.map((e) => e.name);
   const agents: { name: string; shortdesc: string }[] = [];
   await Promise.all(
-    names.map(async (name) => {
-      const def = await loadDefinition(name);
+    entries.map(async ({ name, definition: def, entry }) => {
       const xml = metadataXml(def);
       agents.push({ name, shortdesc: def.shortdesc });
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
       writeFileSync(join(out, 'man', `ocf_lioha_${name}.7`), manPage(def, date, version));
       const file = join(out, 'resource.d', 'lioha', name);
-      const code = await agentBundle(name, xml, emulatorId);
+      const code = await agentBundle(entry, xml, emulatorId);
       const id = createHash('sha256').update(code).digest('hex').slice(0, 12);
       for (const f of readdirSync(join(out, 'resource.d', 'lioha', '.lioha'))) {
         if ((f.startsWith(`${name}.`) || f.startsWith('configfs-emulator.')) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
@@ -247,9 +236,9 @@ async function main(): Promise<void> {
   const cli = join(out, 'bin', 'lioha');
   await build({
     ...common,
-    entryPoints: [join(repo, 'lib', 'cli', 'main.ts')],
+    entryPoints: [join(repo, 'cli', 'main.ts')],
     outfile: cli,
-    define: { ...importMeta, LIOHA_AGENTS: JSON.stringify(agents), LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
   });
   chmodSync(cli, 0o755);
   process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);

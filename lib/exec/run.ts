@@ -25,7 +25,8 @@ export interface RunOptions {
  */
 const requireBuiltin = createRequire(import.meta.url);
 let childProcess: typeof import('node:child_process') | undefined;
-const cp = () => (childProcess ??= requireBuiltin('node:child_process') as typeof import('node:child_process'));
+/** node:child_process, loaded on first use. */
+export const cp = () => (childProcess ??= requireBuiltin('node:child_process') as typeof import('node:child_process'));
 
 /** Grace between SIGTERM and SIGKILL of a timed-out command's process group. */
 const KILL_GRACE_MS = 500;
