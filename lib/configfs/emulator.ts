@@ -100,9 +100,13 @@ export class EmulatedConfigFs implements ConfigFs {
   private readonly hostRoot: string;
   private readonly faults: EmulatorFault[];
 
+  /** Like the real backend, no call ever waits, unless a hang is injected (then each call is guarded by a timer). */
+  readonly synchronous: boolean;
+
   constructor(readonly base: string, faults?: EmulatorFault[]) {
     this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
     this.faults = faults ?? readFaults(base);
+    this.synchronous = !this.faults.some((f) => f.error === 'hang');
   }
 
   // ---- helpers -------------------------------------------------------------
