@@ -37,9 +37,15 @@ function settings(ctx: Ctx) {
   };
 }
 
-/** The configuration this resource wants; missing on this node: 'installed', wrong: 'config'. */
+const loaded = new WeakMap<Ctx, Promise<DesiredState>>();
+/**
+ * The configuration this resource wants; missing on this node: 'installed', wrong: 'config'.
+ * Read and checked once per invocation: dispatch runs validate-all and start with one context.
+ */
 function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
-  return loadDesired(settings(ctx), (p) => ctx.root.path(p));
+  let d = loaded.get(ctx);
+  if (!d) loaded.set(ctx, (d = loadDesired(settings(ctx), (p) => ctx.root.path(p))));
+  return d;
 }
 
 function open(ctx: Ctx) {
@@ -131,11 +137,31 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   });
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
-  const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
-  const details = (await readStorageObjects(cfs, { refs: new Set(desired.storageObjects.keys()), attributes: 'none', info: true })).details;
-  const diff = firstDifference(desired, live, true, details);
+  let diff = await differenceAfterStart(cfs, desired, iqns);
+  if (diff) {
+    // Fresh TPGs/ACLs were planned against the kernel defaults of defaults.ts; a kernel with
+    // other defaults shows here: write what differs (once), then check again.
+    const fix = planReconcile(desired, await readLive(cfs, iqns, 'full', desired));
+    if (fix.length) {
+      ctx.log.warn('start: kernel defaults differ from the known ones; correcting', { first: diff, ops: fix.length });
+      try {
+        await applyPlan(cfs, fix, { rollback: false });
+      } catch (e) {
+        if (e instanceof ApplyError) throw new Failure('generic', `start: ${e.message}`);
+        throw e;
+      }
+      diff = await differenceAfterStart(cfs, desired, iqns);
+    }
+  }
   if (diff) throw new Failure('generic', `after start: ${diff}`);
   return OcfExit.SUCCESS;
+}
+
+async function differenceAfterStart(cfs: Awaited<ReturnType<typeof open>>, desired: DesiredState, iqns: string[]): Promise<string | undefined> {
+  const refs = new Set(desired.storageObjects.keys());
+  const live = await readLive(cfs, iqns, 'full', desired, refs);
+  const details = (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details;
+  return firstDifference(desired, live, true, details);
 }
 
 export function makeStop(deps: TargetDeps) {
