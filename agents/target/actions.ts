@@ -12,6 +12,7 @@ import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
+import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { loadDesired, targetNames } from './config.js';
@@ -175,6 +176,15 @@ export function makeStop(deps: TargetDeps) {
       ctx.log.warn('stop: parameter iqn is invalid; nothing of this resource can exist', { error: (e as Error).message });
       return OcfExit.SUCCESS;
     }
+    const cfs = await open(ctx);
+    // Real kernel: the teardown child starts now, so its Node start-up overlaps reading and planning.
+    const child = cfs.emulated
+      ? undefined
+      : prepareApplyInChild(cfs.base, {
+          opTimeoutMs: ctx.params.write_timeout * 1000,
+          totalTimeoutMs: ctx.deadline.budget(),
+          progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
+        });
     // Stop must work even when the configuration is gone or broken: ownership is the iqn list.
     let desired: DesiredState | undefined;
     try {
@@ -182,24 +192,20 @@ export function makeStop(deps: TargetDeps) {
     } catch (e) {
       ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
     }
-    const cfs = await open(ctx);
     const t0 = performance.now();
+    let handedOver = false;
     try {
       await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
         const ops = planTeardown(iqns, live, candidates);
-        if (cfs.emulated) {
+        if (!child) {
           await applyPlan(cfs, ops, { rollback: false });
-        } else {
+        } else if (ops.length) {
           // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
-          const { applyInChild } = await import('../../lib/configfs/child-apply.js');
-          await applyInChild(cfs.base, ops, {
-            opTimeoutMs: ctx.params.write_timeout * 1000,
-            totalTimeoutMs: ctx.deadline.budget(),
-            progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
-          });
+          handedOver = true;
+          await child.apply(ops);
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
@@ -208,6 +214,7 @@ export function makeStop(deps: TargetDeps) {
         if (left) throw new Failure('generic', `stop: ${left} is still present`);
       });
     } catch (e) {
+      if (!handedOver) child?.cancel();
       if (e instanceof ApplyError && e.hung) {
         const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `stop: ${e.message}`, deps.reboot);
         throw new Failure('generic', d.reason);
@@ -215,6 +222,7 @@ export function makeStop(deps: TargetDeps) {
       if (e instanceof ApplyError) throw new Failure('generic', `stop: ${e.message}`);
       throw e;
     }
+    if (!handedOver) child?.cancel(); // nothing to remove
     ctx.log.info('target stopped', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
     return OcfExit.SUCCESS;
   };
