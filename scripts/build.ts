@@ -182,6 +182,8 @@ async function agentBundle(entry: string, xml: string, emulatorId: string): Prom
   const text = r.outputFiles[0]!.text;
   // vm.Script has no loader for import(): a dynamic import of a built-in would fail at run time.
   if (/\bimport\(/.test(text.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'))) throw new Error(`${entry}: the bundle still contains import(); use require-able static imports`);
+  // node:crypto pulls ~35 stream modules into every fork: hashes on the hot path use lib/text/digest.ts.
+  if (/require\("(node:)?crypto"\)/.test(text)) throw new Error(`${entry}: the bundle loads node:crypto; use lib/text/digest.ts`);
   return `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
 }
 
