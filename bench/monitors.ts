@@ -95,7 +95,7 @@ const add = (name: string, agent: string, env: NodeJS.ProcessEnv, ok: number, go
   add('target probe', 'target', { ...base, LIOHA_ROOT: fxDown.root, ...PROBE }, 7, 1.3);
 }
 
-process.stdout.write(`monitors and probes vs ${NODE_FLOOR}: ${rounds} interleaved rounds, node ${process.version}, wall time\n`);
+process.stdout.write(`monitors and probes vs ${NODE_FLOOR}: ${rounds} interleaved rounds, node ${process.version}, CPU and wall time\n`);
 process.stdout.write(`before: ${loadLine()}\n`);
 const t = measure(cases, rounds);
 report(t, NODE_FLOOR, goals);
