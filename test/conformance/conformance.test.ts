@@ -12,7 +12,8 @@ import { agentDir, builtAgentPath, runBuiltAgent } from '../helpers/agent.js';
 import type { ConformanceFixture } from './fixture.js';
 import { DTD, PCS_RNG, TEST_PROVIDER, agentCode, exposeBuiltAgents, hideBuiltAgents, missingTools, tool, writeCib } from './harness.js';
 
-const agents = existsSync(agentDir) ? readdirSync(agentDir).sort() : [];
+// .lioha/ holds the bundles and code caches, not agents.
+const agents = existsSync(agentDir) ? readdirSync(agentDir).filter((n) => !n.startsWith('.')).sort() : [];
 const missing = missingTools();
 afterAll(() => hideBuiltAgents());
 
