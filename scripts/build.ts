@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
 import type { AgentDefinition } from '../lib/ocf/definition.js';
+import { launcherHeader } from './launcher.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -29,7 +30,7 @@ const common: BuildOptions = {
   minifySyntax: true,
   legalComments: 'eof',
   // ESM-only dependencies (yargs) read import.meta.url; give them the bundle's own URL.
-  banner: { js: "#!/usr/bin/env node\nvar __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
 
@@ -110,6 +111,8 @@ async function main(): Promise<void> {
         entryPoints: [join(repo, 'agents', `${name}.ts`)],
         outfile: file,
         plugins: [lazyPackages()],
+        // A sh launcher first: Pacemaker's PATH may not lead to Node.js (scripts/launcher.ts).
+        banner: { js: launcherHeader({ name, node: process.execPath, metadataXml: xml, actions: [...new Set(def.actions.map((a) => a.name))] }) + common.banner!.js },
         define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
       });
       chmodSync(file, 0o755);
@@ -122,6 +125,7 @@ async function main(): Promise<void> {
     ...common,
     entryPoints: [join(repo, 'lib', 'cli', 'main.ts')],
     outfile: cli,
+    banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
     define: { ...importMeta, LIOHA_AGENTS: JSON.stringify(agents), LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
   });
   chmodSync(cli, 0o755);

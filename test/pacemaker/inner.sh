@@ -7,7 +7,10 @@ work=$2
 stack=${3:-stack.sh}
 here=$repo/test/pacemaker
 node=lioha1
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
+# needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
+PACEMAKER_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+PATH=$PACEMAKER_PATH${LIOHA_NODE_DIR:+:$LIOHA_NODE_DIR}
 export PATH
 
 now() { date +%s.%N; }
@@ -119,9 +122,9 @@ trap teardown EXIT
 node -e 'require("net").createServer((s) => s.destroy()).listen(3260, "0.0.0.0")' &
 
 log "starting corosync and pacemaker"
-env -i PATH="$PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
 coro_pid=$!
-env -i PATH="$PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
 pcmk_pid=$!
 
 wait_for() { # <timeout s> <description> <command...>

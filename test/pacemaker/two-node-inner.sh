@@ -4,7 +4,10 @@ set -euo pipefail
 repo=$1
 work=$2
 here=$repo/test/pacemaker
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
+# needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
+PACEMAKER_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+PATH=$PACEMAKER_PATH${LIOHA_NODE_DIR:+:$LIOHA_NODE_DIR}
 export PATH
 
 now() { date +%s.%N; }
