@@ -7,7 +7,7 @@
 #
 # Usage: packaging/check-clean-node.sh <lioha.deb> [suite]   (suite: trixie, the Debian with nodejs >= 20)
 set -euo pipefail
-deb=$(readlink -f "$1")
+deb=$(readlink -f "$1") && [ -f "$deb" ] || { echo "check-clean-node: no such package: $1" >&2; exit 1; }
 suite=${2:-trixie}
 mirror=${LIOHA_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || { echo "check-clean-node: needs root" >&2; exit 1; }
@@ -48,6 +48,9 @@ t0=$SECONDS
 echo "== clean $suite node: minbase + $(basename "$deb") and its dependencies"
 cp "$deb" "$work/lioha.deb"
 # apt in the root resolves the package's Depends only (mmdebstrap installs without Recommends).
-mmdebstrap --quiet --variant=minbase --include="$work/lioha.deb" "$suite" "$work/root" "deb $mirror $suite main"
+mmdebstrap --quiet --variant=minbase --customize-hook='copy-in "'"$work"'/lioha.deb" /tmp' \
+  --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/lioha.deb >"$1/tmp/apt.log" 2>&1 || { tail -30 "$1/tmp/apt.log"; exit 1; }' \
+  --customize-hook='rm -f "$1/tmp/lioha.deb"' \
+  "$suite" "$work/root" "deb $mirror $suite main"
 echo "root ready in $((SECONDS - t0)) s"
 unshare --mount --pid --fork --propagation private "$0" "$deb" "$suite" --inside "$work/root"

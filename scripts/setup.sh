@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-command -v node >/dev/null && node -e 'process.exit(+process.versions.node.split(".")[0] < 20)' \
+command -v node >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) < 20 ? 1 : 0)' \
   || { echo "setup: Node.js >= 20 is required (see README: Prerequisites)" >&2; exit 1; }
 # Installing pacemaker/corosync must not leave daemons running (no systemd here anyway).
 scripts/host-tools.sh install test demo bench

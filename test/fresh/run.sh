@@ -130,14 +130,18 @@ cd /root
 git clone -q /mnt/origin.git lioha
 cd lioha
 echo "[fresh] node $(command -v node) $(node --version), npm $(npm --version), PATH=$PATH"
+set +e
 t0=$(date +%s)
 echo "[fresh] \$ ./scripts/setup.sh && npm test"
 ./scripts/setup.sh && npm test
+test_rc=$?
 t1=$(date +%s)
 echo "[fresh] \$ npm run demo"
 npm run demo
+demo_rc=$?
 t2=$(date +%s)
-echo "[fresh] setup+test $((t1 - t0)) s, demo $((t2 - t1)) s"'
+echo "[fresh] setup.sh && npm test: exit $test_rc in $((t1 - t0)) s; npm run demo: exit $demo_rc in $((t2 - t1)) s"
+[ $test_rc = 0 ] && [ $demo_rc = 0 ]'
   # env -i + login shell: the environment root gets on a freshly installed machine (PATH from /etc/profile).
   # NODE_EXTRA_CA_CERTS points Node (npm) at the copied trust store, as this machine's npmrc cafile does.
   exec chroot "$r" /usr/bin/env -i HOME=/root USER=root LOGNAME=root SHELL=/bin/bash TERM=dumb \
