@@ -14,6 +14,8 @@ mirror=${LIOHA_MIRROR:-http://deb.debian.org/debian}
 
 if [ "${3:-}" = --inside ]; then
   r=$4
+  # The root must be a mount point: ip netns (and unshare --propagation) change the propagation of "/".
+  mount --bind "$r" "$r"
   mount -t proc proc "$r/proc"
   mount -t sysfs sysfs "$r/sys"
   mount --rbind /dev "$r/dev"
@@ -53,4 +55,4 @@ mmdebstrap --quiet --variant=minbase --customize-hook='copy-in "'"$work"'/lioha.
   --customize-hook='rm -f "$1/tmp/lioha.deb"' \
   "$suite" "$work/root" "deb $mirror $suite main"
 echo "root ready in $((SECONDS - t0)) s"
-unshare --mount --pid --fork --propagation private "$0" "$deb" "$suite" --inside "$work/root"
+unshare --mount --pid --fork --kill-child --propagation private "$0" "$deb" "$suite" --inside "$work/root"

@@ -113,6 +113,8 @@ build_root() { # <suite> -> path of the cached root tarball
 # Runs inside the new mount and PID namespaces: mounts, then the README's commands as root's login shell.
 inside() { # <root dir> <suite>
   local r=$1
+  # The root must be a mount point: ip netns (and unshare --propagation) change the propagation of "/".
+  mount --bind "$r" "$r"
   mount -t proc proc "$r/proc"
   mount -t sysfs sysfs "$r/sys"
   mount --rbind /dev "$r/dev"
@@ -140,6 +142,8 @@ echo "[fresh] \$ npm run demo"
 npm run demo
 demo_rc=$?
 t2=$(date +%s)
+echo "[fresh] the Node.js the built agents use under Pacemaker'"'"'s PATH:"
+dist/bin/lioha agents --check
 echo "[fresh] setup.sh && npm test: exit $test_rc in $((t1 - t0)) s; npm run demo: exit $demo_rc in $((t2 - t1)) s"
 [ $test_rc = 0 ] && [ $demo_rc = 0 ]'
   # env -i + login shell: the environment root gets on a freshly installed machine (PATH from /etc/profile).
@@ -178,7 +182,7 @@ for suite in "${roots[@]}"; do
   log "$suite: running the README's commands on $head (root ready in ${tb} s)"
   t1=$SECONDS
   rc=0
-  unshare --mount --pid --fork --propagation private "$0" --inside "$root" "$suite" "$work" || rc=$?
+  unshare --mount --pid --fork --kill-child --propagation private "$0" --inside "$root" "$suite" "$work" || rc=$?
   t=$((SECONDS - t1))
   if [ $rc = 0 ]; then summary+=("$suite: passed in ${t} s (root ${tb} s)"); else summary+=("$suite: FAILED (rc $rc) after ${t} s"); fail=1; fi
   log "${summary[-1]}"
