@@ -108,6 +108,16 @@ describe('host tools list', () => {
     expect(spawnSync(join(repo, 'scripts/host-tools.sh'), ['rpm-field', 'depends'], { encoding: 'utf8' }).stdout).toContain('/usr/sbin/arping');
   });
 
+  it('docs/install.md gives the reason for every package relation the list declares', () => {
+    const doc = readFileSync(join(repo, 'docs/install.md'), 'utf8');
+    for (const t of list.filter((x) => ['depends', 'recommends', 'suggests'].includes(x.relation))) {
+      const pkg = t.deb.split('|')[0]!;
+      const row = doc.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${pkg}`));
+      expect(row, `docs/install.md has no row for ${pkg}`).toBeDefined();
+      expect(row!.toLowerCase(), `${pkg} row says ${t.relation}`).toContain(`| ${t.relation} |`);
+    }
+  });
+
   it('setup.sh installs the tools the tests and the demo run', () => {
     const r = spawnSync(join(repo, 'scripts/host-tools.sh'), ['packages', 'test', 'demo', 'bench'], { encoding: 'utf8' });
     const pkgs = r.stdout.split('\n');
