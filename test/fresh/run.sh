@@ -172,8 +172,10 @@ for suite in "${roots[@]}"; do
   mkdir -p "$root"
   tar -C "$root" -xf "$tar_file"
   git clone -q --bare --no-local "$repo" "$work/origin.git"
-  # The machine's DNS configuration and CA trust store; nothing else.
+  # The machine's DNS configuration (resolv.conf, hosts: a Debian installer writes a hosts file, mmdebstrap does
+  # not) and CA trust store; nothing else.
   cp -L /etc/resolv.conf "$root/etc/resolv.conf"
+  cp -L /etc/hosts "$root/etc/hosts"
   cp -L /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/ca-certificates.crt"
   if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
     mkdir -p "$root/usr/local/share/ca-certificates"

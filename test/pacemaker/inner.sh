@@ -159,7 +159,10 @@ all_started() {
 log "applying the generated script ($work/$stack)"
 sh "$work/$stack" >"$work/stack.log" 2>&1 &
 script_pid=$!
-wait_for 120 "resources in the CIB" configured
+# The script's pcs calls take seconds each on a slow machine; a script that dies is reported at once.
+configured_or_died() { configured || ! kill -0 "$script_pid" 2>/dev/null; }
+wait_for 300 "resources in the CIB" configured_or_died || { cat "$work/stack.log"; exit 1; }
+configured || { log "FAIL: the stack script ended without creating the resources"; cat "$work/stack.log"; exit 1; }
 t_created=$(now)
 has_failures() { status_xml | grep -q '<failure '; }
 until all_started; do
