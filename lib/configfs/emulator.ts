@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
-import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
 import { isIscsiName, parsePortalDirName } from './model.js';
 
 /**
@@ -30,10 +30,8 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
-const TPGT_RE = /^tpgt_(\d+)$/;
-const LUN_RE = /^lun_(\d+)$/;
 
 function classify(rel: string): Node {
   const p = rel === '' ? [] : rel.split('/');
@@ -108,11 +106,12 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   // ---- helpers -------------------------------------------------------------
-  private abs(rel: string): string { return rel === '' ? this.base : join(this.base, rel); }
+  private abs(rel: string): string { return underBase(this.base, 'read', rel); }
   private err(op: ConfigFsOp, rel: string, code: string, detail?: string): never {
     throw new ConfigFsError(op, rel, code, detail);
   }
   private async fault(op: ConfigFsOp, rel: string): Promise<void> {
+    underBase(this.base, op, rel); // never outside the root, whatever the name
     const f = this.faults.find((x) => x.op === op && (rel === x.path || rel.endsWith('/' + x.path) || rel.includes(x.path)));
     if (!f) return;
     if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
@@ -156,11 +155,11 @@ export class EmulatedConfigFs implements ConfigFs {
   /** TPG LUN directories whose link points at `soRel`. */
   private lunsUsing(soRel: string): string[] {
     const out: string[] = [];
-    for (const t of this.subdirs('iscsi')) {
+    for (const t of this.subdirs(ISCSI_DIR)) {
       if (t === 'discovery_auth') continue;
-      for (const tpg of this.subdirs(`iscsi/${t}`).filter((x) => TPGT_RE.test(x))) {
-        for (const lun of this.subdirs(`iscsi/${t}/${tpg}/lun`)) {
-          const dir = `iscsi/${t}/${tpg}/lun/${lun}`;
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const lun of this.subdirs(`${targetDir(t)}/${tpg}/lun`)) {
+          const dir = `${targetDir(t)}/${tpg}/lun/${lun}`;
           for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
         }
       }
@@ -170,7 +169,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private mappedLunsUsing(lunRel: string): string[] {
     const [, wwn, tpg] = lunRel.split('/');
     const out: string[] = [];
-    const acls = `iscsi/${wwn}/${tpg}/acls`;
+    const acls = `${targetDir(wwn!)}/${tpg}/acls`;
     for (const acl of this.subdirs(acls)) {
       for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
         const dir = `${acls}/${acl}/${ml}`;
@@ -194,7 +193,7 @@ export class EmulatedConfigFs implements ConfigFs {
     switch (node.k) {
       case 'hba': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
-        const index = this.subdirs('core').filter((h) => HBA_RE.test(h)).length + 1;
+        const index = this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h)).length + 1;
         this.instantiate(rel, 'hba');
         this.setAttr(`${rel}/hba_info`, `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n`);
         return;
@@ -267,6 +266,7 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   async symlink(targetRel: string, linkRel: string): Promise<void> {
+    underBase(this.base, 'symlink', targetRel);
     await this.fault('symlink', linkRel);
     const parent = classify(dirname(linkRel));
     const target = classify(targetRel);

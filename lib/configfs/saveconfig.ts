@@ -2,15 +2,19 @@
  * targetcli's saveconfig.json <-> the typed model. Pure: text/objects in, model out.
  * Strict: unknown fields and contradictions are refused with the JSON path that names them.
  */
+import { Failure } from '../failure.js';
+import { JsonCheck, isJsonObject, type Json, type JsonObject } from '../json-check.js';
+import { isAttributeName, isObjectName } from '../names.js';
 import {
   isIscsiName, parseStorageObjectRef, storageObjectRef,
   type Attributes, type BackstoreKind, type ChapAuth, type Lun, type MappedLun, type NetworkPortal, type NodeAcl,
   type StorageObject, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
 
-export class ConfigError extends Error {
+/** A configuration that is wrong (everywhere): a Failure of kind 'config' listing its problems. */
+export class ConfigError extends Failure {
   constructor(public readonly problems: string[]) {
-    super(problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''));
+    super('config', problems.slice(0, 3).join('; ') + (problems.length > 3 ? `; and ${problems.length - 3} more` : ''));
     this.name = 'ConfigError';
   }
 }
@@ -23,17 +27,10 @@ export interface SaveConfig {
   origin: Map<string, string>;
 }
 
-type Json = unknown;
-type Obj = Record<string, Json>;
-const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 
-class Checker {
-  problems: string[] = [];
-  constructor(private readonly source: string) {}
-  bad(path: string, msg: string): void { this.problems.push(`${this.source}: ${path}: ${msg}`); }
-  fields(o: Obj, path: string, allowed: readonly string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.bad(`${path}.${k}`, 'unknown field');
-  }
+class Checker extends JsonCheck {
   obj(v: Json, path: string): Obj | undefined {
     if (isObj(v)) return v;
     this.bad(path, 'must be an object');
@@ -70,7 +67,7 @@ class Checker {
     const out: Record<string, string> = {};
     if (!o) return out;
     for (const [k, val] of Object.entries(o)) {
-      if (!/^[A-Za-z0-9_]+$/.test(k)) { this.bad(`${path}.${k}`, 'not an attribute name'); continue; }
+      if (!isAttributeName(k)) { this.bad(`${path}.${k}`, 'not an attribute name'); continue; }
       if (typeof val === 'number' && Number.isInteger(val)) out[k] = String(val);
       else if (typeof val === 'string' && !/[\n\r]/.test(val)) out[k] = val;
       else if (typeof val === 'boolean') out[k] = val ? '1' : '0';
@@ -107,7 +104,7 @@ function parseStorageObject(c: Checker, v: Json, path: string): StorageObject | 
   if (!plugin || !name) return undefined;
   if (!(plugin in SO_FIELDS)) { c.bad(`${path}.plugin`, `unsupported backstore "${plugin}" (block, fileio, ramdisk, pscsi)`); return undefined; }
   const kind = plugin as BackstoreKind;
-  if (!/^[A-Za-z0-9_.:-]+$/.test(name)) c.bad(`${path}.name`, 'may only hold letters, digits and _ . : -');
+  if (!isObjectName(name)) c.bad(`${path}.name`, 'may only hold letters, digits and _ . : - (and is not . or ..)');
   c.fields(o, path, SO_FIELDS[kind]);
   for (const [i, g] of c.arr(o.alua_tpgs, `${path}.alua_tpgs`).entries()) {
     if (!isObj(g) || g.name !== 'default_tg_pt_gp') c.bad(`${path}.alua_tpgs[${i}]`, 'only the default ALUA group is supported');
@@ -163,7 +160,7 @@ function parseTpg(c: Checker, v: Json, path: string, sos: Map<StorageObjectRef, 
     if (lo.alua_tg_pt_gp_name !== undefined && lo.alua_tg_pt_gp_name !== 'default_tg_pt_gp') c.bad(`${p}.alua_tg_pt_gp_name`, 'only default_tg_pt_gp is supported');
     if (index === undefined || ref === undefined) continue;
     const parsed = parseStorageObjectRef(ref);
-    if (!parsed) { c.bad(`${p}.storage_object`, `"${ref}" is not /backstores/<kind>/<name>`); continue; }
+    if (!parsed || !isObjectName(parsed.name)) { c.bad(`${p}.storage_object`, `"${ref}" is not /backstores/<kind>/<name>`); continue; }
     const key = storageObjectRef(parsed.kind, parsed.name);
     if (!sos.has(key)) c.bad(`${p}.storage_object`, `${ref} is not in storage_objects`);
     if (lunIdx.has(index)) c.bad(`${p}.index`, `LUN ${index} defined twice`);

@@ -86,6 +86,12 @@ describe('host tools list', () => {
     expect(problems).toEqual([]);
   });
 
+  it('lists as agent tools only commands an agent runs (no stale rows)', () => {
+    const found = new Set(agentFiles.flatMap((f) => spawnedCommands(readFileSync(f, 'utf8'))));
+    const stale = list.filter((t) => t.uses.some((u) => u.startsWith('agent:')) && t.command !== 'node' && !found.has(t.command)).map((t) => t.command);
+    expect(stale).toEqual([]);
+  });
+
   it('lists every command the tests, the demo and the scripts run by name', () => {
     const problems: string[] = [];
     const harness = ['test', 'scripts', 'bench'].flatMap(sources).filter((f) => !f.endsWith('host-tools.test.ts'));
@@ -108,12 +114,12 @@ describe('host tools list', () => {
     expect(spawnSync(join(repo, 'scripts/host-tools.sh'), ['rpm-field', 'depends'], { encoding: 'utf8' }).stdout).toContain('/usr/sbin/arping');
   });
 
-  it('docs/install.md gives the reason for every package relation the list declares', () => {
-    const doc = readFileSync(join(repo, 'docs/install.md'), 'utf8');
+  it('docs/installing.md gives the reason for every package relation the list declares', () => {
+    const doc = readFileSync(join(repo, 'docs/installing.md'), 'utf8');
     for (const t of list.filter((x) => ['depends', 'recommends', 'suggests'].includes(x.relation))) {
       const pkg = t.deb.split('|')[0]!;
       const row = doc.split('\n').find((l) => l.startsWith('|') && l.includes(`\`${pkg}`));
-      expect(row, `docs/install.md has no row for ${pkg}`).toBeDefined();
+      expect(row, `docs/installing.md has no row for ${pkg}`).toBeDefined();
       expect(row!.toLowerCase(), `${pkg} row says ${t.relation}`).toContain(`| ${t.relation} |`);
     }
   });
