@@ -69,7 +69,7 @@ wait_for() { # <timeout s> <description> <command...>
 }
 ready() { [ -s "$work/node1.pid" ] && [ -s "$work/node2.pid" ] && [ -s "$work/node1.pacemakerd" ] && [ -s "$work/node2.pacemakerd" ]; }
 wait_for 60 "both nodes set up" ready
-both_online() { on 1 crm_mon -1 2>/dev/null | grep -q 'Online: \[ lioha1 lioha2 \]'; }
+both_online() { on 1 crm_mon -1 2>/dev/null | grep -c 'Online: \[ lioha1 lioha2 \]' >/dev/null; }
 wait_for 90 "both nodes online" both_online
 log "lioha1 and lioha2 online"
 
@@ -80,10 +80,10 @@ group_on() {
   local x r
   x=$(xml "$1") || return 1
   for r in $GROUP; do
-    grep -A1 "<resource id=\"$r\"" <<<"$x" | tr -d '\n' | grep 'role="Started"' | grep 'failed="false"' | grep -q "node name=\"$2\"" || return 1
+    grep -A1 "<resource id=\"$r\"" <<<"$x" | tr -d '\n' | grep 'role="Started"' | grep 'failed="false"' | grep -c "node name=\"$2\"" >/dev/null || return 1
   done
 }
-configured() { on 1 cibadmin -Q -o resources 2>/dev/null | grep -q '<group '; }
+configured() { on 1 cibadmin -Q -o resources 2>/dev/null | grep -c '<group ' >/dev/null; }
 
 log "applying the generated pcs script on lioha1"
 on 1 sh /run/lioha-sandbox/stack.sh >"$work/stack.log" 2>&1 &
