@@ -1,7 +1,7 @@
 /**
  * Cost of the agents' sh launcher: the built dummy agent (launcher + bundle) against the same bundle started the
  * old way (`#!/usr/bin/env node`), both as Pacemaker runs them (empty environment, PATH=/usr/sbin:/usr/bin:/sbin:/bin),
- * with `env -i node -e 0` as the anchor; one interleaved run. Usage: npm run bench:launcher [rounds]
+ * with `env -i node -e 0` as the anchor; one interleaved run. "launcher alone" is the sh part by itself. Usage: npm run bench:launcher [rounds]
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,6 +25,8 @@ const cases: Case[] = [
   { name: 'launcher monitor', cmd: launcher, args: ['monitor'], env, ok: [7] },
   { name: 'shebang meta-data', cmd: direct, args: ['meta-data'], env },
   { name: 'launcher meta-data', cmd: launcher, args: ['meta-data'], env },
+  // The launcher's own work, without Node.js: sh starts, finds the interpreter, prints it.
+  { name: 'launcher alone', cmd: launcher, args: ['lioha-interpreter'], env },
 ];
 process.stdout.write(`launcher benchmark: ${rounds} interleaved rounds, node ${process.version} (${process.execPath})\n`);
 const t = measure(cases, rounds);
@@ -42,6 +44,7 @@ for (const [a, b] of [
   ['launcher meta-data', 'shebang meta-data'],
   ['shebang monitor', 'node -e 0'],
   ['launcher monitor', 'node -e 0'],
+  ['launcher alone', 'node -e 0'],
 ] as const) process.stdout.write(`${`${a} / ${b}`.padEnd(42)} ${stats(perRound(a, b))}\n`);
 const extra = median(t.get('launcher monitor')!) - median(t.get('shebang monitor')!);
 process.stdout.write(`\nlauncher adds ${extra.toFixed(1)} ms to the median monitor\n`);
