@@ -95,7 +95,7 @@ describe.each(agents)('agent %s', (name) => {
     } finally {
       rmSync(dirname(copy), { recursive: true, force: true });
     }
-  });
+  }, 150_000); // ocf-tester forks the agent ~20 times: 20-50 s here, ~100 s on a loaded machine; tool() caps it at 120 s
 
   it('crm_resource --force-check/--force-start/--force-stop give the OCF codes; stop twice; monitor after stop is 7', () => {
     const cibEnv = { ...env, CIB_file: writeCib(root, `conf-${name}`, name, fixture.params) };
