@@ -24,6 +24,7 @@ done
 for a in $agents; do
   grep -qx "/usr/lib/ocf/resource.d/lioha/$a" <<<"$files" && echo "ok: rpm ships $a" || { echo "FAILED: rpm lacks $a"; fail=1; }
 done
+grep -qx /usr/share/lioha/grafana/lioha.json <<<"$files" && echo "ok: rpm ships the Grafana dashboard" || { echo "FAILED: rpm lacks grafana/lioha.json"; fail=1; }
 
 echo "== deb: $deb"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\):/  \1:/p'
@@ -49,7 +50,10 @@ for a in $agents; do
 done
 check sh -c "lioha --version | grep -qx '$version'"
 check sh -c "lioha agents | grep -q 'ocf:lioha:'"
+check sh -c "lioha-portald --version | grep -qx '$version'"
 check test -f /usr/share/doc/lioha/copyright
+check sh -c "node -e 'JSON.parse(require(\"fs\").readFileSync(\"/usr/share/lioha/grafana/lioha.json\",\"utf8\")).panels.length' "
+check sh -c "lioha stats --root /nonexistent | grep -q '^lioha_lio_loaded 0$'"
 check lioha agents --check
 cleanup
 trap - EXIT

@@ -4,6 +4,7 @@
  *
  *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/)
  *   dist/bin/lioha                 admin CLI
+ *   dist/bin/lioha-portald         discovery portal daemon (pino bundled in: long-running, startup cost irrelevant)
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
@@ -70,6 +71,35 @@ function lazyPackages(): Plugin {
   };
 }
 
+/**
+ * The full yargs CLI (cli/main.ts) as a string inside the `lioha` bundle,
+ * compiled on first use: `lioha stats` scrapes and munin fetches (cli/entry.ts)
+ * never pay for parsing it.
+ */
+function lazyCliMain(define: Record<string, string>): Plugin {
+  return {
+    name: 'lazy-cli-main',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
+        args.kind === 'dynamic-import' && args.importer.endsWith('entry.ts') ? { path: join(dirname(args.importer), 'main.ts'), namespace: 'lazy-cli' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-cli' }, async (args) => {
+        const r = await build({
+          ...common,
+          banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+          entryPoints: [args.path],
+          define,
+          plugins: [lazyPackages()],
+          write: false,
+        });
+        const code = r.outputFiles[0]!.text;
+        const fn = `require('node:vm').compileFunction(${JSON.stringify(code)}, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: 'lioha-bundled:cli' })`;
+        return { contents: `const m = { exports: {} };\n${fn}(m, m.exports, require, __filename, __dirname);\nmodule.exports = m.exports;\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
 export async function agentNames(): Promise<string[]> {
   return REGISTRY.map((a) => a.name).sort();
 }
@@ -109,15 +139,27 @@ async function main(): Promise<void> {
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');
+  const cliDefine = { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' };
   await build({
     ...common,
-    entryPoints: [join(repo, 'cli', 'main.ts')],
+    entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
     banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
-    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
+    plugins: [lazyCliMain(cliDefine), lazyPackages()],
+    define: cliDefine,
   });
   chmodSync(cli, 0o755);
-  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);
+
+  const portald = join(out, 'bin', 'lioha-portald');
+  await build({
+    ...common,
+    entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
+    outfile: portald,
+    banner: { js: launcherHeader({ name: 'lioha-portald', node: process.execPath }) + common.banner!.js },
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
+  });
+  chmodSync(portald, 0o755);
+  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) the lioha CLI and lioha-portald into dist/\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
