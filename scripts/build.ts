@@ -7,6 +7,7 @@
  *   dist/resource.d/lioha/.lioha/  the agents' bundles and code caches; configfs-emulator.js (tests
  *                                  only: never installed, see packaging/Makefile)
  *   dist/bin/lioha                 admin CLI
+ *   dist/bin/lioha-portald         discovery portal daemon (pino bundled in: long-running, startup cost irrelevant)
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
@@ -20,6 +21,7 @@ import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
 import { REGISTRY } from '../agents/registry.js';
 import { warmCodeCaches } from './warm-code-cache.js';
+import { launcherHeader } from './launcher.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -35,7 +37,7 @@ const common: BuildOptions = {
   minifySyntax: true,
   legalComments: 'eof',
   // ESM-only dependencies (yargs) read import.meta.url; give them the bundle's own URL.
-  banner: { js: "#!/usr/bin/env node\nvar __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
 
@@ -252,7 +254,9 @@ async function main(): Promise<void> {
         if ((f.startsWith(`${name}.`) || f.startsWith('configfs-emulator.')) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
       }
       writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', `${name}.js`), code);
-      writeFileSync(file, launcher(name, id), { mode: 0o755 });
+      // A sh launcher first: Pacemaker's PATH may not lead to Node.js (scripts/launcher.ts).
+      const header = launcherHeader({ name, node: process.execPath, metadataXml: xml, actions: [...new Set(def.actions.map((a) => a.name))] });
+      writeFileSync(file, header + launcher(name, id).replace(/^#!.*\n/, ''), { mode: 0o755 });
       chmodSync(file, 0o755);
       // Make the code cache now, from a meta-data run (it loads every module the agent bundles).
       const r = spawnSync(file, ['meta-data'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -270,11 +274,22 @@ async function main(): Promise<void> {
     ...common,
     entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
+    banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
     plugins: [lazyCliMain(cliDefine), lazyPackages()],
     define: cliDefine,
   });
   chmodSync(cli, 0o755);
-  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);
+
+  const portald = join(out, 'bin', 'lioha-portald');
+  await build({
+    ...common,
+    entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
+    outfile: portald,
+    banner: { js: launcherHeader({ name: 'lioha-portald', node: process.execPath }) + common.banner!.js },
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
+  });
+  chmodSync(portald, 0o755);
+  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) the lioha CLI and lioha-portald into dist/\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

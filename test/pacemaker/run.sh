@@ -35,6 +35,9 @@ done
 for t in corosync pacemakerd pcs crm_mon cibadmin unshare ip node mount; do
   command -v "$t" >/dev/null || { echo "run.sh: $t is not installed" >&2; exit 1; }
 done
+# The harness keeps the Node.js it runs under; Pacemaker and the agents do not get it in their PATH.
+LIOHA_NODE_DIR=$(dirname "$(command -v node)")
+export LIOHA_NODE_DIR
 
 if [ $build = 1 ]; then
   (cd "$repo" && npm run --silent build)
