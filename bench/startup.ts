@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtAgentPath } from '../test/helpers/agent.js';
-import { measure, median, report, type Case } from './measure.js';
+import { loadLine, measure, NODE_FLOOR, nodeFloor, ratios, report, type Case } from './measure.js';
 
 const rounds = Number(process.argv[2] ?? 40);
 const dummy = builtAgentPath('dummy');
@@ -16,7 +16,7 @@ const ocfEnv = { ...process.env, OCF_ROOT: '/usr/lib/ocf', OCF_RESOURCE_INSTANCE
 const stock = '/usr/lib/ocf/resource.d/heartbeat/Dummy';
 
 const cases: Case[] = [
-  { name: 'node -e 0', cmd: process.execPath, args: ['-e', '0'] },
+  nodeFloor(),
   { name: 'lioha dummy meta-data', cmd: dummy, args: ['meta-data'], env: ocfEnv },
   { name: 'lioha dummy monitor', cmd: dummy, args: ['monitor'], env: { ...ocfEnv, OCF_RESKEY_CRM_meta_interval: '10000' }, ok: [7] },
 ];
@@ -28,6 +28,6 @@ if (existsSync(stock)) {
 
 process.stdout.write(`startup benchmark: ${rounds} interleaved rounds, node ${process.version}\n`);
 const t = measure(cases, rounds);
-report(t, 'node -e 0');
-const ratio = median(t.get('lioha dummy monitor')!) / median(t.get('node -e 0')!);
-process.stdout.write(`\nmonitor / node -e 0 = ${ratio.toFixed(2)} (goal <= 1.30)\n`);
+report(t, NODE_FLOOR, { 'lioha dummy monitor': 1.3 });
+const r = ratios(t.cpu, 'lioha dummy monitor', NODE_FLOOR);
+process.stdout.write(`\nmonitor / ${NODE_FLOOR} (cpu) = ${r.median.toFixed(2)} (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}; goal <= 1.30); ${loadLine()}\n`);

@@ -3,9 +3,10 @@
  * emulator: configfs operation counts and wall times (median of N runs), in process (the work
  * itself) and through the built agent (what Pacemaker pays: fork + node startup + work).
  *   npx tsx bench/target-configfs.ts [runs=7]
- * On a real kernel compare with `targetctl restore`/`clear` (VM lab: 1.9-2.8 s / 1.4-2.4 s under TCG).
+ * On a real kernel compare with `targetctl restore`/`clear`: the lab test prints those ratios.
  */
 import { spawnSync } from 'node:child_process';
+import { cleanEnv, loadLine, measure, NODE_FLOOR, nodeFloor, report, type Case } from './measure.js';
 import { existsSync } from 'node:fs';
 import { createTargetActions } from '../agents/target/actions.js';
 import { makeRoot, ctxFor, CONFIG, IQN } from '../test/target/setup.js';
@@ -47,42 +48,36 @@ for (let i = 0; i < runs; i++) {
   } finally {
     fx.cleanup();
   }
-  // Baseline: the same fork + node startup for an agent that does no configfs work.
-  const dummy = 'dist/resource.d/lioha/dummy';
-  if (existsSync(dummy)) {
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      spawnSync(dummy, ['monitor'], { env: { ...process.env, LIOHA_ROOT: '/nonexistent', OCF_RESKEY_fake: 'x' } });
-      record('baseline: dummy monitor', performance.now() - t0);
-    }
-  }
 }
 
+// Out of process, as Pacemaker pays it (fork + node start-up + work), every case interleaved
+// with the anchor `env -i node -e 0` in each round; start is timed from stopped, stop from started.
+const agentRuns: Case[] = [];
 const agent = 'dist/resource.d/lioha/target';
 if (existsSync(agent)) {
-  for (let i = 0; i < runs; i++) {
-    const fx = makeRoot();
-    const env = { ...process.env, LIOHA_ROOT: fx.root, OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG, OCF_RESOURCE_INSTANCE: 'bench' };
-    for (const [name, action, extra] of [['agent start', 'start', {}], ['agent monitor', 'monitor', {}], ['agent monitor depth 10', 'monitor', { OCF_CHECK_LEVEL: '10' }], ['agent stop', 'stop', {}]] as const) {
-      const t0 = performance.now();
-      const r = spawnSync(agent, [action], { env: { ...env, ...extra }, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`${name}: ${r.status} ${r.stderr}`);
-      record(name, performance.now() - t0);
-    }
-    fx.cleanup();
-  }
-  // Baseline: the same fork + node startup for an agent that does no configfs work.
-  const dummy = 'dist/resource.d/lioha/dummy';
-  if (existsSync(dummy)) {
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      spawnSync(dummy, ['monitor'], { env: { ...process.env, LIOHA_ROOT: '/nonexistent', OCF_RESKEY_fake: 'x' } });
-      record('baseline: dummy monitor', performance.now() - t0);
-    }
-  }
+  const fx = makeRoot();
+  const down = makeRoot();
+  const cycle = makeRoot();
+  process.on('exit', () => [fx, down, cycle].forEach((f) => f.cleanup()));
+  const env = (root: string, extra: Record<string, string> = {}) => ({
+    PATH: process.env.PATH, OCF_ROOT: '/usr/lib/ocf', LIOHA_ROOT: root, OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG, OCF_RESOURCE_INSTANCE: 'bench', ...extra,
+  });
+  const put = (root: string, action: 'start' | 'stop') => () => {
+    const r = spawnSync(agent, [action], { env: cleanEnv(env(root)), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`target ${action}: exit ${r.status}: ${r.stderr}`);
+  };
+  put(fx.root, 'start')();
+  agentRuns.push(
+    nodeFloor(),
+    { name: 'agent start', cmd: agent, args: ['start'], env: env(cycle.root), before: put(cycle.root, 'stop') },
+    { name: 'agent stop', cmd: agent, args: ['stop'], env: env(cycle.root), before: put(cycle.root, 'start') },
+    { name: 'agent monitor', cmd: agent, args: ['monitor'], env: env(fx.root, { OCF_RESKEY_CRM_meta_interval: '10000' }) },
+    { name: 'agent monitor depth 10', cmd: agent, args: ['monitor'], env: env(fx.root, { OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }) },
+    { name: 'agent probe (stopped)', cmd: agent, args: ['monitor'], env: env(down.root, { OCF_RESKEY_CRM_meta_interval: '0' }), ok: [7] },
+  );
 }
 
-console.log(`target 4 LUN x 4 ACL on the configfs emulator (tmpfs), ${runs} runs, median wall time`);
+console.log(`target 4 LUN x 4 ACL on the configfs emulator (tmpfs), in process, ${runs} runs, median wall time; ${loadLine()}`);
 console.log(`${'step'.padEnd(26)} ${'median ms'.padStart(10)} ${'min'.padStart(7)} ${'max'.padStart(7)}   configfs ops (mutating: mkdir/rmdir/symlink/unlink/write; reads)`);
 for (const [name, r] of rows) {
   const o = r.ops;
@@ -91,3 +86,8 @@ for (const [name, r] of rows) {
 }
 const s = rows.get('start (create)'), st = rows.get('stop');
 if (s && st) console.log(`ratio start/stop (in process): ${(median(s.ms) / median(st.ms)).toFixed(2)}`);
+
+if (agentRuns.length) {
+  console.log(`\nbuilt agent vs ${NODE_FLOOR}, ${runs} interleaved rounds; ${loadLine()}`);
+  report(measure(agentRuns, runs), NODE_FLOOR, { 'agent monitor': 1.3, 'agent monitor depth 10': 1.6, 'agent probe (stopped)': 1.3 });
+}

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the built .deb on this machine and check that Pacemaker and pcs see
 # every agent; inspect the .rpm. Removes the package again unless it was
-# installed before (or KEEP_INSTALLED=1).
+# installed before (or KEEP_INSTALLED=1). Then check-clean-node.sh installs the
+# .deb on a clean root with only its declared dependencies and starts portal
+# there with its default parameters (LIOHA_SKIP_CLEAN_NODE=1 skips that).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -16,7 +18,9 @@ echo "== rpm: $rpm"
 # Listings are captured first: `rpm ... | grep -q` under pipefail fails when grep exits early (SIGPIPE).
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
 files=$(rpm -qpl "$rpm" 2>/dev/null)
-grep -q 'nodejs >= 20' <<<"$requires" && echo "ok: rpm requires nodejs >= 20" || { echo "FAILED: rpm requires"; fail=1; }
+for req in 'nodejs >= 20' /usr/sbin/arping resource-agents; do
+  grep -qxF "$req" <<<"$requires" && echo "ok: rpm requires $req" || { echo "FAILED: rpm does not require $req"; fail=1; }
+done
 for a in $agents; do
   grep -qx "/usr/lib/ocf/resource.d/lioha/$a" <<<"$files" && echo "ok: rpm ships $a" || { echo "FAILED: rpm lacks $a"; fail=1; }
 done
@@ -24,6 +28,10 @@ grep -qx /usr/share/lioha/grafana/lioha.json <<<"$files" && echo "ok: rpm ships 
 
 echo "== deb: $deb"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\):/  \1:/p'
+depends=$(dpkg-deb -f "$deb" Depends)
+for dep in 'arping | iputils-arping' resource-agents iproute2; do
+  grep -qF "$dep" <<<"$depends" && echo "ok: deb depends on $dep" || { echo "FAILED: deb does not depend on $dep"; fail=1; }
+done
 was_installed=0
 dpkg-query -W -f='${Status}' lioha 2>/dev/null | grep -q 'install ok installed' && was_installed=1
 cleanup() { [[ $was_installed == 1 || ${KEEP_INSTALLED:-} == 1 ]] || dpkg -r lioha >/dev/null 2>&1 || true; }
@@ -46,4 +54,9 @@ check sh -c "lioha-portald --version | grep -qx '$version'"
 check test -f /usr/share/doc/lioha/copyright
 check sh -c "node -e 'JSON.parse(require(\"fs\").readFileSync(\"/usr/share/lioha/grafana/lioha.json\",\"utf8\")).panels.length' "
 check sh -c "lioha stats --root /nonexistent | grep -q '^lioha_lio_loaded 0$'"
+check lioha agents --check
+cleanup
+trap - EXIT
+
+[ "${LIOHA_SKIP_CLEAN_NODE:-}" = 1 ] || packaging/check-clean-node.sh "$deb" || fail=1
 exit $fail

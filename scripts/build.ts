@@ -2,19 +2,26 @@
  * Build every agent into one executable file, with its meta-data XML generated
  * here (xml2js never ships on the hot path), and the `lioha` CLI.
  *
- *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/)
+ *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/): a small
+ *                                  launcher that runs .lioha/<name>.js with its V8 code cache
+ *   dist/resource.d/lioha/.lioha/  the agents' bundles and code caches; configfs-emulator.js (tests
+ *                                  only: never installed, see packaging/Makefile)
  *   dist/bin/lioha                 admin CLI
  *   dist/bin/lioha-portald         discovery portal daemon (pino bundled in: long-running, startup cost irrelevant)
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
 import { REGISTRY } from '../agents/registry.js';
+import { warmCodeCaches } from './warm-code-cache.js';
+import { launcherHeader } from './launcher.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -30,14 +37,14 @@ const common: BuildOptions = {
   minifySyntax: true,
   legalComments: 'eof',
   // ESM-only dependencies (yargs) read import.meta.url; give them the bundle's own URL.
-  banner: { js: "#!/usr/bin/env node\nvar __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+  banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 };
 
 const importMeta = { 'import.meta.url': '__lioha_import_meta_url' };
 
 /**
- * Dependencies that code loads with `await import('pkg')` (execa, pino) are
+ * Dependencies that code loads with `await import('pkg')` are
  * bundled separately and embedded as a string, compiled only when first
  * imported. V8 only has to scan a string literal at each fork instead of
  * pre-parsing ~300 KB of functions that a quiet monitor never calls.
@@ -66,6 +73,35 @@ function lazyPackages(): Plugin {
         const fn = `require('node:vm').compileFunction(${JSON.stringify(await code)}, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: ${JSON.stringify(`lioha-bundled:${args.path}`)} })`;
         return { contents: `const m = { exports: {} };\n${fn}(m, m.exports, require, __filename, __dirname);\nmodule.exports = m.exports;\n`, loader: 'js' };
       });
+    },
+  };
+}
+
+const EMULATOR = join(repo, 'lib', 'configfs', 'emulator.ts');
+const CONFIGFS_IO = join(repo, 'lib', 'configfs', 'io.ts');
+const EMULATOR_FILE = 'configfs-emulator.js';
+
+/**
+ * The configfs emulator is for tests and demos only: agents load it from
+ * .lioha/configfs-emulator.js when an emulated tree is opened, so production
+ * bundles do not carry (or parse) it. It shares the agent's io module, so
+ * ConfigFsError from the emulator is the agent's own class. It has a code
+ * cache too, so benchmarks on the emulator do not charge its compilation to the agent.
+ */
+function emulatorOutside(emulatorId: string): Plugin {
+  return {
+    name: 'emulator-outside',
+    setup(b) {
+      b.onResolve({ filter: /emulator(\.js)?$/ }, (args) =>
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === EMULATOR ? { path: 'emulator', namespace: 'lioha-emulator' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lioha-emulator' }, () => ({
+        contents:
+          `globalThis.__liohaConfigfsIo = require(${JSON.stringify(CONFIGFS_IO)});\n` +
+          `module.exports = (${runCached.toString()})(require, __dirname + '/.lioha/${EMULATOR_FILE}', ${JSON.stringify(emulatorId)});\n`,
+        resolveDir: repo,
+        loader: 'js',
+      }));
     },
   };
 }
@@ -99,6 +135,89 @@ function lazyCliMain(define: Record<string, string>): Plugin {
   };
 }
 
+/** Runs a function-wrapped CommonJS file with its code cache; (re)writes the cache when missing or rejected. */
+function runCached(req: NodeJS.Require, file: string, id: string): unknown {
+  const fs = req('fs') as typeof import('node:fs');
+  const vm = req('vm') as typeof import('node:vm');
+  const cache = `${file.slice(0, -3)}.${id}.v8cache`;
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = fs.readFileSync(cache);
+  } catch {}
+  const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once('exit', () => {
+      try {
+        fs.writeFileSync(`${cache}.${process.pid}`, script.createCachedData());
+        fs.renameSync(`${cache}.${process.pid}`, cache);
+      } catch {}
+    });
+  }
+  const m = { exports: {} };
+  (script.runInThisContext() as (...a: unknown[]) => void)(m.exports, req, m, file, file.slice(0, file.lastIndexOf('/')));
+  return m.exports;
+}
+
+/** For the emulator's own bundle: its io module is the agent's (see emulatorOutside). */
+function sharedConfigfsIo(): Plugin {
+  return {
+    name: 'shared-configfs-io',
+    setup(b) {
+      b.onResolve({ filter: /\/io(\.js)?$/ }, (args) =>
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')) === CONFIGFS_IO ? { path: 'io', namespace: 'lioha-shared-io' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lioha-shared-io' }, () => ({ contents: 'module.exports = globalThis.__liohaConfigfsIo;', loader: 'js' }));
+    },
+  };
+}
+
+/**
+ * The agent executable: reads the bundle, compiles it with the V8 code cache
+ * made for exactly that text (the id is its hash), and runs it. A missing or
+ * rejected cache (another Node version) is written again when the process
+ * exits, after the run compiled what it used; LIOHA_CODE_CACHE=0 turns that off, and
+ * LIOHA_CODE_CACHE=refresh rewrites it after this run (adding the functions it compiled).
+ * fs and vm are already loaded by Node's own module loader: nothing else is.
+ */
+function launcher(name: string, id: string): string {
+  return `#!/usr/bin/env node
+'use strict';
+// lioha ${name} OCF agent ${version}: runs .lioha/${name}.js with its V8 code cache (built by scripts/build.ts).
+const fs = require('fs'), vm = require('vm');
+const file = __dirname + '/.lioha/${name}.js', cache = __dirname + '/.lioha/${name}.${id}.v8cache';
+let cachedData;
+try { cachedData = fs.readFileSync(cache); } catch {}
+const script = new vm.Script(fs.readFileSync(file, 'utf8'), { filename: file, cachedData });
+const mode = process.env.LIOHA_CODE_CACHE;
+if (mode === 'refresh' || ((cachedData === undefined || script.cachedDataRejected) && mode !== '0')) {
+  process.once('exit', () => {
+    const tmp = cache + '.' + process.pid;
+    try { fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 }); fs.renameSync(tmp, cache); } catch { try { fs.unlinkSync(tmp); } catch {} }
+  });
+}
+script.runInThisContext()(exports, require, module, __filename, __dirname);
+`;
+}
+
+/** The bundle as one function expression, called by the launcher with the launcher's CommonJS scope. */
+async function agentBundle(entry: string, xml: string, emulatorId: string): Promise<string> {
+  const r = await build({
+    ...common,
+    banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+    entryPoints: [join(repo, entry)],
+    write: false,
+    outfile: 'agent.js',
+    plugins: [lazyPackages(), emulatorOutside(emulatorId)],
+    define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
+  });
+  const text = r.outputFiles[0]!.text;
+  // vm.Script has no loader for import(): a dynamic import of a built-in would fail at run time.
+  if (/\bimport\(/.test(text.replace(/"(?:[^"\\\n]|\\.)*"/g, '""'))) throw new Error(`${entry}: the bundle still contains import(); use require-able static imports`);
+  // node:crypto pulls ~35 stream modules into every fork: hashes on the hot path use lib/text/digest.ts.
+  if (/require\("(node:)?crypto"\)/.test(text)) throw new Error(`${entry}: the bundle loads node:crypto; use lib/text/digest.ts`);
+  return `(function (exports, require, module, __filename, __dirname) {\n${text}\n})`;
+}
+
 export async function agentNames(): Promise<string[]> {
   return REGISTRY.map((a) => a.name).sort();
 }
@@ -106,7 +225,7 @@ export async function agentNames(): Promise<string[]> {
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
   if (only.length === 0) rmSync(out, { recursive: true, force: true });
-  mkdirSync(join(out, 'resource.d', 'lioha'), { recursive: true });
+  mkdirSync(join(out, 'resource.d', 'lioha', '.lioha'), { recursive: true });
   mkdirSync(join(out, 'bin'), { recursive: true });
   mkdirSync(join(out, 'metadata'), { recursive: true });
   mkdirSync(join(out, 'man'), { recursive: true });
@@ -114,7 +233,13 @@ async function main(): Promise<void> {
   // Extensionless files next to the repo's "type": "module" must still load as CommonJS.
   writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
+  const emulator = await build({ ...common, banner: {}, entryPoints: [EMULATOR], write: false, outfile: EMULATOR_FILE, plugins: [sharedConfigfsIo()] });
+  const emulatorCode = `(function (exports, require, module, __filename, __dirname) {\n${emulator.outputFiles[0]!.text}\n})`;
+  const emulatorId = createHash('sha256').update(emulatorCode).digest('hex').slice(0, 12);
+  writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', EMULATOR_FILE), emulatorCode);
+
   const entries = REGISTRY.filter((a) => only.length === 0 || only.includes(a.name));
+  const names = entries.map((e) => e.name);
   const agents: { name: string; shortdesc: string }[] = [];
   await Promise.all(
     entries.map(async ({ name, definition: def, entry }) => {
@@ -123,16 +248,24 @@ async function main(): Promise<void> {
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
       writeFileSync(join(out, 'man', `ocf_lioha_${name}.7`), manPage(def, date, version));
       const file = join(out, 'resource.d', 'lioha', name);
-      await build({
-        ...common,
-        entryPoints: [join(repo, entry)],
-        outfile: file,
-        plugins: [lazyPackages()],
-        define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
-      });
+      const code = await agentBundle(entry, xml, emulatorId);
+      const id = createHash('sha256').update(code).digest('hex').slice(0, 12);
+      for (const f of readdirSync(join(out, 'resource.d', 'lioha', '.lioha'))) {
+        if ((f.startsWith(`${name}.`) || f.startsWith('configfs-emulator.')) && f.endsWith('.v8cache')) rmSync(join(out, 'resource.d', 'lioha', '.lioha', f));
+      }
+      writeFileSync(join(out, 'resource.d', 'lioha', '.lioha', `${name}.js`), code);
+      // A sh launcher first: Pacemaker's PATH may not lead to Node.js (scripts/launcher.ts).
+      const header = launcherHeader({ name, node: process.execPath, metadataXml: xml, actions: [...new Set(def.actions.map((a) => a.name))] });
+      writeFileSync(file, header + launcher(name, id).replace(/^#!.*\n/, ''), { mode: 0o755 });
       chmodSync(file, 0o755);
+      // Make the code cache now, from a meta-data run (it loads every module the agent bundles).
+      const r = spawnSync(file, ['meta-data'], { env: { PATH: process.env.PATH ?? '' }, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`${name} meta-data failed while making its code cache: ${String(r.stderr)}`);
     }),
   );
+  if (process.env.LIOHA_WARM_CACHE !== '0') {
+    for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names)) process.stderr.write(`warning: code cache training: ${w}\n`);
+  }
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');
@@ -141,6 +274,7 @@ async function main(): Promise<void> {
     ...common,
     entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
+    banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
     plugins: [lazyCliMain(cliDefine), lazyPackages()],
     define: cliDefine,
   });
@@ -151,6 +285,7 @@ async function main(): Promise<void> {
     ...common,
     entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
     outfile: portald,
+    banner: { js: launcherHeader({ name: 'lioha-portald', node: process.execPath }) + common.banner!.js },
     define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
   });
   chmodSync(portald, 0o755);

@@ -5,11 +5,9 @@
  * uses. The first announcement is sent before start returns; with arp_bg the
  * rest go to a detached helper, bounded by timeout(1), that stop kills.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { run } from '../../lib/exec/run.js';
-import { searchPath } from '../../lib/exec/run.js';
+import { cp, run, searchPath } from '../../lib/exec/run.js';
 import type { PortalConfig } from './config.js';
 import { type OpContext, haBin, runtimePath } from './op-context.js';
 
@@ -39,7 +37,7 @@ function startBackground(ctx: OpContext, cfg: PortalConfig, nic: string, prefixL
   const [cmd, args] = command(ctx, cfg, nic, prefixLen, count);
   const bound = Math.ceil(seriesMs(cfg, count) / 1000);
   // Not through run(): this must outlive the agent. timeout(1) bounds it instead.
-  const child = spawn('timeout', ['-k', '1', String(bound), cmd, ...args], {
+  const child = cp().spawn('timeout', ['-k', '1', String(bound), cmd, ...args], {
     detached: true,
     stdio: 'ignore',
     env: { ...ctx.env, PATH: searchPath(ctx.env) },

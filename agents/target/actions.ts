@@ -2,6 +2,7 @@
  * The `target` agent's actions: start reconciles configfs with the configuration, stop
  * removes only this resource's objects, monitor reports 0/7/1 with the first difference.
  */
+import { existsSync, mkdirSync } from 'node:fs';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
@@ -11,6 +12,7 @@ import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
+import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { loadDesired, targetNames } from './config.js';
@@ -38,9 +40,15 @@ function settings(ctx: Ctx) {
   };
 }
 
-/** The configuration this resource wants; missing on this node: 'installed', wrong: 'config'. */
+const loaded = new WeakMap<Ctx, Promise<DesiredState>>();
+/**
+ * The configuration this resource wants; missing on this node: 'installed', wrong: 'config'.
+ * Read and checked once per invocation: dispatch runs validate-all and start with one context.
+ */
 function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
-  return loadDesired(settings(ctx), (p) => ctx.root.path(p));
+  let d = loaded.get(ctx);
+  if (!d) loaded.set(ctx, (d = loadDesired(settings(ctx), (p) => ctx.root.path(p))));
+  return d;
 }
 
 function open(ctx: Ctx) {
@@ -75,7 +83,6 @@ function summary(c: OpCounts): Record<string, number> {
 }
 
 async function configfsPresent(ctx: Ctx): Promise<boolean> {
-  const { existsSync } = await import('node:fs');
   return existsSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
 
@@ -119,14 +126,12 @@ async function ensureFabric(ctx: Ctx): Promise<void> {
   } catch (e) {
     throw new Failure('installed', `cannot load iscsi_target_mod: ${(e as Error).message}`);
   }
-  const { mkdirSync, existsSync } = await import('node:fs');
   // Creating iscsi/ registers the iSCSI fabric with target_core_mod (what rtslib does).
   if (!existsSync(ctx.root.path(absolute(ISCSI_DIR)))) mkdirSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
 
 /** Block/file devices must exist on this node before the kernel is asked to open them. */
 async function checkDevices(ctx: Ctx, desired: DesiredState): Promise<void> {
-  const { existsSync } = await import('node:fs');
   for (const [ref, so] of desired.storageObjects) {
     if ((so.kind === 'block' || so.kind === 'pscsi') && !existsSync(ctx.root.path(so.dev))) {
       throw new Failure('generic', `${ref}: device ${so.dev} does not exist on this node (volume group not active?)`);
@@ -163,12 +168,37 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   });
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
-  const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
-  hideClaimedNps(live, desired, claims(ctx));
-  const details = (await readStorageObjects(cfs, { refs: new Set(desired.storageObjects.keys()), attributes: 'none', info: true })).details;
-  const diff = firstDifference(desired, live, true, details);
+  const claimed = claims(ctx);
+  let diff = await differenceAfterStart(cfs, desired, iqns, claimed);
+  if (diff) {
+    // Fresh TPGs/ACLs were planned against the kernel defaults of defaults.ts; a kernel with
+    // other defaults shows here: write what differs (once), then check again.
+    const now = await readLive(cfs, iqns, 'full', desired);
+    hideClaimedNps(now, desired, claimed);
+    const fix = planReconcile(desired, now);
+    if (fix.length) {
+      ctx.log.warn('start: kernel defaults differ from the known ones; correcting', { first: diff, ops: fix.length });
+      try {
+        await applyPlan(cfs, fix, { rollback: false });
+      } catch (e) {
+        if (e instanceof ApplyError) throw new Failure('generic', `start: ${e.message}`);
+        throw e;
+      }
+      diff = await differenceAfterStart(cfs, desired, iqns, claimed);
+    }
+  }
   if (diff) throw new Failure('generic', `after start: ${diff}`);
   return OcfExit.SUCCESS;
+}
+
+async function differenceAfterStart(
+  cfs: Awaited<ReturnType<typeof open>>, desired: DesiredState, iqns: string[], claimed: Map<string, string>,
+): Promise<string | undefined> {
+  const refs = new Set(desired.storageObjects.keys());
+  const live = await readLive(cfs, iqns, 'full', desired, refs);
+  hideClaimedNps(live, desired, claimed);
+  const details = (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details;
+  return firstDifference(desired, live, true, details);
 }
 
 export function makeStop(deps: TargetDeps) {
@@ -182,6 +212,15 @@ export function makeStop(deps: TargetDeps) {
       ctx.log.warn('stop: parameter iqn is invalid; nothing of this resource can exist', { error: (e as Error).message });
       return OcfExit.SUCCESS;
     }
+    const cfs = await open(ctx);
+    // Real kernel: the teardown child starts now, so its Node start-up overlaps reading and planning.
+    const child = cfs.emulated
+      ? undefined
+      : prepareApplyInChild(cfs.base, {
+          opTimeoutMs: ctx.params.write_timeout * 1000,
+          totalTimeoutMs: ctx.deadline.budget(),
+          progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
+        });
     // Stop must work even when the configuration is gone or broken: ownership is the iqn list.
     let desired: DesiredState | undefined;
     try {
@@ -189,24 +228,20 @@ export function makeStop(deps: TargetDeps) {
     } catch (e) {
       ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
     }
-    const cfs = await open(ctx);
     const t0 = performance.now();
+    let handedOver = false;
     try {
       await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
         const ops = planTeardown(iqns, live, candidates);
-        if (cfs.emulated) {
+        if (!child) {
           await applyPlan(cfs, ops, { rollback: false });
-        } else {
+        } else if (ops.length) {
           // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
-          const { applyInChild } = await import('../../lib/configfs/child-apply.js');
-          await applyInChild(cfs.base, ops, {
-            opTimeoutMs: ctx.params.write_timeout * 1000,
-            totalTimeoutMs: ctx.deadline.budget(),
-            progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
-          });
+          handedOver = true;
+          await child.apply(ops);
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
@@ -215,6 +250,7 @@ export function makeStop(deps: TargetDeps) {
         if (left) throw new Failure('generic', `stop: ${left} is still present`);
       });
     } catch (e) {
+      if (!handedOver) child?.cancel();
       if (e instanceof ApplyError && e.hung) {
         const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `stop: ${e.message}`, deps.reboot);
         throw new Failure('generic', d.reason);
@@ -222,6 +258,7 @@ export function makeStop(deps: TargetDeps) {
       if (e instanceof ApplyError) throw new Failure('generic', `stop: ${e.message}`);
       throw e;
     }
+    if (!handedOver) child?.cancel(); // nothing to remove
     ctx.log.info('target stopped', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
     return OcfExit.SUCCESS;
   };

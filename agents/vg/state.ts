@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Root } from '../../lib/sys/root.js';
 import { vgDmDevices, type DmDevice } from '../../lib/sys/dm.js';
 import { aliasSet } from '../../lib/sys/openers.js';
@@ -18,7 +18,14 @@ export interface VgState {
   mountIsOurs: boolean;
 }
 
-export const readMounts = async (root: Root) => parseMounts(await readFile(root.path('/proc/self/mounts'), 'utf8').catch(() => ''));
+/** Sync: /proc answers from memory, and an async read is four thread-pool round trips. */
+export const readMounts = async (root: Root) => {
+  try {
+    return parseMounts(readFileSync(root.path('/proc/self/mounts'), 'utf8'));
+  } catch {
+    return parseMounts('');
+  }
+};
 
 /** Device path the agent mounts and reads: /dev/mapper/<vg>-<lv>. */
 export const mapperPath = (vg: string, lv: string) => `/dev/mapper/${dmName(vg, lv)}`;

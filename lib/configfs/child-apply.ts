@@ -17,6 +17,7 @@ const CHILD = String.raw`
 const fs = require('fs');
 const [base, progress] = process.argv.slice(1);
 const ops = JSON.parse(fs.readFileSync(0, 'utf8'));
+if (!ops.length) process.exit(0); // cancelled: nothing to do, no progress file
 const p = (r) => base + '/' + r;
 // Values arrive already encoded by wireValue() (CHAP credentials without a newline).
 const write = (r, v) => { const fd = fs.openSync(p(r), 'w'); try { fs.writeSync(fd, v); } finally { fs.closeSync(fd); } };
@@ -63,8 +64,43 @@ export interface ChildApplyOptions {
 
 export async function applyInChild(base: string, ops: readonly PlanOp[], o: ChildApplyOptions): Promise<void> {
   if (!ops.length) return;
-  const { run, ExecFailedError, ExecTimeoutError } = await import('../exec/run.js');
+  await prepareApplyInChild(base, o).apply(ops);
+}
+
+export interface PreparedApply {
+  /** Hands the operations to the waiting child and watches it as applyInChild does. */
+  apply(ops: readonly PlanOp[]): Promise<void>;
+  /** Nothing to apply after all: the child exits without touching configfs. */
+  cancel(): void;
+}
+
+/**
+ * Starts the child now, waiting for its operations on stdin, so Node's start-up
+ * in the child overlaps the caller reading the live tree and planning: stop's
+ * wall time loses one Node start-up (~0.35 s under TCG).
+ */
+export function prepareApplyInChild(base: string, o: ChildApplyOptions): PreparedApply {
   rmSync(o.progressFile, { force: true });
+  let feed!: (json: string) => void;
+  const input = new Promise<string>((resolve) => (feed = resolve));
+  const exec = import('../exec/run.js');
+  const child = exec.then(({ run }) => run(process.execPath, ['-e', CHILD, base, o.progressFile], { timeoutMs: o.totalTimeoutMs, input }));
+  child.catch(() => { /* awaited by apply(); a cancelled child's exit does not matter */ });
+  return {
+    cancel: () => feed('[]'),
+    apply: async (ops) => {
+      feed(JSON.stringify(ops.map(encodeOp)));
+      await watch(child, await exec, ops, o);
+    },
+  };
+}
+
+async function watch(
+  child: Promise<unknown>,
+  { ExecFailedError, ExecTimeoutError }: typeof import('../exec/run.js'),
+  ops: readonly PlanOp[],
+  o: ChildApplyOptions,
+): Promise<void> {
   let watchdog: NodeJS.Timeout | undefined;
   // Watch for an operation that stays current too long; kill the child's group and report it.
   const stalled = new Promise<{ index: number }>((resolve) => {
@@ -87,7 +123,7 @@ export async function applyInChild(base: string, ops: readonly PlanOp[], o: Chil
   };
   try {
     const outcome = await Promise.race([
-      run(process.execPath, ['-e', CHILD, base, o.progressFile], { timeoutMs: o.totalTimeoutMs, input: JSON.stringify(ops.map(encodeOp)) }).then(() => undefined),
+      child.then(() => undefined),
       stalled,
     ]);
     if (outcome) throw hang(outcome.index, o.opTimeoutMs);

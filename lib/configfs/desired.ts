@@ -3,7 +3,7 @@
  * the storage objects they use, CHAP secrets from the separate file, and stable SCSI
  * identities. Pure.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../text/digest.js';
 import { ConfigError, type SaveConfig } from './saveconfig.js';
 import type { ChapAuth, DesiredState, StorageObject, StorageObjectRef, Target } from './model.js';
 
@@ -42,7 +42,7 @@ export function parseSecrets(text: string, source: string): Secrets {
 
 /** A unit serial derived from the object's identity: the same on every node, unlike a random UUID. */
 export function deriveSerial(ref: StorageObjectRef): string {
-  const h = createHash('sha256').update(`lioha:${ref}`).digest('hex');
+  const h = sha256Hex(`lioha:${ref}`);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 

@@ -127,12 +127,16 @@ export class EmulatedConfigFs implements ConfigFs {
   private opCount = 0;
   private stepCount = 0;
 
+  /** Like the real backend, no call ever waits, unless a hang is injected (then each call is guarded by a timer). */
+  readonly synchronous: boolean;
+
   constructor(readonly base: string, faults?: EmulatorFault[], kill?: EmulatorKillPoint) {
     this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
     const marker = faults ? { faults, kill } : readMarker(base);
     this.faults = marker.faults;
     this.killPoint = marker.kill;
     recover(base);
+    this.synchronous = !this.faults.some((f) => f.error === 'hang');
   }
 
   // ---- helpers -------------------------------------------------------------

@@ -21,6 +21,12 @@ export interface ConfigFs {
   /** Absolute host path of the target root. */
   readonly base: string;
   readonly emulated: boolean;
+  /**
+   * Every call has finished its work when it returns (sync system calls): nothing
+   * for a per-call timer to bound. A stuck call then blocks the process, which is
+   * bounded by the action's own timeout (see node-backend.ts).
+   */
+  readonly synchronous?: boolean;
   mkdir(rel: string): Promise<void>;
   rmdir(rel: string): Promise<void>;
   /** Create a link at `linkRel` to the object at `targetRel` (both relative to the target root). */
@@ -105,8 +111,9 @@ export function totalOps(c: OpCounts): number {
 }
 
 /**
- * Decorator: counts operations and bounds each one by a hard timeout. A hung configfs
- * call keeps its libuv thread, but the agent gets control back and can report or escalate.
+ * Decorator: counts operations and, for a backend whose calls can wait (an
+ * emulated tree with an injected hang), bounds each one by a hard timeout. A
+ * synchronous backend's calls are done when they return: no timer per call.
  */
 export class GuardedConfigFs implements ConfigFs {
   readonly counts: OpCounts = zeroCounts();
@@ -120,12 +127,15 @@ export class GuardedConfigFs implements ConfigFs {
 
   private guard<T>(op: ConfigFsOp, path: string, p: Promise<T>): Promise<T> {
     this.counts[op]++;
-    const ms = Math.max(1, this.timeoutMs());
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new ConfigFsHangError(op, path, ms)), ms);
-    });
-    const done = Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    let done = p;
+    if (!this.inner.synchronous) {
+      const ms = Math.max(1, this.timeoutMs());
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new ConfigFsHangError(op, path, ms)), ms);
+      });
+      done = Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    }
     if (!this.trace || !MUTATING_OPS.has(op)) return done;
     const trace = this.trace;
     return done.then((v) => {

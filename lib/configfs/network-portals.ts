@@ -11,9 +11,9 @@
  * so a SIGKILL between claim and mkdir leaves a claim without an np, which the next stop or
  * start settles). The target neither removes nor flags a claimed np it does not list.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { sha1Hex } from '../text/digest.js';
 import { parsePortalDirName, type DesiredState, type LiveState } from './model.js';
 import { npDir } from './layout.js';
 
@@ -49,7 +49,7 @@ export const CLAIMS_DIR = '/run/lioha/np-claims';
 
 /** One file per claimed np (relative configfs path), named by its hash; the content names it and the claimant. */
 function claimFile(hostDir: string, npRel: string): string {
-  return join(hostDir, createHash('sha1').update(npRel).digest('hex'));
+  return join(hostDir, sha1Hex(npRel));
 }
 
 /** `hostDir`: CLAIMS_DIR resolved under the agent's root. */

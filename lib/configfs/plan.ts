@@ -7,7 +7,8 @@
  * Removal is the reverse: TPGs disabled first so sessions drop, then mapped LUNs and ACLs,
  * LUNs, portals, TPGs, targets, and only then the storage objects no other target uses.
  */
-import { createHash } from 'node:crypto';
+import { sha1Hex } from '../text/digest.js';
+import { FRESH_ACL_ATTRIB, FRESH_ACL_CMDSN_DEPTH, FRESH_AUTH, FRESH_TPG_ATTRIB, FRESH_TPG_PARAM } from './defaults.js';
 import {
   HBA_PLUGIN, portalDirName,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type NodeAcl,
@@ -29,7 +30,7 @@ export class PlanError extends Error {
 
 /** Link names are free-form; derive them from the position so every node makes the same ones. */
 export function linkAlias(...parts: (string | number)[]): string {
-  return createHash('sha1').update(parts.join('/')).digest('hex').slice(0, 10);
+  return sha1Hex(parts.join('/')).slice(0, 10);
 }
 
 import { aclDir, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, storageObjectDir, targetDir, targetParamDir, tpgDir } from './layout.js';
@@ -45,20 +46,27 @@ class Planner {
   }
   push(op: PlanOp): void { this.ops.push(op); }
 
-  /** `fresh`: the object is created by this plan, so current values are unknown (kernel defaults). */
-  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean): void {
+  /**
+   * `fresh`: the object is created by this plan, so current values are the kernel's
+   * defaults: known ones (`defaults`, see defaults.ts) need no read, others are read first ('ensure').
+   */
+  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean, defaults?: Readonly<Record<string, string>>): void {
     for (const [k, v] of Object.entries(want)) {
-      if (fresh) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v });
-      else if (have?.[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
+      if (fresh) {
+        const d = defaults?.[k];
+        if (d === undefined) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v });
+        else if (d !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
+      } else if (have?.[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
     }
   }
+  /** A fresh TPG or ACL has empty credentials (FRESH_AUTH): only the set ones are written. */
   auth(dir: string, want: ChapAuth, have: ChapAuth | undefined, fresh: boolean): void {
     const pairs: [string, string, string | undefined][] = [
       ['userid', want.userid, have?.userid], ['password', want.password, have?.password],
       ['userid_mutual', want.mutualUserid, have?.mutualUserid], ['password_mutual', want.mutualPassword, have?.mutualPassword],
     ];
     for (const [file, v, h] of pairs) {
-      if (fresh) { if (v) this.push({ op: 'ensure', path: `${dir}/auth/${file}`, value: v }); }
+      if (fresh) { if (v !== FRESH_AUTH) this.push({ op: 'write', path: `${dir}/auth/${file}`, value: v }); }
       else if (h !== v) this.push({ op: 'write', path: `${dir}/auth/${file}`, value: v });
     }
   }
@@ -203,10 +211,13 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   const dir = tpgDir(iqn, want.tag);
   const fresh = !have;
   if (fresh) p.push({ op: 'mkdir', path: dir });
-  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh);
-  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh);
+  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh, FRESH_TPG_ATTRIB);
   // Writing attrib/authentication makes the kernel rewrite AuthMethod (adds or drops None), so an
-  // AuthMethod that was right before that write is checked again after it.
+  // AuthMethod that was right before that write is checked again after it; on a fresh TPG, its
+  // default is then no longer known.
+  const authWritten = want.attributes.authentication !== undefined && want.attributes.authentication !== FRESH_TPG_ATTRIB.authentication;
+  const { AuthMethod: _am, ...paramDefaultsAfterAuth } = FRESH_TPG_PARAM;
+  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh, fresh && authWritten ? paramDefaultsAfterAuth : FRESH_TPG_PARAM);
   const authMethod = want.parameters.AuthMethod;
   if (have && authMethod !== undefined && want.attributes.authentication !== undefined
     && have.attributes.authentication !== want.attributes.authentication && have.parameters.AuthMethod === authMethod) {
@@ -246,9 +257,9 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
     const adir = aclDir(iqn, want.tag, wa.nodeWwn);
     const afresh = !ha;
     if (afresh) p.push({ op: 'mkdir', path: adir });
-    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh);
+    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh, FRESH_ACL_ATTRIB);
     if (wa.cmdsnDepth !== undefined) {
-      if (afresh) p.push({ op: 'ensure', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
+      if (afresh) { if (String(wa.cmdsnDepth) !== FRESH_ACL_CMDSN_DEPTH) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) }); }
       else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
     }
     p.auth(adir, wa.auth, ha?.auth, afresh);

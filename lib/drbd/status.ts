@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import type { Root } from '../sys/root.js';
 import type { Exec } from '../lvm/lvm.js';
 import { ExecFailedError } from '../exec/run.js';
@@ -27,7 +27,7 @@ export class DrbdNotLoaded extends Error {}
 
 export async function readProcDrbd(root: Root): Promise<DrbdProcStatus | undefined> {
   try {
-    return parseProcDrbd(await readFile(root.path('/proc/drbd'), 'utf8'));
+    return parseProcDrbd(readFileSync(root.path('/proc/drbd'), 'utf8'));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;

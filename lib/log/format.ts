@@ -16,7 +16,7 @@ function fieldText(fields: Record<string, unknown>): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
     if (v === undefined) continue;
-    const s = typeof v === 'string' ? v : JSON.stringify(v);
+    const s = typeof v === 'string' ? v : v instanceof Error ? v.message : typeof v === 'bigint' ? String(v) : JSON.stringify(v);
     parts.push(`${k}=${/[\s"]/.test(s) ? JSON.stringify(s) : s}`);
   }
   return parts.length ? ` ${parts.join(' ')}` : '';
@@ -37,7 +37,7 @@ export function redact(fields: Record<string, unknown>, secrets: ReadonlySet<str
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
     if (secrets.has(k)) out[k] = '***';
-    else if (v && typeof v === 'object' && !Array.isArray(v)) out[k] = redact(v as Record<string, unknown>, secrets);
+    else if (v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Error)) out[k] = redact(v as Record<string, unknown>, secrets);
     else out[k] = v;
   }
   return out;

@@ -1,4 +1,5 @@
 import { appendFileSync } from 'node:fs';
+import { writeFd } from './write-fd.js';
 import { formatPlain, formatTerminal, redact, type Level, type LogRecord } from './format.js';
 
 export interface Logger {
@@ -33,35 +34,26 @@ export function logFilesFromEnv(env: NodeJS.ProcessEnv): Pick<LoggerOptions, 'lo
 }
 
 const ORDER: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };
-const PINO_LEVEL: Record<number, Level> = { 20: 'debug', 30: 'info', 40: 'warn', 50: 'error' };
-
-type PinoLogger = { [L in Level]: (obj: object, msg: string) => void };
 
 /**
- * A logger that costs nothing until a record at an enabled level is written:
- * pino is loaded on the first one (a quiet monitor never loads it). Records are
- * structured by pino and rendered by our own sink into one line per record.
+ * A logger for short-lived agent processes: each record is formatted directly
+ * into one line and written synchronously, so a line is out before the process
+ * exits or is killed, and nothing is loaded for it (pino, with its JSON round
+ * trip, stays with long-running daemons).
  */
 export function createLogger(opts: LoggerOptions): Logger {
   const threshold = ORDER[opts.level ?? 'info'];
   const secrets = new Set(opts.secrets ?? []);
-  const write = opts.write ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const write = opts.write ?? writeStderr;
   const terminal = opts.terminal ?? false;
-  let pino: Promise<PinoLogger> | undefined;
-  let pending: Promise<void> = Promise.resolve();
 
-  const sink = (json: string) => {
-    const rec = JSON.parse(json) as Record<string, unknown>;
-    const { level, msg, time: _t, agent: _a, instance: _i, action: _c, ...fields } = rec;
-    const r: LogRecord = {
-      level: PINO_LEVEL[level as number] ?? 'info',
-      msg: String(msg ?? ''),
-      agent: opts.agent,
-      instance: opts.instance,
-      action: opts.action,
-      fields: redact(fields, secrets),
-    };
-    write(terminal ? formatTerminal(r) : formatPlain(r));
+  const emitRecord = (level: Level, msg: string, fields: Record<string, unknown>) => {
+    const r: LogRecord = { level, msg, agent: opts.agent, instance: opts.instance, action: opts.action, fields: redact(fields, secrets) };
+    try {
+      write(terminal ? formatTerminal(r) : formatPlain(r));
+    } catch {
+      /* a closed stderr must not fail the action */
+    }
     const files = new Set<string>();
     if (opts.logFile && r.level !== 'debug') files.add(opts.logFile);
     if (opts.debugLogFile) files.add(opts.debugLogFile);
@@ -74,32 +66,26 @@ export function createLogger(opts: LoggerOptions): Logger {
     }
   };
 
-  const load = () =>
-    (pino ??= import('pino').then(({ default: createPino }) =>
-      createPino(
-        { level: 'debug', base: undefined, timestamp: false },
-        { write: (s: string) => s.split('\n').filter(Boolean).forEach(sink) },
-      ) as unknown as PinoLogger,
-    ));
-
-  const make = (bound: object): Logger => {
+  const make = (bound: Record<string, unknown>): Logger => {
     const emit = (level: Level) => (msg: string, fields?: object) => {
       if (ORDER[level] < threshold) return;
-      const obj = { ...bound, ...fields };
-      pending = pending.then(() => load().then((p) => p[level](obj, msg))).catch((e: unknown) => {
-        write(`lioha-${opts.agent}(${opts.instance}) logging failed: ${String(e)}; ${level}: ${msg}`);
-      });
+      emitRecord(level, msg, { ...bound, ...(fields as Record<string, unknown>) });
     };
     return {
       debug: emit('debug'),
       info: emit('info'),
       warn: emit('warn'),
       error: emit('error'),
-      child: (fields) => make({ ...bound, ...fields }),
-      flush: () => pending,
+      child: (fields) => make({ ...bound, ...(fields as Record<string, unknown>) }),
+      flush: () => Promise.resolve(),
     };
   };
   return make({});
+}
+
+/** Straight to fd 2, synchronously (see writeFd). */
+function writeStderr(line: string): void {
+  writeFd(2, `${line}\n`);
 }
 
 /** Level from the environment: LIOHA_LOG_LEVEL, or debug when Pacemaker asks for a trace (OCF_TRACE_RA). */

@@ -5,6 +5,7 @@ import { Failure, failureOf, type FailureKind } from '../failure.js';
 import { parseParams, secretNames } from './params.js';
 import { invocation, type OcfContext } from './context.js';
 import { usageText } from './usage.js';
+import { writeFd } from '../log/write-fd.js';
 import { createLogger, levelFromEnv, logFilesFromEnv, type Logger } from '../log/logger.js';
 
 type Handler<P> = (ctx: OcfContext<P>) => Promise<OcfExit>;
@@ -160,8 +161,9 @@ export function runAgent<D extends AgentDefinition>(def: D, metadataXml: string,
   dispatch(def, metadataXml, actions, {
     argv: process.argv.slice(2),
     env: process.env,
-    stdout: (s) => process.stdout.write(s),
-    stderr: (s) => process.stderr.write(s),
+    // Straight to the descriptors: process.stdout/stderr would load node:stream on every fork.
+    stdout: (s) => writeFd(1, s),
+    stderr: (s) => writeFd(2, s),
     // Not process.stderr.isTTY: creating the stderr stream loads node:stream and
     // costs ~6 ms on a pipe (how Pacemaker runs us), on every monitor.
     terminal: isTerminal(2),
@@ -169,7 +171,7 @@ export function runAgent<D extends AgentDefinition>(def: D, metadataXml: string,
     // Exit explicitly: a timed-out child stuck in the kernel must not keep the agent alive.
     (code) => process.exit(code),
     (e: unknown) => {
-      process.stderr.write(exitReasonLine(`internal error: ${String(e)}`, process.env));
+      writeFd(2, exitReasonLine(`internal error: ${String(e)}`, process.env));
       process.exit(OcfExit.ERR_GENERIC);
     },
   );

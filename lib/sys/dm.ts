@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdirSync, readFileSync } from 'node:fs';
 import type { Root } from './root.js';
 import { splitDmName } from '../lvm/names.js';
 
@@ -22,10 +22,11 @@ export interface DmDevice {
   suspended: boolean;
 }
 
-const readTrim = async (p: string) => (await readFile(p, 'utf8')).trim();
+// Sync reads: sysfs attributes answer from memory, and each async call is a thread-pool round trip.
+const readTrim = async (p: string) => readFileSync(p, 'utf8').trim();
 const listOrEmpty = async (p: string) => {
   try {
-    return await readdir(p);
+    return readdirSync(p);
   } catch {
     return [];
   }

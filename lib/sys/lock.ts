@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { cp } from '../exec/run.js'; // node:child_process, loaded when a lock is taken (monitor never does)
 import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
 import { searchPath } from '../exec/run.js';
@@ -56,7 +56,7 @@ function lockFd(fd: number, path: string, waitMs: number): Promise<void> {
   const seconds = Math.max(0, waitMs / 1000).toFixed(3);
   return new Promise<void>((resolve, reject) => {
     let stderr = '';
-    const child = spawn('flock', ['--exclusive', '--timeout', seconds, '--conflict-exit-code', String(BUSY), '3'], {
+    const child = cp().spawn('flock', ['--exclusive', '--timeout', seconds, '--conflict-exit-code', String(BUSY), '3'], {
       stdio: ['ignore', 'ignore', 'pipe', fd],
       env: { PATH: searchPath() },
     });

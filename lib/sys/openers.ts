@@ -1,4 +1,5 @@
-import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { realpathSync } from 'node:fs';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import { absolute, CORE_DIR } from '../configfs/layout.js';
 import type { Root } from './root.js';
 import { parseMounts } from '../proc/mounts.js';
@@ -21,7 +22,8 @@ const read = async (p: string) => readFile(p, 'utf8').catch(() => '');
 async function canonical(root: Root, abs: string): Promise<string> {
   if (!abs.startsWith('/')) return abs;
   try {
-    const real = await realpath(root.path(abs));
+    // Sync: the monitor calls this; resolving /dev links is served from memory.
+    const real = realpathSync(root.path(abs));
     if (root.base === '/') return real;
     const base = root.base.replace(/\/+$/, '');
     return real.startsWith(`${base}/`) ? real.slice(base.length) : abs;

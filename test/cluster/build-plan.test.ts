@@ -101,7 +101,7 @@ describe.each([
   ['ocf:pacemaker:Stateful', STATEFUL_AGENT],
 ] as [string, ForeignAgent][])('%s actions', (name, agent) => {
   const r = spawnSync('crm_resource', ['--show-metadata', name], { encoding: 'utf8' });
-  it.skipIf(r.status !== 0)('match the installed meta-data', () => {
+  it.skipIf(r.status !== 0)(`match the installed meta-data${r.status !== 0 ? ` (skipped: crm_resource cannot show ${name})` : ''}`, () => {
     const installed = [...r.stdout.matchAll(/<action\s+([^>]*?)\/?>/g)].map((m) => {
       const a = Object.fromEntries([...m[1]!.matchAll(/([\w-]+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
       const role = a['role'] === 'Master' ? 'Promoted' : a['role'] === 'Slave' ? 'Unpromoted' : a['role'];

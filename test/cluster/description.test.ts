@@ -19,8 +19,7 @@ function errorsOf(text: string): readonly string[] {
 describe('cluster description', () => {
   it('accepts the seed example and fills defaults', () => {
     const r = parseDescription(example);
-    expect(r.ok).toBe(true);
-    if (!r.ok) return;
+    if (!r.ok) throw new Error(`rejected: ${r.errors.join('; ')}`);
     const d = r.description;
     expect(d.nodes.map((n) => n.name)).toEqual(['iscsitgt01a', 'iscsitgt01s']);
     expect(d.volumeGroups[0]).toMatchObject({ vg: 'vg1', drbd: 'r0', group: 'g_tgt', ddmap: false, preferredNode: 'iscsitgt01a' });

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { applyInChild } from '../../lib/configfs/child-apply.js';
+import { applyInChild, prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { ApplyError } from '../../lib/configfs/apply.js';
 import { ConfigFsHangError } from '../../lib/configfs/io.js';
 import { fastTmp } from '../target/setup.js';
@@ -13,6 +13,17 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const opts = () => ({ opTimeoutMs: 500, totalTimeoutMs: 20_000, progressFile: join(dir, 'progress') });
 
 describe('applying operations from a child process (real kernel teardown)', () => {
+  it('a child started before the plan is known applies it when handed over; a cancelled one touches nothing', async () => {
+    const early = prepareApplyInChild(join(dir, 'base'), opts());
+    await new Promise((r) => setTimeout(r, 50)); // the caller reads and plans meanwhile
+    await early.apply([{ op: 'mkdir', path: 'made' }]);
+    expect(existsSync(join(dir, 'base/made'))).toBe(true);
+    const cancelled = prepareApplyInChild(join(dir, 'base'), opts());
+    cancelled.cancel();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(existsSync(join(dir, 'progress'))).toBe(false);
+  });
+
   it('performs the operations in order and writes value\\n', async () => {
     writeFileSync(join(dir, 'base/enable'), '1\n');
     mkdirSync(join(dir, 'base/lun_0'));

@@ -13,10 +13,19 @@ const at = (ops: PlanOp[], pred: (o: PlanOp) => boolean) => ops.findIndex(pred);
 describe('planner', () => {
   const ops = planReconcile(desired, empty());
 
+  it('a fresh TPG/ACL: values equal to the kernel defaults cost nothing, others are written without a read first', () => {
+    const tpg = ops.filter((o) => o.path.includes('/tpgt_1/param/') || o.path.includes('/tpgt_1/attrib/'));
+    // The fixture differs from the defaults only in AuthMethod=CHAP and InitialR2T=No.
+    expect(tpg.map((o) => [o.op, o.path.split('/').slice(-1)[0]]).sort()).toEqual([['write', 'AuthMethod'], ['write', 'InitialR2T']]);
+    expect(ops.filter((o) => o.op === 'ensure' && o.path.startsWith('iscsi/'))).toEqual([]);
+    // Storage objects' attributes depend on the device: still read before writing.
+    expect(ops.some((o) => o.op === 'ensure' && o.path.startsWith('core/'))).toBe(true);
+  });
+
   it('creates in kernel order and enables the TPG last', () => {
     const soEnable = at(ops, (o) => o.op === 'write' && o.path === 'core/iblock_3/lun3/enable');
     const target = at(ops, (o) => o.op === 'mkdir' && o.path === `iscsi/${IQN}`);
-    const tpgParam = at(ops, (o) => o.op === 'ensure' && o.path.endsWith('tpgt_1/param/InitialR2T'));
+    const tpgParam = at(ops, (o) => o.op === 'write' && o.path.endsWith('tpgt_1/param/InitialR2T'));
     const lun = at(ops, (o) => o.op === 'mkdir' && o.path.endsWith('/lun/lun_0'));
     const portal = at(ops, (o) => o.op === 'mkdir' && o.path.endsWith('/np/10.110.88.59:3260'));
     const acl = at(ops, (o) => o.op === 'mkdir' && o.path.endsWith('/acls/iqn.2016-09.com.example:initiator01'));

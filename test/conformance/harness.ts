@@ -1,7 +1,8 @@
 /** Drives a built agent through Pacemaker's own tools, as the conformance suite and scripts need. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentDir } from '../helpers/agent.js';
 
@@ -35,6 +36,19 @@ export function exposeBuiltAgents(): void {
   mkdirSync('/usr/lib/ocf/resource.d', { recursive: true });
   rmSync(providerLink, { force: true });
   symlinkSync(agentDir, providerLink);
+}
+
+/**
+ * A copy of a built agent that uid nobody can run: ocf-tester checks permissions by running meta-data as nobody,
+ * and a checkout under /root (mode 0700), where a new user clones it, is not reachable for nobody.
+ */
+export function copyForOcfTester(name: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lioha-ocf-tester-'));
+  chmodSync(dir, 0o755);
+  const file = join(dir, name);
+  copyFileSync(join(agentDir, name), file);
+  chmodSync(file, 0o755);
+  return file;
 }
 
 export function hideBuiltAgents(): void {

@@ -20,6 +20,19 @@ describe('run', () => {
     expect((await run('sh', ['-c', 'exit 3'], { timeoutMs: 5000, okCodes: [0, 3] })).exitCode).toBe(3);
   });
 
+  it('returns when the command exits, even if a background grandchild keeps its output open', async () => {
+    const t0 = Date.now();
+    const r = await run('sh', ['-c', 'sleep 3 & echo done'], { timeoutMs: 2000 });
+    expect(r.stdout).toBe('done\n');
+    expect(Date.now() - t0).toBeLessThan(1500);
+  });
+
+  it('captures large output completely', async () => {
+    const r = await run('sh', ['-c', 'head -c 300000 /dev/zero | tr "\\0" x; echo; echo e >&2'], { timeoutMs: 5000 });
+    expect(r.stdout.length).toBe(300001);
+    expect(r.stderr).toBe('e\n');
+  });
+
   it('passes input on stdin', async () => {
     expect((await run('cat', [], { timeoutMs: 5000, input: 'abc' })).stdout).toBe('abc');
   });

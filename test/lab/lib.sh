@@ -12,7 +12,8 @@ LAB_PACKAGES=(
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
   kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils python3
 )
-LAB_HOST_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs kmod zstd socat bc python3 xz-utils)
+# Host packages: the "lab" rows of the one host-tools list.
+mapfile -t LAB_HOST_PACKAGES < <("$LAB_REPO/scripts/host-tools.sh" packages lab)
 
 lab_log() { printf '[lab %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 lab_die() { printf '[lab %s] ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }

@@ -42,6 +42,13 @@ describe('logger', () => {
       'lioha-a(i)[stop] ERROR: m holder="pid 12 (targetcli)"',
     );
   });
+
+  it('writes each line at once (an agent killed right after logging still leaves the line), errors by message', () => {
+    const lines: string[] = [];
+    const log = createLogger({ agent: 'a', instance: 'i', action: 'stop', write: (l) => lines.push(l) });
+    log.error('write failed', { err: new Error('EIO on enable'), n: 10n });
+    expect(lines).toEqual(['lioha-a(i)[stop] ERROR: write failed err="EIO on enable" n=10']);
+  });
 });
 
 describe('log files, as ocf_log writes them', () => {

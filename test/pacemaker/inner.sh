@@ -7,7 +7,10 @@ work=$2
 stack=${3:-stack.sh}
 here=$repo/test/pacemaker
 node=lioha1
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
+# needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
+PACEMAKER_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+PATH=$PACEMAKER_PATH${LIOHA_NODE_DIR:+:$LIOHA_NODE_DIR}
 export PATH
 
 now() { date +%s.%N; }
@@ -73,9 +76,9 @@ trap teardown EXIT
 node -e 'require("net").createServer((s) => s.destroy()).listen(3260, "0.0.0.0")' &
 
 log "starting corosync and pacemaker"
-env -i PATH="$PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
 coro_pid=$!
-env -i PATH="$PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
 pcmk_pid=$!
 
 wait_for() { # <timeout s> <description> <command...>
@@ -93,12 +96,12 @@ wait_for() { # <timeout s> <description> <command...>
   done
 }
 
-online() { crm_mon -1 2>/dev/null | grep -q "Online: \[ $node \]"; }
+online() { crm_mon -1 2>/dev/null | grep -c "Online: \[ $node \]" >/dev/null; }
 wait_for 60 "node online" online
 log "node $node online"
 
 status_xml() { crm_mon -1 --output-as=xml 2>/dev/null; }
-configured() { cibadmin -Q -o resources 2>/dev/null | grep -q '<group '; }
+configured() { cibadmin -Q -o resources 2>/dev/null | grep -c '<group ' >/dev/null; }
 all_started() {
   local x total ok
   x=$(status_xml) || return 1
@@ -110,9 +113,13 @@ all_started() {
 log "applying the generated script ($work/$stack)"
 sh "$work/$stack" >"$work/stack.log" 2>&1 &
 script_pid=$!
-wait_for 120 "resources in the CIB" configured
+# The script's pcs calls take seconds each on a slow machine; a script that dies is reported at once.
+# (grep -c, not grep -q: under pipefail, grep -q quitting early can SIGPIPE the producer and fail the check.)
+configured_or_died() { configured || ! kill -0 "$script_pid" 2>/dev/null; }
+wait_for 300 "resources in the CIB" configured_or_died || { cat "$work/stack.log"; exit 1; }
+configured || { log "FAIL: the stack script ended without creating the resources"; cat "$work/stack.log"; exit 1; }
 t_created=$(now)
-has_failures() { status_xml | grep -q '<failure '; }
+has_failures() { status_xml | grep -c '<failure ' >/dev/null; }
 until all_started; do
   if has_failures; then log "FAIL: a resource operation failed while starting"; crm_mon -1 -f; exit 1; fi
   if awk -v a="$t_created" -v b="$(now)" 'BEGIN { exit !(b - a > 180) }'; then
@@ -128,7 +135,7 @@ crm_mon -1
 # Kill a resource's state behind Pacemaker's back: the portal address.
 failcount() { crm_failcount --query -r "$PORTAL_RSC" -N "$node" 2>/dev/null | sed -n 's/.*value=\([0-9]*\).*/\1/p'; }
 failed() { [ "$(failcount)" -ge 1 ] 2>/dev/null; }
-vip_back() { ip -o addr show dev "$NIC" | grep -q " $VIP/"; }
+vip_back() { ip -o addr show dev "$NIC" | grep -c " $VIP/" >/dev/null; }
 recovered() { failed && vip_back && all_started; }
 log "deleting $VIP from $NIC behind Pacemaker's back"
 t_kill=$(now)

@@ -7,7 +7,10 @@ repo=$1
 work=$2
 n=$3
 here=$repo/test/pacemaker
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
+# needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
+PACEMAKER_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+PATH=$PACEMAKER_PATH${LIOHA_NODE_DIR:+:$LIOHA_NODE_DIR}
 export PATH
 
 hostname "lioha$n"
@@ -33,9 +36,9 @@ pcmk_write_cib
 "$repo/node_modules/.bin/tsx" "$here/sandbox.ts" /run/lioha-sandbox "$here/sandbox-2node.json"
 node -e 'require("net").createServer((s) => s.destroy()).listen(3260, "0.0.0.0")' &
 
-env -i PATH="$PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" corosync -f >/var/log/corosync/stdout.log 2>&1 &
 echo $! >"$work/node$n.corosync"
-env -i PATH="$PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
+env -i PATH="$PACEMAKER_PATH" pacemakerd >/var/log/pacemaker/stdout.log 2>&1 &
 echo $! >"$work/node$n.pacemakerd"
 echo $$ >"$work/node$n.pid"
 wait

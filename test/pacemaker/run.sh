@@ -35,6 +35,9 @@ done
 for t in corosync pacemakerd pcs crm_mon cibadmin unshare ip node mount; do
   command -v "$t" >/dev/null || { echo "run.sh: $t is not installed" >&2; exit 1; }
 done
+# The harness keeps the Node.js it runs under; Pacemaker and the agents do not get it in their PATH.
+LIOHA_NODE_DIR=$(dirname "$(command -v node)")
+export LIOHA_NODE_DIR
 
 if [ $build = 1 ]; then
   (cd "$repo" && npm run --silent build)
@@ -53,7 +56,7 @@ trap cleanup EXIT
 
 # The agents as installed: copies, so a concurrent `npm run build` cannot change them mid-run.
 mkdir -p "$work/ocf/lioha"
-cp "$repo"/dist/resource.d/lioha/* "$work/ocf/lioha/"
+cp -R "$repo"/dist/resource.d/lioha/. "$work/ocf/lioha/"  # the agents and their .lioha/ bundles
 
 # PID 1 of the new PID namespace runs inner.sh; when it exits the kernel kills
 # everything left in the namespace (corosync, pacemaker daemons, agents).

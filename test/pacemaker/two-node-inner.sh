@@ -4,7 +4,10 @@ set -euo pipefail
 repo=$1
 work=$2
 here=$repo/test/pacemaker
-PATH=/usr/sbin:/usr/bin:/sbin:/bin
+# Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
+# needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
+PACEMAKER_PATH=/usr/sbin:/usr/bin:/sbin:/bin
+PATH=$PACEMAKER_PATH${LIOHA_NODE_DIR:+:$LIOHA_NODE_DIR}
 export PATH
 
 now() { date +%s.%N; }
@@ -66,7 +69,7 @@ wait_for() { # <timeout s> <description> <command...>
 }
 ready() { [ -s "$work/node1.pid" ] && [ -s "$work/node2.pid" ] && [ -s "$work/node1.pacemakerd" ] && [ -s "$work/node2.pacemakerd" ]; }
 wait_for 60 "both nodes set up" ready
-both_online() { on 1 crm_mon -1 2>/dev/null | grep -q 'Online: \[ lioha1 lioha2 \]'; }
+both_online() { on 1 crm_mon -1 2>/dev/null | grep -c 'Online: \[ lioha1 lioha2 \]' >/dev/null; }
 wait_for 90 "both nodes online" both_online
 log "lioha1 and lioha2 online"
 
@@ -77,10 +80,10 @@ group_on() {
   local x r
   x=$(xml "$1") || return 1
   for r in $GROUP; do
-    grep -A1 "<resource id=\"$r\"" <<<"$x" | tr -d '\n' | grep 'role="Started"' | grep 'failed="false"' | grep -q "node name=\"$2\"" || return 1
+    grep -A1 "<resource id=\"$r\"" <<<"$x" | tr -d '\n' | grep 'role="Started"' | grep 'failed="false"' | grep -c "node name=\"$2\"" >/dev/null || return 1
   done
 }
-configured() { on 1 cibadmin -Q -o resources 2>/dev/null | grep -q '<group '; }
+configured() { on 1 cibadmin -Q -o resources 2>/dev/null | grep -c '<group ' >/dev/null; }
 
 log "applying the generated pcs script on lioha1"
 on 1 sh /run/lioha-sandbox/stack.sh >"$work/stack.log" 2>&1 &
@@ -107,7 +110,11 @@ op_times() {
     sed -E 's/.*operation_key="([^"]*)".*on_node="([^"]*)".*exec-time="([0-9]+)".*/  \1 on \2: \3 ms/'
 }
 log "agent action times (last of each kind):"
-op_times 1
+op_times 1 | tee "$work/switch-ops.txt"
+# Every one of these runs on the critical path of the move (group members stop in
+# order, DRBD demotes then promotes, members start in order): their sum is the agents' share.
+agents_ms=$(awk '{ s += $(NF-1) } END { print s + 0 }' "$work/switch-ops.txt")
+switch_ms=$(awk -v a="$t0" -v b="$t_switch" 'BEGIN { printf "%d", (b - a) * 1000 }')
 sleep 5
 group_on 1 lioha2 || { log "FAIL: g_tgt moved back after clear"; exit 1; }
 log "still on lioha2 5 s after clear (no failback)"
@@ -125,4 +132,6 @@ on 1 crm_mon -1
 
 printf '\nRESULT two nodes: time from resource creation to all Started: %s s\n' "$(secs "$t_created" "$t_started")"
 printf 'RESULT two nodes: switchover (move) until all Started on the peer: %s s\n' "$(secs "$t0" "$t_switch")"
+printf 'RESULT two nodes: switchover split: agents (sum of op exec-times on the critical path) %s ms, Pacemaker and the rest %s ms (load average %s)\n' \
+  "$agents_ms" "$((switch_ms - agents_ms))" "$(cut -d' ' -f1 /proc/loadavg)"
 printf 'RESULT two nodes: failover after a node crash until all Started on the survivor: %s s (corosync token 1000 ms)\n' "$(secs "$t_crash" "$t_failover")"

@@ -23,6 +23,9 @@ done
 for t in corosync pacemakerd pcs crm_mon crm_resource unshare nsenter ip node; do
   command -v "$t" >/dev/null || { echo "two-node.sh: $t is not installed" >&2; exit 1; }
 done
+# The harness keeps the Node.js it runs under; Pacemaker and the agents do not get it in their PATH.
+LIOHA_NODE_DIR=$(dirname "$(command -v node)")
+export LIOHA_NODE_DIR
 [ $build = 0 ] || (cd "$repo" && npm run --silent build)
 work=$(mktemp -d /tmp/lioha-pacemaker2.XXXXXX)
 cleanup() {
@@ -32,5 +35,5 @@ cleanup() {
 }
 trap cleanup EXIT
 mkdir -p "$work/ocf/lioha"
-cp "$repo"/dist/resource.d/lioha/* "$work/ocf/lioha/"
+cp -R "$repo"/dist/resource.d/lioha/. "$work/ocf/lioha/"  # the agents and their .lioha/ bundles
 unshare --pid --fork --mount-proc --mount --propagation private "$here/two-node-inner.sh" "$repo" "$work"

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createTargetActions } from '../../agents/target/actions.js';
 import { setEmulatorFaults } from '../../lib/configfs/emulator-fixture.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
+import { TEMPLATES } from '../../lib/configfs/emulator-templates.js';
 import { deriveSerial } from '../../lib/configfs/desired.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
@@ -34,6 +35,23 @@ const stop = (p: Record<string, string> = {}, lines?: LogLine[]) => call(actions
 const monitor = (p: Record<string, string> = {}, checkLevel = 0) => call(actions.monitor, ctxFor(fx.root, 'monitor', p, { checkLevel }));
 
 describe('target agent on the configfs emulator', () => {
+  it('start corrects a kernel whose fresh-TPG defaults differ from the known ones, and says so', async () => {
+    // The fixture wants MaxConnections=1, the known default: start plans no write for it.
+    const tpl = TEMPLATES.tpg as unknown as [string, number | 'd', string?][];
+    const entry = tpl.find((e) => e[0] === 'param/MaxConnections')!;
+    const saved = entry[2];
+    entry[2] = '2\n';
+    try {
+      const lines: LogLine[] = [];
+      expect(await start({}, lines)).toEqual({ code: OcfExit.SUCCESS });
+      expect(read(`${T}/param/MaxConnections`)).toBe('1\n');
+      expect(lines.some((l) => l.level === 'warn' && /kernel defaults differ/.test(l.msg))).toBe(true);
+    } finally {
+      entry[2] = saved;
+    }
+    expect((await monitor({}, 10)).code).toBe(OcfExit.SUCCESS);
+  });
+
   it('creates the 4 LUN / 4 ACL target from a real-looking saveconfig.json', async () => {
     expect((await monitor()).code).toBe(OcfExit.NOT_RUNNING);
     const lines: LogLine[] = [];

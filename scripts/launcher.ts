@@ -1,0 +1,73 @@
+/**
+ * The /bin/sh launcher at the top of every built agent. Pacemaker runs agents with a minimal PATH
+ * (/usr/sbin:/usr/bin:/sbin:/bin), so `#!/usr/bin/env node` misses a Node.js unpacked into /usr/local/bin.
+ * The file is a sh/JavaScript polyglot: sh reads the header, finds Node.js in fixed places and execs it on the
+ * same file; Node.js skips the #! line and sees `":"` followed by one block comment holding the sh part.
+ *
+ * Node.js is looked up in this order: $LIOHA_NODE, the path fixed when the agent was built or installed
+ * (`lioha_node=` line, rewritten by `make -C packaging install NODE=...`), /usr/bin/node, /usr/local/bin/node,
+ * /usr/bin/nodejs.
+ *
+ * With no Node.js, the agent still answers as OCF requires:
+ *   meta-data, usage      from the text below (exit 0)
+ *   monitor               5 (not installed): on a probe Pacemaker takes that as "stopped here, cannot run here".
+ *                         But when this agent was started on this node since boot (marker under /run), the
+ *                         resource may still be active and nothing can check it: 1, so Pacemaker recovers it
+ *                         (its stop fails too, and fencing makes it safe) instead of starting a second copy.
+ *   stop                  0 when the agent was never started on this node since boot (nothing of it can be
+ *                         active: /run is emptied at boot); otherwise 5, since it cannot verify the stop.
+ *   every other action    5 with an ocf-exit-reason.
+ */
+
+/** Where the launcher marks "started on this node since boot" (tmpfs, emptied at boot). */
+export const STARTED_DIR = '/run/lioha/started';
+
+/** The line a packager rewrites to fix the interpreter path. */
+export const NODE_LINE = /^lioha_node=.*$/m;
+
+function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function launcherHeader(o: { name: string; node: string; metadataXml?: string; actions?: readonly string[] }): string {
+  const { name, node } = o;
+  const lines = [
+    '#!/bin/sh',
+    '":" /*',
+    `# lioha ${o.metadataXml ? 'OCF agent' : 'command'} ${name}: a sh launcher for the JavaScript below (see scripts/launcher.ts).`,
+    `lioha_node=${shQuote(node)}`,
+    'for n in "${LIOHA_NODE-}" "$lioha_node" /usr/bin/node /usr/local/bin/node /usr/bin/nodejs; do',
+    '  if [ -x "$n" ]; then',
+    '    case ${1-} in',
+    '    lioha-interpreter) echo "$n"; exit 0 ;;',
+    ...(o.metadataXml ? [`    start) mkdir -p ${STARTED_DIR} 2>/dev/null && : >${STARTED_DIR}/${name} 2>/dev/null ;;`] : []),
+    '    esac',
+    '    exec "$n" "$0" "$@"',
+    '  fi',
+    'done',
+    `why="no Node.js found (looked in \${LIOHA_NODE:+$LIOHA_NODE, }$lioha_node, /usr/bin/node, /usr/local/bin/node, /usr/bin/nodejs)"`,
+  ];
+  if (!o.metadataXml) {
+    lines.push(`[ "\${1-}" = lioha-interpreter ] && exit 1`, `echo "${name}: $why" >&2`, 'exit 1');
+  } else {
+    const xml = o.metadataXml.endsWith('\n') ? o.metadataXml : `${o.metadataXml}\n`;
+    if (xml.includes('*/')) throw new Error(`${name}: meta-data contains "*/", which would end the launcher's comment`);
+    if (/^LIOHA_METADATA_END$/m.test(xml)) throw new Error(`${name}: meta-data contains the heredoc delimiter`);
+    const started = `[ -e ${STARTED_DIR}/${name} ]`;
+    lines.push(
+      'case ${1-} in',
+      "meta-data) cat <<'LIOHA_METADATA_END'",
+      xml + 'LIOHA_METADATA_END',
+      '  exit 0 ;;',
+      `usage|help) echo "usage: $0 {${(o.actions ?? []).join('|')}}"; exit 0 ;;`,
+      'lioha-interpreter) exit 1 ;;',
+      `monitor) if ${started}; then echo "ocf-exit-reason:cannot check: no Node.js; was started here since boot, may still be active" >&2; exit 1; fi ;;`,
+      `stop) if ! ${started}; then echo "${name}: $why; never started on this node since boot: nothing to stop" >&2; exit 0; fi ;;`,
+      'esac',
+      'echo "ocf-exit-reason:$why" >&2',
+      'exit 5',
+    );
+  }
+  lines.push('*/');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,75 @@
+/**
+ * Training runs for the agents' V8 code caches: each built agent runs its
+ * usual actions (start, monitors at depth 0 and 10, probe, stop) against the
+ * test fixtures with LIOHA_CODE_CACHE=refresh, so the cache holds the compiled
+ * code of the paths Pacemaker runs, not only the module set-up a meta-data run
+ * compiles (target monitor: ~12% less CPU). A failed training run only costs
+ * that gain: the cache from meta-data stays. Called by scripts/build.ts.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { doublesBin, prepareVgFixture } from '../test/doubles/fixture.js';
+import { buildIetProc, makeVgDir, SAMPLE_TARGETS } from '../test/ddmap/iet-fixture.js';
+import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
+
+type Step = [action: string, env: Record<string, string>, ok: number[]];
+const RECURRING = { OCF_RESKEY_CRM_meta_interval: '10000' };
+const DEPTH10 = { ...RECURRING, OCF_CHECK_LEVEL: '10' };
+const PROBE = { OCF_RESKEY_CRM_meta_interval: '0' };
+const usual: Step[] = [
+  ['monitor', PROBE, [7]],
+  ['start', {}, [0]],
+  ['monitor', RECURRING, [0]],
+  ['monitor', DEPTH10, [0]],
+  ['stop', {}, [0]],
+  ['monitor', PROBE, [7]],
+];
+
+function train(agentDir: string, name: string, env: Record<string, string>, steps: Step[]): string | undefined {
+  for (const [action, extra, ok] of steps) {
+    const r = spawnSync(join(agentDir, name), [action], {
+      env: { PATH: process.env.PATH ?? '', OCF_ROOT: '/usr/lib/ocf', ...env, ...extra, LIOHA_CODE_CACHE: 'refresh' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    if (!ok.includes(r.status ?? -1)) return `${name} ${action}: exit ${r.status}: ${(r.stderr ?? '').trim().slice(0, 300)}`;
+  }
+  return undefined;
+}
+
+/** Returns one warning per agent whose training failed. */
+export async function warmCodeCaches(agentDir: string, names: readonly string[]): Promise<string[]> {
+  const warnings: string[] = [];
+  const tmp = mkdtempSync(join(tmpdir(), 'lioha-warm-'));
+  try {
+    for (const name of names) {
+      const root = join(tmp, name);
+      let w: string | undefined;
+      if (name === 'dummy') {
+        w = train(agentDir, name, { LIOHA_ROOT: root, OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_fake: 'x' }, usual);
+      } else if (name === 'target') {
+        const fx = makeRoot(tmp);
+        w = train(agentDir, name, { LIOHA_ROOT: fx.root, OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG }, usual);
+      } else if (name === 'vg') {
+        const r = mkdtempSync(`${root}-`);
+        prepareVgFixture(r);
+        const env = { LIOHA_ROOT: r, LIOHA_PATH: doublesBin, OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_vgname: 'vg1', OCF_RESKEY_metadata_lv: 'lv_iscsi_target' };
+        w = train(agentDir, name, env, usual);
+      } else if (name === 'ddmap') {
+        const r = mkdtempSync(`${root}-`);
+        await buildIetProc(r, SAMPLE_TARGETS);
+        await makeVgDir(r);
+        w = train(agentDir, name, { LIOHA_ROOT: r, OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_vgname: 'vg_dsk_0' }, usual);
+      } else {
+        // portal needs a network namespace (root): a probe of an address nobody holds still compiles its monitor path.
+        w = train(agentDir, name, { OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_ip: '192.0.2.254', OCF_RESKEY_cidr_netmask: '24', OCF_RESKEY_nic: 'lo' }, [['monitor', PROBE, [7]]]);
+      }
+      if (w) warnings.push(w);
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return warnings;
+}
