@@ -36,15 +36,9 @@ C
   cp "$LAB_CL/drbd/global_common.conf" "$LAB_CL/drbd/r0.res" /etc/drbd.d/
   cp "$LAB_CL/corosync.conf" /etc/corosync/corosync.conf
   install -m 0600 "$LAB_CL/saveconfig.json" /etc/target/saveconfig.json
-  # The lioha agents as Pacemaker finds them. pcs checks each agent's meta-data through crm_resource, which
-  # allows 5 s; a Node start-up alone takes ~3 s in a TCG guest and more on a loaded host, so here meta-data
-  # is answered from the XML the build wrote next to the agents (dist/metadata, the same text the agent prints),
-  # and every other action execs the built agent unchanged.
-  mkdir -p /usr/lib/ocf/resource.d/lioha
-  local a; for a in "$LAB_AGENTS"/*; do a=$(basename "$a")
-    printf '#!/bin/sh\n[ "$1" = meta-data ] && exec cat %s\nexec %s "$@"\n' "$LAB_REPO/dist/metadata/$a.xml" "$LAB_AGENTS/$a" > /usr/lib/ocf/resource.d/lioha/$a
-    chmod 0755 /usr/lib/ocf/resource.d/lioha/$a
-  done
+  # The lioha agents as Pacemaker finds them (their sh launcher answers meta-data without starting Node:
+  # pcs checks it through crm_resource, which allows 5 s, more than a Node start-up in a loaded TCG guest).
+  ln -sfn "$LAB_AGENTS" /usr/lib/ocf/resource.d/lioha
   install -m 0755 "$LAB_CL/guest/fence_lab" /usr/sbin/fence_lab
   install -m 0755 "$LAB_CL/guest/lab-alert" /usr/local/bin/lab-alert
   : > /run/lab-alerts.log; chmod 0666 /run/lab-alerts.log
