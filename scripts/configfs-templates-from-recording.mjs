@@ -65,4 +65,6 @@ process.stdout.write(
   '// [relative path, mode, initial value] for an attribute. Do not edit by hand.\n' +
   'export type TemplateEntry = readonly [string, \'d\'] | readonly [string, number, string];\n' +
   `export const TEMPLATES = ${JSON.stringify(out)} as const satisfies Record<string, readonly TemplateEntry[]>;\n` +
-  'export type TemplateKind = keyof typeof TEMPLATES;\n');
+  'export type TemplateKind = keyof typeof TEMPLATES;\n' +
+  '/** Recorded attribute sets by kernel series, for validate-all (kernel-attributes.ts). */\n' +
+  'export const RECORDED_KERNELS = { "6.1": TEMPLATES } as const;\n');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
 import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
-import { isIscsiName, parsePortalDirName } from './model.js';
+import { INQUIRY_PROD, isIscsiName, parsePortalDirName } from './model.js';
 
 /**
  * A configfs emulator on a plain directory tree. It performs the kernel's side effects so the
@@ -203,6 +203,9 @@ export class EmulatedConfigFs implements ConfigFs {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL');
         this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock');
         this.setAttr(`${rel}/info`, `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`);
+        // A new device: no model alias (DA_EMULATE_MODEL_ALIAS 0), product id = the backend's inquiry_prod.
+        this.setAttr(`${rel}/attrib/emulate_model_alias`, '0\n');
+        this.setAttr(`${rel}/wwn/product_id`, `${INQUIRY_PROD[node.plugin] ?? ''}\n`);
         return;
       }
       case 'target':
@@ -352,6 +355,12 @@ export class EmulatedConfigFs implements ConfigFs {
           if (value.length > max) bad(`longer than ${max} characters`);
           break;
         }
+        if (file === 'attrib/emulate_model_alias') {
+          // target_core_configfs.c emulate_model_alias_store: the model follows the flag at once.
+          if (exported()) this.err('write', rel, 'EINVAL', 'cannot change model alias while exported');
+          int(0, 1);
+          this.setAttr(`${obj}/wwn/product_id`, `${value === '1' ? node.name.slice(0, 16) : INQUIRY_PROD[node.plugin] ?? ''}\n`);
+        }
         if (file.startsWith('attrib/')) {
           int();
           if (file === 'attrib/block_size') {
@@ -370,6 +379,7 @@ export class EmulatedConfigFs implements ConfigFs {
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
+        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
         if (file.startsWith('attrib/')) { int(); break; }
         if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); this.setAttr(rel, stored); this.updateAuthTarget(obj); return; }
         break;
@@ -417,6 +427,8 @@ export class EmulatedConfigFs implements ConfigFs {
     }
     this.setAttr(`${obj}/enable`, '1\n');
     this.setAttr(`${obj}/info`, info);
+    // target_configure_device: vendor and model are (re)set from the backend.
+    this.setAttr(`${obj}/wwn/product_id`, `${INQUIRY_PROD[plugin] ?? ''}\n`);
   }
 
   async readdir(rel: string): Promise<string[]> {

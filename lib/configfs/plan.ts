@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
-  HBA_PLUGIN, portalDirName,
+  ALUA_DEFAULT_GROUP, ALUA_RW_PARAMS, HBA_PLUGIN, portalDirName,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type NodeAcl,
   type StorageObject, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
@@ -19,9 +19,14 @@ export type PlanOp =
   | { op: 'rmdir'; path: string }
   | { op: 'symlink'; target: string; path: string }
   | { op: 'unlink'; path: string }
-  | { op: 'write'; path: string; value: string }
+  | { op: 'write'; path: string; value: string; optional?: true }
   /** Read, then write only if different: for attributes of objects created by this plan. */
-  | { op: 'ensure'; path: string; value: string };
+  | { op: 'ensure'; path: string; value: string; optional?: true };
+/**
+ * `optional`: an attribute or parameter named by the configuration. When the running kernel
+ * has no such file (ENOENT), applying skips it and reports it (what `targetctl restore` does);
+ * a value the kernel rejects still fails.
+ */
 
 export class PlanError extends Error {
   constructor(message: string) { super(message); this.name = 'PlanError'; }
@@ -48,11 +53,17 @@ class Planner {
   push(op: PlanOp): void { this.ops.push(op); }
 
   /** `fresh`: the object is created by this plan, so current values are unknown (kernel defaults). */
-  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean): void {
-    for (const [k, v] of Object.entries(want)) {
-      if (fresh) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v });
-      else if (have?.[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
+  /** Configured attributes; on a live object, one the kernel does not show (have[k] undefined) is left alone. */
+  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean, keys: readonly string[] = Object.keys(want)): void {
+    for (const k of keys) {
+      const v = want[k];
+      if (v === undefined) continue;
+      if (fresh) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v, optional: true });
+      else if (have?.[k] !== undefined && have[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v, optional: true });
     }
+  }
+  alua(dir: string, want: Attributes | undefined, have: Attributes | undefined, fresh: boolean): void {
+    if (want) this.attrs(`${dir}/alua/${ALUA_DEFAULT_GROUP}`, want, have, fresh, ALUA_RW_PARAMS);
   }
   auth(dir: string, want: ChapAuth, have: ChapAuth | undefined, fresh: boolean): void {
     const pairs: [string, string, string | undefined][] = [
@@ -91,13 +102,12 @@ class Planner {
     // The udev_path attribute too: with only the control key, saveconfig records "dev": "" (VM lab finding).
     if (so.kind !== 'ramdisk') this.push({ op: 'write', path: `${dir}/udev_path`, value: so.dev });
     this.push({ op: 'write', path: `${dir}/enable`, value: '1' });
-    if (so.kind !== 'pscsi') {
-      if (so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
-      if (so.productId) this.push({ op: 'write', path: `${dir}/wwn/product_id`, value: so.productId });
-    }
+    // The product id is left to the kernel: emulate_model_alias (an attribute) decides it, as under targetctl restore.
+    if (so.kind !== 'pscsi' && so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
     const attributes = { ...so.attributes };
     if (so.kind === 'block' && so.writeBack !== undefined && attributes.emulate_write_cache === undefined) attributes.emulate_write_cache = so.writeBack ? '1' : '0';
     this.attrs(`${dir}/attrib`, attributes, undefined, true);
+    this.alua(dir, so.alua, undefined, true);
     this.soDir.set(ref, dir);
   }
 
@@ -157,7 +167,7 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
     const exported = (live.users.get(ref)?.size ?? 0) > 0;
     const foreign = [...(live.users.get(ref) ?? [])].filter((u) => !owned.has(u));
     const devWrong = so.kind !== 'ramdisk' && have.dev !== so.dev;
-    const idWrong = so.kind !== 'pscsi' && exported && ((so.wwn && have.wwn !== so.wwn) || (so.productId && have.productId !== so.productId));
+    const idWrong = so.kind !== 'pscsi' && exported && so.wwn && have.wwn !== so.wwn;
     if (!have.enabled || devWrong || idWrong) {
       if (foreign.length) throw new PlanError(`storage object ${ref} is also used by target ${foreign[0]} and differs from the configuration (device or serial); refusing to touch it`);
       recreate.add(ref);
@@ -180,11 +190,9 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
       continue;
     }
     p.soDir.set(ref, have.dir);
-    if (so.kind !== 'pscsi') {
-      if (so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
-      if (so.productId && have.productId !== so.productId) p.push({ op: 'write', path: `${have.dir}/wwn/product_id`, value: so.productId });
-    }
+    if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
     p.attrs(`${have.dir}/attrib`, so.attributes, have.attributes, false);
+    p.alua(have.dir, so.alua, have.alua, false);
   }
 
   for (const [iqn, want] of desired.targets) {
@@ -247,6 +255,8 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
       else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
     }
     p.auth(adir, wa.auth, ha?.auth, afresh);
+    if (afresh) { if (wa.tag) p.push({ op: 'ensure', path: `${adir}/tag`, value: wa.tag }); }
+    else if ((ha.tag ?? '') !== (wa.tag ?? '')) p.push({ op: 'write', path: `${adir}/tag`, value: wa.tag ?? 'NULL' });
     for (const hm of ha?.mappedLuns ?? []) {
       const wm = wa.mappedLuns.find((m) => m.index === hm.index);
       if (!wm || wm.tpgLun !== hm.tpgLun || !hm.alias) {

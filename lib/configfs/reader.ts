@@ -4,7 +4,7 @@
  */
 import type { ConfigFs } from './io.js';
 import {
-  kindOfPlugin, parsePortalDirName, storageObjectRef, NO_AUTH,
+  ALUA_DEFAULT_GROUP, ALUA_RW_PARAMS, ALUA_STATUS_NAMES, ALUA_TYPE_NAMES, kindOfPlugin, parsePortalDirName, storageObjectRef, NO_AUTH,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type Lun, type MappedLun,
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
@@ -29,6 +29,24 @@ export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefine
 
 export function parseUnitSerial(text: string): string {
   return text.replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+}
+
+/** default_tg_pt_gp as integers (the kernel shows access type and status as text). */
+export async function readAlua(cfs: ConfigFs, soDir: string, keys: readonly string[] = ALUA_RW_PARAMS): Promise<Attributes> {
+  const dir = `${soDir}/alua/${ALUA_DEFAULT_GROUP}`;
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    let v: string;
+    try {
+      v = (await cfs.read(`${dir}/${k}`)).trim();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') continue;
+      throw e;
+    }
+    const names = k === 'alua_access_type' ? ALUA_TYPE_NAMES : k === 'alua_access_status' ? ALUA_STATUS_NAMES : undefined;
+    out[k] = names && names.includes(v) ? String(names.indexOf(v)) : v;
+  }
+  return out;
 }
 
 /** What the write-only control file set, as the kernel reports it in `info` (rtslib does the same). */
@@ -62,7 +80,9 @@ async function readGroup(cfs: ConfigFs, dir: string, keys: readonly string[] | u
     try {
       out[k] = await cfs.read(`${dir}/${k}`);
     } catch (e) {
-      if (keys) throw e; // a key the configuration sets must be readable
+      // A configured key the running kernel does not have is left out (and reported by the agent);
+      // any other failure to read a configured key is an error.
+      if (keys && (e as { code?: string }).code !== 'ENOENT') throw e;
     }
   }
   return out;
@@ -75,6 +95,17 @@ async function readAuth(cfs: ConfigFs, dir: string): Promise<ChapAuth> {
     mutualUserid: await cfs.read(`${dir}/auth/userid_mutual`),
     mutualPassword: await cfs.read(`${dir}/auth/password_mutual`),
   };
+}
+
+/** acls/<wwn>/tag: empty (or absent on old kernels) when there is none. */
+async function readTag(cfs: ConfigFs, adir: string): Promise<{ tag?: string }> {
+  try {
+    const tag = (await cfs.read(`${adir}/tag`)).trim();
+    return tag && tag !== 'NULL' ? { tag } : {};
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return {};
+    throw e;
+  }
 }
 
 async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{ alias: string; to: string } | undefined> {
@@ -115,6 +146,9 @@ export async function readStorageObjects(
         productId: (await cfs.read(`${dir}/wwn/product_id`)).trim(),
         attributes: await readGroup(cfs, `${dir}/attrib`, keys),
       });
+      const aluaKeys = kind === 'pscsi' ? [] : want.attributes === 'all' ? ALUA_RW_PARAMS
+        : want.attributes === 'none' ? [] : Object.keys(want.attributes.storageObjects.get(ref)?.alua ?? {});
+      if (aluaKeys.length) storageObjects.get(ref)!.alua = await readAlua(cfs, dir, aluaKeys);
       if (want.info) details.set(ref, parseInfo(await cfs.read(`${dir}/info`)));
     }
   }
@@ -198,6 +232,7 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
           mappedLuns: mapped,
           attributes: full ? await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
           auth: full ? await readAuth(cfs, adir) : NO_AUTH,
+          ...(full ? await readTag(cfs, adir) : {}),
           ...(full ? { cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)) } : {}),
         });
       }

@@ -12,7 +12,8 @@ import { planReconcile, planTeardown, PlanError } from '../configfs/plan.js';
 import { applyPlan, ApplyError } from '../configfs/apply.js';
 import { ConfigError } from '../configfs/saveconfig.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../configfs/io.js';
-import type { DesiredState, StorageObjectRef } from '../configfs/model.js';
+import type { DesiredState, LiveState, StorageObjectRef } from '../configfs/model.js';
+import { describeClash, naaClashes } from '../configfs/desired.js';
 import { ConfigMissingError, loadDesired, splitIqns } from './load-config.js';
 import { withLock } from './lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
@@ -42,12 +43,29 @@ function settings(ctx: Ctx) {
 
 async function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
   try {
-    return await loadDesired(settings(ctx), (p) => ctx.root.path(p));
+    return await loadDesired(settings(ctx), (p) => ctx.root.path(p), (msg) => ctx.log.debug('configuration: ignored', { note: msg }));
   } catch (e) {
     if (e instanceof ConfigMissingError) throw new OcfError(OcfExit.ERR_INSTALLED, e.message);
-    if (e instanceof ConfigError) throw new OcfError(OcfExit.ERR_CONFIGURED, e.message);
+    if (e instanceof ConfigError) {
+      // The reason holds the most fundamental problem; the log holds them all.
+      if (e.problems.length > 1) ctx.log.error('configuration refused', { problems: e.problems });
+      throw new OcfError(OcfExit.ERR_CONFIGURED, e.message);
+    }
     throw e;
   }
+}
+
+/** attrib/<name> or param/<name> of each skipped path, once each. */
+function missingNames(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))].sort();
+}
+
+/** Another storage object live on this node whose serial gives one of ours the same NAA id. */
+function liveClash(desired: DesiredState, live: LiveState): string | undefined {
+  const ours: [string, string][] = [...desired.storageObjects].filter(([, so]) => so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [r, so.wwn!]);
+  const others: [string, string][] = [...live.storageObjects].filter(([r, so]) => !desired.storageObjects.has(r) && so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [`${r} (live)`, so.wwn]);
+  const clash = naaClashes([...others, ...ours])[0];
+  return clash && describeClash(clash);
 }
 
 function open(ctx: Ctx) {
@@ -123,8 +141,11 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   await ensureFabric(ctx);
   const cfs = await open(ctx);
   const t0 = performance.now();
+  let missing: string[] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
+    const clash = liveClash(desired, live);
+    if (clash) throw new OcfError(OcfExit.ERR_CONFIGURED, clash);
     let ops;
     try {
       ops = planReconcile(desired, live);
@@ -134,12 +155,16 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     }
     if (ops.some((o) => o.op === 'mkdir' && o.path.startsWith('core/'))) await checkDevices(ctx, desired);
     try {
-      await applyPlan(cfs, ops);
+      missing = (await applyPlan(cfs, ops)).missing;
     } catch (e) {
-      if (e instanceof ApplyError) throw new OcfError(OcfExit.ERR_GENERIC, `start: ${e.message}`);
+      if (e instanceof ApplyError) throw new OcfError(OcfExit.ERR_GENERIC, rejectedReason(e));
       throw e;
     }
   });
+  if (missing.length) {
+    // As targetctl restore: carried on without them; monitor does not count them as drift.
+    ctx.log.warn(`configured attributes this kernel does not have were skipped: ${missingNames(missing).join(', ')}`, { paths: missing });
+  }
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
   const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
@@ -198,9 +223,26 @@ export function makeStop(deps: TargetDeps) {
   };
 }
 
+/** A write the kernel refused, with the attribute named first (the reason is cut at 128 characters). */
+function rejectedReason(e: ApplyError): string {
+  const op = e.failed;
+  const code = (e.cause as { code?: string })?.code ?? 'error';
+  if ((op.op === 'write' || op.op === 'ensure') && /\/(attrib|param|alua\/[^/]+)\/[^/]+$/.test(op.path)) {
+    const name = op.path.split('/').slice(-2).join('/');
+    const owner = op.path.split('/').slice(0, op.path.startsWith('core/') ? 3 : -2).join('/');
+    return `start: kernel rejected ${name}=${JSON.stringify(op.value)} (${code}) on ${owner}`;
+  }
+  return `start: ${e.message}`;
+}
+
 export async function validate(ctx: Ctx): Promise<OcfExit> {
   if (!(ctx.params.write_timeout >= 1)) throw new OcfError(OcfExit.ERR_CONFIGURED, 'parameter write_timeout must be at least 1 second');
-  await desiredOrFail(ctx);
+  const desired = await desiredOrFail(ctx);
+  // Say now, not at failover, which configured attributes this node's kernel lacks.
+  const { kernelLacks } = await import('../configfs/kernel-attributes.js');
+  const report = await kernelLacks(desired, (p) => ctx.root.path(p));
+  if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
+  else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);
   return OcfExit.SUCCESS;
 }
 

@@ -26,7 +26,7 @@ describe('planner', () => {
     expect(ops.at(-1)).toEqual({ op: 'write', path: `iscsi/${IQN}/tpgt_1/enable`, value: '1' });
     // control and the udev_path attribute both, then enable, then the serial (VM lab finding).
     const so = ops.filter((o) => o.path.startsWith('core/iblock_0/lun0/') && o.op === 'write').map((o) => o.path.slice('core/iblock_0/lun0/'.length));
-    expect(so).toEqual(['control', 'udev_path', 'enable', 'wwn/vpd_unit_serial', 'wwn/product_id']);
+    expect(so).toEqual(['control', 'udev_path', 'enable', 'wwn/vpd_unit_serial']); // product id: left to emulate_model_alias, as rtslib
   });
 
   it('allocates HBA indexes around existing ones', () => {
