@@ -34,6 +34,9 @@ export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFa
     fs.chmodSync(join(base, f), mode);
   }
   setEmulatorFaults(root, opts.faults ?? []);
+  // The kernel the emulator models (its attribute sets are the recorded 6.1 tree's).
+  fs.mkdirSync(join(root, 'proc/sys/kernel'), { recursive: true });
+  fs.writeFileSync(join(root, 'proc/sys/kernel/osrelease'), '6.1.0-lioha-emulated\n');
   return base;
 }
 
