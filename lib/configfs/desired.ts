@@ -93,7 +93,7 @@ export function naaClashes(serials: Iterable<[string, string]>): NaaClash[] {
   return out;
 }
 export function describeClash(c: NaaClash): string {
-  return `${c.a} and ${c.b} have the same NAA id ${c.naa} (serials equal in the first 25 hex digits)`;
+  return `same NAA id for ${c.a} and ${c.b} (serials alike in 25 hex digits): ${c.naa}`;
 }
 
 export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: SelectOptions): DesiredState {
@@ -103,7 +103,7 @@ export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: Se
   const storageObjects = new Map<StorageObjectRef, StorageObject>();
   for (const iqn of iqns) {
     const foreign = cfg.foreign.get(iqn);
-    if (foreign) { fatal(`target ${iqn}: ${foreign}`); continue; }
+    if (foreign) { fatal(`${foreign}: target ${iqn}`); continue; }
     const broken = cfg.broken.get(iqn);
     if (broken) { problems.push(...broken); continue; }
     const t = cfg.targets.get(iqn);
@@ -125,7 +125,7 @@ export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: Se
         const ref = l.storageObject;
         if (!ref) continue;
         const why = cfg.foreign.get(ref);
-        if (why) { fatal(`${iqn} LUN ${l.index}: ${ref}: ${why}`); continue; }
+        if (why) { fatal(`${why}: ${ref} (${iqn} LUN ${l.index})`); continue; }
         const soProblems = cfg.broken.get(ref);
         if (soProblems) { problems.push(...soProblems); continue; }
         const so = cfg.storageObjects.get(ref);

@@ -402,7 +402,7 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
     declared.add(key);
     out.origin.set(key, source);
     if (!(plugin in SO_FIELDS)) {
-      out.foreign.set(key, /^user:/.test(plugin) ? `backstore ${plugin} (tcmu, userspace) is not managed` : `backstore plugin "${plugin}" is not managed`);
+      out.foreign.set(key, /^user:/.test(plugin) ? `not managed: tcmu backstore ${plugin}` : `not managed: backstore plugin "${plugin}"`);
       out.ignored.push(`${source}: ${p} ${key}: not managed, ignored unless an owned target uses it`);
       continue;
     }
@@ -429,7 +429,7 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
     if (out.origin.has(wwn)) { c.bad(p, `target ${wwn} defined twice`, 0); breaks(wwn, c.problems); continue; }
     out.origin.set(wwn, source);
     if (fabric !== 'iscsi') {
-      out.foreign.set(wwn, `${p}: fabric ${fabric} is not managed (only iscsi)`);
+      out.foreign.set(wwn, `not managed: fabric ${fabric} (only iscsi), ${p}`);
       out.ignored.push(`${source}: ${p} ${fabric} target ${wwn}: not managed, ignored`);
       continue;
     }

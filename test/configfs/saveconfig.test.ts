@@ -81,9 +81,9 @@ describe('saveconfig.json parser', () => {
     ]);
     // Objects lioha does not manage are foreign: refused only when an owned target uses them.
     const cfg = parseSaveConfig(JSON.stringify(d), 'cfg.json');
-    expect(cfg.foreign.get('/backstores/user:rbd/lun1')).toBe('backstore user:rbd (tcmu, userspace) is not managed');
-    expect(cfg.foreign.get(IQN)).toBe('$.targets[0]: fabric loopback is not managed (only iscsi)');
-    expect(() => selectDesired(cfg, [IQN], { deriveWwn: false })).toThrow(/^target iqn.2016-09.com.example:iscsitgt01: \$.targets\[0\]: fabric loopback is not managed/);
+    expect(cfg.foreign.get('/backstores/user:rbd/lun1')).toBe('not managed: tcmu backstore user:rbd');
+    expect(cfg.foreign.get(IQN)).toBe('not managed: fabric loopback (only iscsi), $.targets[0]');
+    expect(() => selectDesired(cfg, [IQN], { deriveWwn: false })).toThrow(/^not managed: fabric loopback \(only iscsi\), \$.targets\[0\]: target iqn.2016-09.com.example:iscsitgt01/);
     const e = base();
     e.targets[0].tpgs[0].portals[0].port = 70000;
     e.targets[0].tpgs[0].node_acls[0].node_wwn = 'not an iqn';

@@ -77,3 +77,16 @@ describe('round-trip checker', () => {
     ]);
   });
 });
+
+describe('identity across the resources of a node', () => {
+  it('refuses to start a target whose LUN would repeat the NAA id of a live object of another resource', async () => {
+    expect(await call(actions.start, ctxFor(fx.root, 'start'))).toEqual({ code: 0 });
+    const p = join(fx.root, 'etc/target/other.json');
+    const d = JSON.parse(readFileSync(p, 'utf8'));
+    d.storage_objects[0].wwn = '91cbe9dd-de44-4151-b1fe-4f1f485528ff'; // lun0's serial, but for the last digits
+    writeFileSync(p, JSON.stringify(d));
+    const r = await call(actions.start, ctxFor(fx.root, 'start', { iqn: 'iqn.2016-09.com.example:other', config: '/etc/target/other.json' }));
+    expect(r.code).toBe(6);
+    expect(r.reason).toMatch(/^same NAA id for \/backstores\/block\/lun0 \(live\) and \/backstores\/ramdisk\/rd0 /);
+  });
+});
