@@ -17,7 +17,7 @@ export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFa
   const files: [string, number, string][] = [
     ['core/alua/lu_gps/default_lu_gp/lu_gp_id', 0o644, '0\n'],
     ['core/alua/lu_gps/default_lu_gp/members', 0o444, ''],
-    ['dbroot', 0o644, '/etc/target\n'],
+    ['dbroot', 0o644, '/var/target\n'], // the kernel's default
     ['version', 0o444, 'Target Engine Core ConfigFS Infrastructure v5.0 on Linux/x86_64 on lioha-emulator\n'],
     ['iscsi/cpus_allowed_list', 0o644, '0-1\n'],
     ['iscsi/lio_version', 0o444, 'Datera Inc. iSCSI Target v4.1.0\n'],

@@ -317,6 +317,7 @@ export class EmulatedConfigFs implements ConfigFs {
     if (!st.isFile()) this.err('write', rel, 'EPERM');
     if (!(st.mode & 0o222)) this.err('write', rel, 'EACCES', 'read-only attribute');
     if (value.includes('\n')) this.err('write', rel, 'EINVAL', 'embedded newline');
+    if (rel === 'dbroot') { this.setDbroot(value); return; }
     const { node, obj, file } = owner(rel);
     const bad = (detail: string): never => this.err('write', rel, 'EINVAL', detail);
     const int = (lo = -Infinity, hi = Infinity) => {
@@ -355,6 +356,13 @@ export class EmulatedConfigFs implements ConfigFs {
           if (value.length > max) bad(`longer than ${max} characters`);
           break;
         }
+        if (file === 'pr/res_aptpl_metadata') {
+          // target_pr_res_aptpl_metadata_store: only before the device is exported; needs the initiator and key.
+          if (exported()) this.err('write', rel, 'EINVAL', 'APTPL metadata while exported');
+          if (!/(^|,)initiator_node=[^,]+/.test(value) || !/(^|,)sa_res_key=\d+/.test(value)) bad('initiator_node and sa_res_key needed');
+          fs.appendFileSync(this.abs(`${obj}/pr/.lioha-aptpl-registrations`), `${value}\n`);
+          return;
+        }
         if (file === 'attrib/emulate_model_alias') {
           // target_core_configfs.c emulate_model_alias_store: the model follows the flag at once.
           if (exported()) this.err('write', rel, 'EINVAL', 'cannot change model alias while exported');
@@ -388,6 +396,63 @@ export class EmulatedConfigFs implements ConfigFs {
       default: break;
     }
     this.setAttr(rel, stored);
+  }
+
+  /** Configured devices on the node (the kernel's target_devices). */
+  private configuredDevices(): number {
+    let n = 0;
+    for (const hba of this.subdirs('core').filter((h) => HBA_RE.test(h) && h !== 'alua')) {
+      for (const so of this.subdirs(`core/${hba}`)) if (this.getAttr(`core/${hba}/${so}/enable`).trim() === '1') n++;
+    }
+    return n;
+  }
+
+  /** target_core_item_dbroot_store: only while no device is configured, and only to an existing directory. */
+  private setDbroot(value: string): void {
+    if (this.configuredDevices() > 0) this.err('write', 'dbroot', 'EINVAL', 'db_root: cannot be changed: target devices registered');
+    if (value.length > 4095 || !value.startsWith('/')) this.err('write', 'dbroot', 'EINVAL');
+    if (!this.isHostDir(value)) this.err('write', 'dbroot', 'EINVAL', `db_root: not a directory: ${value}`);
+    this.setAttr('dbroot', `${value}\n`);
+  }
+  /** A path of the emulated machine, resolved on the host with absolute links kept under the machine's root. */
+  private hostPath(p: string): string {
+    let out = this.hostRoot;
+    for (const part of p.split('/').filter(Boolean)) {
+      let next = join(out, part);
+      for (let hops = 0; hops < 8; hops++) {
+        let link: string;
+        try { link = fs.readlinkSync(next); } catch { break; }
+        next = link.startsWith('/') ? join(this.hostRoot, link) : join(dirname(next), link);
+      }
+      out = next;
+    }
+    return out;
+  }
+  private isHostDir(p: string): boolean {
+    try { return fs.statSync(this.hostPath(p)).isDirectory(); } catch { return false; }
+  }
+
+  /**
+   * Test hook standing in for an initiator's PERSISTENT RESERVE OUT on a device: LIO rewrites
+   * <dbroot>/pr/aptpl_<serial> (following links) and fails the command with NOT READY when it
+   * cannot. `registrations` are the metadata lines; none writes the "no registrations" text.
+   */
+  prOut(soRel: string, registrations: string[]): 'GOOD' | 'NOT READY' {
+    const dbroot = this.getAttr('dbroot').trim();
+    const serial = this.getAttr(`${soRel}/wwn/vpd_unit_serial`).replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+    const text = registrations.length
+      ? registrations.map((r, i) => `PR_REG_START: ${i}\n${r.split(',').join('\n')}\nPR_REG_END: ${i}\n`).join('')
+      : 'No Registrations or Reservations\n';
+    try {
+      fs.writeFileSync(this.hostPath(`${dbroot}/pr/aptpl_${serial}`), text, { mode: 0o600 });
+      return 'GOOD';
+    } catch {
+      return 'NOT READY';
+    }
+  }
+  /** Test hook: the registrations restored through pr/res_aptpl_metadata since the device was created. */
+  restoredRegistrations(soRel: string): string[] {
+    try { return fs.readFileSync(this.abs(`${soRel}/pr/.lioha-aptpl-registrations`), 'utf8').split('\n').filter(Boolean); } catch { return []; }
   }
 
   private checkParam(key: string, value: string, rel: string): void {

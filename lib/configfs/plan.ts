@@ -47,7 +47,7 @@ class Planner {
   /** Where each desired storage object lives (or will live) after the plan. */
   readonly soDir = new Map<StorageObjectRef, string>();
 
-  constructor(private readonly live: LiveState) {
+  constructor(private readonly live: LiveState, private readonly aptpl: ReadonlyMap<StorageObjectRef, readonly string[]> = new Map()) {
     this.usedHbaIndexes = new Set(live.hbas.map((h) => Number(/_(\d+)$/.exec(h)?.[1] ?? -1)));
   }
   push(op: PlanOp): void { this.ops.push(op); }
@@ -108,6 +108,8 @@ class Planner {
     if (so.kind === 'block' && so.writeBack !== undefined && attributes.emulate_write_cache === undefined) attributes.emulate_write_cache = so.writeBack ? '1' : '0';
     this.attrs(`${dir}/attrib`, attributes, undefined, true);
     this.alua(dir, so.alua, undefined, true);
+    // Persistent reservations saved by LIO (APTPL), restored before the object is exported.
+    for (const reg of this.aptpl.get(ref) ?? []) this.push({ op: 'write', path: `${dir}/pr/res_aptpl_metadata`, value: reg });
     this.soDir.set(ref, dir);
   }
 
@@ -154,9 +156,9 @@ function clone<T>(v: T): T {
  * owned targets (readLive(..., 'full', desired)). Throws PlanError when the desired state can
  * only be reached by touching another resource's objects.
  */
-export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[] {
+export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { aptpl?: ReadonlyMap<StorageObjectRef, readonly string[]> } = {}): PlanOp[] {
   const live = clone(liveIn);
-  const p = new Planner(live);
+  const p = new Planner(live, opts.aptpl);
   const owned = new Set(desired.targets.keys());
 
   // Storage objects whose identity is wrong must be recreated, which needs their LUNs gone first.

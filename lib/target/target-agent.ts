@@ -16,6 +16,7 @@ import type { DesiredState, LiveState, StorageObjectRef } from '../configfs/mode
 import { describeClash, naaClashes } from '../configfs/desired.js';
 import { ConfigMissingError, loadDesired, splitIqns } from './load-config.js';
 import { withLock } from './lock.js';
+import { preparePr, prDirMissing, PrSetupError } from './pr-setup.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
 export interface TargetParams {
@@ -25,6 +26,8 @@ export interface TargetParams {
   on_stop_hang: 'fail' | 'reboot';
   write_timeout: number;
   derive_wwn: boolean;
+  dbroot: string;
+  pr_dir?: string | undefined;
 }
 type Ctx = OcfContext<TargetParams>;
 
@@ -105,7 +108,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new OcfError(OcfExit.ERR_GENERIC, `partly configured: ${p.reason}`);
   const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
-  const diff = firstDifference(desired, live, full, details);
+  const diff = firstDifference(desired, live, full, details) ?? (full ? await prDirMissing(cfs, (p) => ctx.root.path(p)) : undefined);
   ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
   if (diff) throw new OcfError(OcfExit.ERR_GENERIC, diff);
   return OcfExit.SUCCESS;
@@ -146,9 +149,17 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     const live = await readLive(cfs, iqns, 'full', desired);
     const clash = liveClash(desired, live);
     if (clash) throw new OcfError(OcfExit.ERR_CONFIGURED, clash);
+    let pr;
+    try {
+      pr = await preparePr(cfs, { dbroot: ctx.params.dbroot, prDir: ctx.params.pr_dir }, desired, live, (p) => ctx.root.path(p));
+    } catch (e) {
+      if (e instanceof PrSetupError) throw new OcfError(OcfExit.ERR_GENERIC, e.message);
+      throw e;
+    }
+    for (const note of pr.notes) ctx.log.warn(note);
     let ops;
     try {
-      ops = planReconcile(desired, live);
+      ops = planReconcile(desired, live, { aptpl: pr.registrations });
     } catch (e) {
       if (e instanceof PlanError) throw new OcfError(OcfExit.ERR_GENERIC, e.message);
       throw e;

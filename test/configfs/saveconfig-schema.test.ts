@@ -9,7 +9,7 @@ import { naaDesignator, selectDesired } from '../../lib/configfs/desired.js';
 import { planReconcile } from '../../lib/configfs/plan.js';
 
 const IQN = 'iqn.2003-01.org.linux-iscsi.node1:sn.repro';
-const base = () => ({
+const base = (): any => ({
   fabric_modules: [] as unknown[],
   storage_objects: [
     { name: 'disk0', plugin: 'block', dev: '/dev/vg0/disk0', readonly: false, write_back: false, wwn: '0b0a1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', attributes: { emulate_write_cache: 0 }, alua_tpgs: [] as unknown[] } as Record<string, any>,
