@@ -11,7 +11,7 @@ export { TARGET_ROOT };
  * version files and the marker that makes every lioha agent use the emulator.
  * Returns the host path of the emulated /sys/kernel/config/target.
  */
-export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[] } = {}): string {
+export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[]; kernel?: string } = {}): string {
   const base = join(root, TARGET_ROOT);
   const dirs = ['core/alua/lu_gps/default_lu_gp', 'iscsi/discovery_auth'];
   const files: [string, number, string][] = [
@@ -34,9 +34,9 @@ export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFa
     fs.chmodSync(join(base, f), mode);
   }
   setEmulatorFaults(root, opts.faults ?? []);
-  // The kernel the emulator models (its attribute sets are the recorded 6.1 tree's).
+  // The kernel the emulator models: one of the recorded trees (lib/configfs/kernel-trees.ts), 6.1 by default.
   fs.mkdirSync(join(root, 'proc/sys/kernel'), { recursive: true });
-  fs.writeFileSync(join(root, 'proc/sys/kernel/osrelease'), '6.1.0-lioha-emulated\n');
+  fs.writeFileSync(join(root, 'proc/sys/kernel/osrelease'), `${opts.kernel ?? '6.1'}.0-lioha-emulated\n`);
   return base;
 }
 

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
+import type { TemplateKind } from './emulator-templates.js';
+import { DEFAULT_SERIES, kernelSeries, RECORDED_KERNELS, type KernelTree } from './kernel-trees.js';
 import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
 import { INQUIRY_PROD, isIscsiName, parsePortalDirName } from './model.js';
 
@@ -102,9 +103,15 @@ export class EmulatedConfigFs implements ConfigFs {
   private readonly hostRoot: string;
   private readonly faults: EmulatorFault[];
 
+  /** The recorded kernel this machine runs (its /proc/sys/kernel/osrelease), 6.1 when unknown. */
+  private readonly tree: KernelTree;
+
   constructor(readonly base: string, faults?: EmulatorFault[]) {
     this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
     this.faults = faults ?? readFaults(base);
+    let release = DEFAULT_SERIES;
+    try { release = fs.readFileSync(join(this.hostRoot, 'proc/sys/kernel/osrelease'), 'utf8').trim(); } catch { /* not set: default */ }
+    this.tree = RECORDED_KERNELS[kernelSeries(release)] ?? RECORDED_KERNELS[DEFAULT_SERIES]!;
   }
 
   // ---- helpers -------------------------------------------------------------
@@ -141,7 +148,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private instantiate(rel: string, kind: TemplateKind): void {
     const dir = this.abs(rel);
     fs.mkdirSync(dir);
-    for (const entry of TEMPLATES[kind]) {
+    for (const entry of this.tree[kind]) {
       const p = join(dir, entry[0]);
       if (entry[1] === 'd') fs.mkdirSync(p, { recursive: true });
       else fs.writeFileSync(p, entry[2], { mode: entry[1] });

@@ -51,8 +51,8 @@ function liveSets(base: string): Map<Kind, Set<string>> {
 
 /** Recorded trees, by kernel series ("6.1"). */
 async function recordedSets(series: string): Promise<Map<Kind, Set<string>> | undefined> {
-  const { RECORDED_KERNELS } = await import('./emulator-templates.js');
-  const templates = (RECORDED_KERNELS as Record<string, Record<string, readonly (readonly [string, ...unknown[]])[]>>)[series];
+  const { RECORDED_KERNELS } = await import('./kernel-trees.js');
+  const templates = RECORDED_KERNELS[series] as Record<string, readonly (readonly [string, ...unknown[]])[]> | undefined;
   if (!templates) return undefined;
   const names = (kind: string, group: string) => new Set((templates[kind] ?? []).map((e) => e[0]).filter((p) => p.startsWith(`${group}/`)).map((p) => p.slice(group.length + 1)));
   return new Map<Kind, Set<string>>([

@@ -12,7 +12,7 @@ while getopts o: o; do case $o in o) out=$OPTARG ;; *) exit 2 ;; esac; done
 shift $((OPTIND-1))
 (($#)) || lab_die "usage: boot.sh [-o OUTDIR] TEST..."
 for t in "$@"; do [ -f "$LAB_DIR/tests/$t.sh" ] || lab_die "no such lab test: $t"; done
-img="$LAB_CACHE/current"
+img="$LAB_CACHE/current${LAB_KERNEL_SUITE:+-$LAB_KERNEL_SUITE}"   # LAB_KERNEL_SUITE=trixie: the 6.12 guest
 [ -f "$img/complete" ] || lab_die "no lab build; run test/lab/build.sh"
 out=${out:-$LAB_CACHE/results/$(date +%Y%m%d-%H%M%S)-$1}
 rm -rf "$out"; mkdir -p "$out"
