@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { builtAgentPath } from '../test/helpers/agent.js';
-import { createPair, netnsUnavailable } from '../test/integration/netns.js';
+import { createPair, netnsUnavailable } from '../test/helpers/netns.js';
 import { median } from './measure.js';
 
 const monitorRounds = Number(process.argv[2] ?? 40);

@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createTargetActions } from '../lib/target/target-agent.js';
+import { createTargetActions } from '../agents/target/actions.js';
 import { makeRoot, ctxFor, CONFIG, IQN } from '../test/target/setup.js';
 import type { LogLine } from '../test/helpers/context.js';
 

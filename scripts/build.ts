@@ -8,12 +8,12 @@
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
 import { build, type BuildOptions, type Plugin } from 'esbuild';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
-import type { AgentDefinition } from '../lib/ocf/definition.js';
+import { REGISTRY } from '../agents/registry.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -70,18 +70,7 @@ function lazyPackages(): Plugin {
 }
 
 export async function agentNames(): Promise<string[]> {
-  return readdirSync(join(repo, 'agents'))
-    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
-    .map((f) => f.slice(0, -3))
-    .sort();
-}
-
-async function loadDefinition(name: string): Promise<AgentDefinition> {
-  const mod = (await import(pathToFileURL(join(repo, 'agents', name, 'definition.ts')).href)) as {
-    definition: AgentDefinition;
-  };
-  if (mod.definition?.name !== name) throw new Error(`agents/${name}/definition.ts must export definition with name '${name}'`);
-  return mod.definition;
+  return REGISTRY.map((a) => a.name).sort();
 }
 
 async function main(): Promise<void> {
@@ -95,11 +84,10 @@ async function main(): Promise<void> {
   // Extensionless files next to the repo's "type": "module" must still load as CommonJS.
   writeFileSync(join(out, 'package.json'), '{ "type": "commonjs" }\n');
 
-  const names = (await agentNames()).filter((n) => only.length === 0 || only.includes(n));
+  const entries = REGISTRY.filter((a) => only.length === 0 || only.includes(a.name));
   const agents: { name: string; shortdesc: string }[] = [];
   await Promise.all(
-    names.map(async (name) => {
-      const def = await loadDefinition(name);
+    entries.map(async ({ name, definition: def, entry }) => {
       const xml = metadataXml(def);
       agents.push({ name, shortdesc: def.shortdesc });
       writeFileSync(join(out, 'metadata', `${name}.xml`), xml);
@@ -107,7 +95,7 @@ async function main(): Promise<void> {
       const file = join(out, 'resource.d', 'lioha', name);
       await build({
         ...common,
-        entryPoints: [join(repo, 'agents', `${name}.ts`)],
+        entryPoints: [join(repo, entry)],
         outfile: file,
         plugins: [lazyPackages()],
         define: { ...importMeta, LIOHA_METADATA: JSON.stringify(xml), LIOHA_VERSION: JSON.stringify(version) },
@@ -120,9 +108,9 @@ async function main(): Promise<void> {
   const cli = join(out, 'bin', 'lioha');
   await build({
     ...common,
-    entryPoints: [join(repo, 'lib', 'cli', 'main.ts')],
+    entryPoints: [join(repo, 'cli', 'main.ts')],
     outfile: cli,
-    define: { ...importMeta, LIOHA_AGENTS: JSON.stringify(agents), LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
   });
   chmodSync(cli, 0o755);
   process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);

@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { generateScript, type ScriptKind } from '../lib/cluster/generate.js';
+import { generateScript, type ScriptKind } from '../cli/cluster/generate.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 

@@ -1,18 +1,13 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
-import { DdmapService, DdmapServiceError, type FailureKind, splitList } from '../../lib/ddmap/service.js';
+import { Failure } from '../../lib/failure.js';
+import { isLvmName } from '../../lib/names.js';
+import { DdmapService } from '../../lib/ddmap/service.js';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
-
-const CODE: Record<FailureKind, OcfExit> = {
-  installed: OcfExit.ERR_INSTALLED,
-  configured: OcfExit.ERR_CONFIGURED,
-  generic: OcfExit.ERR_GENERIC,
-};
 
 function service(ctx: Ctx): DdmapService {
   const p = ctx.params;
@@ -21,8 +16,8 @@ function service(ctx: Ctx): DdmapService {
       vg: p.vgname,
       stateDir: p.state_dir,
       backend: p.backend,
-      targets: splitList(p.targets),
-      lvs: splitList(p.lvs),
+      targets: p.targets,
+      lvs: p.lvs,
       mapTimeoutMs: p.map_timeout,
       instance: ctx.instance,
     },
@@ -30,44 +25,32 @@ function service(ctx: Ctx): DdmapService {
   );
 }
 
-async function guarded<T>(f: () => Promise<T>): Promise<T> {
-  try {
-    return await f();
-  } catch (e) {
-    if (e instanceof DdmapServiceError) throw new OcfError(CODE[e.kind], e.message);
-    throw e;
-  }
-}
-
 async function validate(ctx: Ctx): Promise<OcfExit> {
   const p = ctx.params;
-  if (!/^[A-Za-z0-9+_.-]+$/.test(p.vgname) || p.vgname.startsWith('-')) {
-    throw new OcfError(OcfExit.ERR_CONFIGURED, `parameter vgname: '${p.vgname}' is not a valid volume group name`);
+  if (!isLvmName(p.vgname)) {
+    throw new Failure('config', `parameter vgname: '${p.vgname}' is not a valid volume group name`);
   }
-  if (!p.state_dir.startsWith('/')) throw new OcfError(OcfExit.ERR_CONFIGURED, `parameter state_dir: '${p.state_dir}' is not an absolute path`);
-  if (p.map_timeout <= 0) throw new OcfError(OcfExit.ERR_CONFIGURED, `parameter map_timeout: must be > 0 ms, got ${p.map_timeout}`);
+  if (!p.state_dir.startsWith('/')) throw new Failure('config', `parameter state_dir: '${p.state_dir}' is not an absolute path`);
+  if (p.map_timeout <= 0) throw new Failure('config', `parameter map_timeout: must be > 0 ms, got ${p.map_timeout}`);
   return OcfExit.SUCCESS;
 }
 
 export const actions: AgentActions<ParamsOf<typeof definition>> = {
   validate,
-  start: (ctx) =>
-    guarded(async () => {
-      await service(ctx).start();
-      return OcfExit.SUCCESS;
-    }),
-  stop: (ctx) =>
-    guarded(async () => {
-      const r = await service(ctx).stop();
-      if (r.saved.length) {
-        const worst = Math.max(...r.saved.map((s) => s.suspendMs));
-        ctx.log.info(`saved ${r.saved.length} map(s); longest suspend ${worst.toFixed(2)} ms`);
-      }
-      return OcfExit.SUCCESS;
-    }),
-  monitor: (ctx) =>
-    guarded(async () => {
-      await validate(ctx);
-      return (await service(ctx).monitor()) === 'running' ? OcfExit.SUCCESS : OcfExit.NOT_RUNNING;
-    }),
+  async start(ctx) {
+    await service(ctx).start();
+    return OcfExit.SUCCESS;
+  },
+  async stop(ctx) {
+    const r = await service(ctx).stop();
+    if (r.saved.length) {
+      const worst = Math.max(...r.saved.map((s) => s.suspendMs));
+      ctx.log.info(`saved ${r.saved.length} map(s); longest suspend ${worst.toFixed(2)} ms`);
+    }
+    return OcfExit.SUCCESS;
+  },
+  async monitor(ctx) {
+    await validate(ctx);
+    return (await service(ctx).monitor()) === 'running' ? OcfExit.SUCCESS : OcfExit.NOT_RUNNING;
+  },
 };

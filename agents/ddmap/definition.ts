@@ -1,4 +1,4 @@
-import { defineAgent, standardActions } from '../../lib/ocf/definition.js';
+import { defineAgent, standardActions } from '../../lib/definition.js';
 import { BACKEND_NAMES } from '../../lib/ddmap/backends/names.js';
 
 /**
@@ -53,14 +53,14 @@ export const definition = defineAgent({
     },
     {
       name: 'targets',
-      type: 'string',
+      type: 'list',
       default: '',
       shortdesc: 'Only these targets',
       longdesc: 'Space-separated target names (IQNs) to handle; empty handles every target with a LUN on the VG.',
     },
     {
       name: 'lvs',
-      type: 'string',
+      type: 'list',
       default: '',
       shortdesc: 'Only these logical volumes',
       longdesc: 'Space-separated logical volume names to handle; empty handles every exported LV of the VG.',

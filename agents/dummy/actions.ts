@@ -1,10 +1,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
@@ -28,7 +28,7 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
   if (ctx.params.op_sleep) await sleep(ctx.params.op_sleep);
   const s = readState(statePath(ctx));
   if (s === undefined) return OcfExit.NOT_RUNNING;
-  if (!s.startsWith('started')) throw new OcfError(OcfExit.ERR_GENERIC, `state file ${statePath(ctx)} is corrupt`);
+  if (!s.startsWith('started')) throw new Failure('generic', `state file ${statePath(ctx)} is corrupt`);
   return OcfExit.SUCCESS;
 }
 
@@ -44,7 +44,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   writeFileSync(tmp, 'partial\n');
   if (ctx.params.mode === 'fail-start') {
     rmSync(tmp, { force: true }); // roll back what this start created
-    throw new OcfError(OcfExit.ERR_GENERIC, 'start failed as requested by mode=fail-start (rolled back)');
+    throw new Failure('generic', 'start failed as requested by mode=fail-start (rolled back)');
   }
   writeFileSync(tmp, `started fake=${ctx.params.fake}\n`);
   renameSync(tmp, path);
@@ -61,7 +61,7 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
 async function validate(ctx: Ctx): Promise<OcfExit> {
   const p = ctx.params.state;
   if (p !== undefined && !p.startsWith('/')) {
-    throw new OcfError(OcfExit.ERR_CONFIGURED, `parameter state: '${p}' is not an absolute path`);
+    throw new Failure('config', `parameter state: '${p}' is not an absolute path`);
   }
   return OcfExit.SUCCESS;
 }

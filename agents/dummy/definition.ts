@@ -1,4 +1,4 @@
-import { defineAgent, standardActions } from '../../lib/ocf/definition.js';
+import { defineAgent, standardActions } from '../../lib/definition.js';
 
 export const definition = defineAgent({
   name: 'dummy',

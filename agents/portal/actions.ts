@@ -6,28 +6,24 @@
  * /sys and configfs only; the command-running modules are imported lazily so
  * a monitor never loads them.
  */
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
-import { parsePortalConfig, PortalConfigError, type PortalConfig } from '../../lib/portal/config.js';
-import { observeAddress, observeLink, observeListening, observeNps } from '../../lib/portal/observe.js';
-import { evaluate } from '../../lib/portal/evaluate.js';
-import { derivePlacement, requirePlacement } from '../../lib/portal/resolve.js';
-import { haBin, runtimePath } from '../../lib/portal/op-context.js';
+import { Failure } from '../../lib/failure.js';
+import { parsePortalConfig, type PortalConfig } from './config.js';
+import { observeAddress, observeLink, observeListening, observeNps } from './observe.js';
+import { evaluate } from './evaluate.js';
+import { derivePlacement } from './resolve.js';
+import { planStart, type StartObservation } from './plan.js';
+import { haBin, runtimePath } from './op-context.js';
 import { existsSync } from 'node:fs';
 import type { definition } from './definition.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
 
 function config(ctx: Ctx): PortalConfig {
-  try {
-    return parsePortalConfig(ctx.params);
-  } catch (e) {
-    if (e instanceof PortalConfigError) throw new OcfError(OcfExit.ERR_CONFIGURED, e.message);
-    throw e;
-  }
+  return parsePortalConfig(ctx.params);
 }
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
@@ -35,13 +31,16 @@ async function validate(ctx: Ctx): Promise<OcfExit> {
   return OcfExit.SUCCESS;
 }
 
-function observe(ctx: Ctx, cfg: PortalConfig) {
+/** One look at the kernel: /proc, /sys and configfs, nothing spawned. */
+function observe(ctx: Ctx, cfg: PortalConfig, forStart = false): StartObservation {
   const address = observeAddress(ctx.root, cfg.ip, cfg.nic);
-  const placement = address.present ? derivePlacement(ctx.root, cfg, address) : undefined;
-  const nic = placement?.nic;
+  const placement = address.present || forStart ? derivePlacement(ctx.root, cfg, address.present ? address : undefined) : undefined;
+  const linkNic = placement?.nic;
   return {
     address,
-    ...(nic !== undefined ? { nic, link: observeLink(ctx.root, nic) } : {}),
+    ...(placement && address.present ? { nic: placement.nic } : {}),
+    ...(placement && forStart ? { placement } : {}),
+    ...(linkNic !== undefined ? { link: observeLink(ctx.root, linkNic) } : {}),
     nps: observeNps(ctx.root, cfg),
     ...(address.present && cfg.targets.length > 0 ? { listening: observeListening(ctx.root, cfg.ip, cfg.port) } : {}),
     blocking: existsSync(runtimePath(ctx, 'block')),
@@ -52,73 +51,51 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
   const v = evaluate(cfg, observe(ctx, cfg));
   if (v.state === 'stopped') return OcfExit.NOT_RUNNING;
-  if (v.state === 'failed') throw new OcfError(OcfExit.ERR_GENERIC, v.reason);
+  if (v.state === 'failed') throw new Failure('generic', v.reason);
   if (ctx.checkLevel >= 10) await deepCheck(ctx, cfg);
   return OcfExit.SUCCESS;
 }
 
 /** OCF_CHECK_LEVEL 10: ask ip(8) which interface holds an IPv4 address and with which label (not in /proc). */
 async function deepCheck(ctx: Ctx, cfg: PortalConfig): Promise<void> {
-  const { interfacesHolding } = await import('../../lib/portal/address-ops.js');
+  const { interfacesHolding } = await import('./address.js');
   const holders = await interfacesHolding(ctx, cfg);
   const want = derivePlacement(ctx.root, cfg, observeAddress(ctx.root, cfg.ip, cfg.nic));
   const h = holders.find((x) => x.ifname === want?.nic);
-  if (!h) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is not on ${want?.nic ?? 'the configured interface'} (held by ${holders.map((x) => x.ifname).join(', ') || 'none'})`);
-  if (cfg.label && h.label !== `${h.ifname}:${cfg.label}`) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} has label ${h.label ?? 'none'}, configured ${h.ifname}:${cfg.label}`);
-  if (cfg.prefixLen !== undefined && h.prefixLen !== cfg.prefixLen) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} has prefix /${h.prefixLen}, configured /${cfg.prefixLen}`);
+  if (!h) throw new Failure('generic', `${cfg.ipText} is not on ${want?.nic ?? 'the configured interface'} (held by ${holders.map((x) => x.ifname).join(', ') || 'none'})`);
+  if (cfg.label && h.label !== `${h.ifname}:${cfg.label}`) throw new Failure('generic', `${cfg.ipText} has label ${h.label ?? 'none'}, configured ${h.ifname}:${cfg.label}`);
+  if (cfg.prefixLen !== undefined && h.prefixLen !== cfg.prefixLen) throw new Failure('generic', `${cfg.ipText} has prefix /${h.prefixLen}, configured /${cfg.prefixLen}`);
 }
 
 async function start(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
-  // Already fully up: change nothing (in particular, do not block a serving portal).
-  if (evaluate(cfg, observe(ctx, cfg)).state === 'running') return monitor(ctx);
+  const plan = planStart(cfg, observe(ctx, cfg, true), haBin(ctx.env));
+  if (plan.kind === 'running') return monitor(ctx);
   const [addr, dadMod, ann, np, blk, tools] = await Promise.all([
-    import('../../lib/portal/address-ops.js'),
-    import('../../lib/portal/dad.js'),
-    import('../../lib/portal/announce.js'),
-    import('../../lib/portal/np-ops.js'),
-    import('../../lib/portal/block-ops.js'),
-    import('../../lib/portal/tools.js'),
+    import('./address.js'),
+    import('./dad.js'),
+    import('./announce.js'),
+    import('./np.js'),
+    import('./block.js'),
+    import('../../lib/exec/tools.js'),
   ]);
-  // Refuse before touching anything: the target agent owns the TPGs.
-  np.requireTpgs(ctx, cfg);
-  const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
-  const { nic, prefixLen } = requirePlacement(ctx.root, cfg, before.present ? before : undefined);
-  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new OcfError(OcfExit.ERR_CONFIGURED, `label: "${nic}:${cfg.label}" is longer than 15 characters`);
-  const link = observeLink(ctx.root, nic);
-  if (!link.exists) throw new OcfError(OcfExit.ERR_CONFIGURED, `interface ${nic} does not exist on this node`);
-  if (before.present && before.ifname !== undefined && before.ifname !== nic)
-    throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);
-  if (before.dadFailed) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} on ${before.ifname} failed duplicate address detection: another host uses it`);
-  if (cfg.checkLink && !link.usable) throw new OcfError(OcfExit.ERR_GENERIC, `link ${nic} is ${link.problem}; the portal would be unreachable`);
+  const missing = tools.missingTools(plan.tools, ctx.env);
+  if (missing.length > 0) throw new Failure('installed', `missing tools: ${missing.join(', ')}`);
 
-  const missing = tools.missingTools(
-    [
-      ['ip', 'iproute2'],
-      ...(cfg.block === 'drop' ? [['nft', 'block=drop needs nftables'] as const] : []),
-      ...(!before.present && cfg.dad.enabled && !link.noArp && cfg.ip.family === 4 ? [['arping', 'duplicate address detection; or set dad=false'] as const] : []),
-      ...(cfg.announce.count > 0 && !link.noArp
-        ? [[`${haBin(ctx.env)}/${cfg.ip.family === 4 ? 'send_arp' : 'send_ua'}`, 'announcements, from resource-agents; or set arp_count=0'] as const]
-        : []),
-      ...(cfg.announce.count > 0 && cfg.announce.background && !link.noArp ? [['timeout', 'coreutils'] as const] : []),
-    ],
-    ctx.env,
-  );
-  if (missing.length > 0) throw new OcfError(OcfExit.ERR_INSTALLED, `missing tools: ${missing.join(', ')}`);
-
-  const addedAddress = !before.present;
+  const { nic, prefixLen } = plan;
+  const cfs = plan.nps.length > 0 ? await np.openTargetFs(ctx) : undefined;
   const createdNps: string[] = [];
   try {
-    if (cfg.block === 'drop') await blk.installBlock(ctx, cfg);
-    if (addedAddress) {
+    if (plan.block) await blk.installBlock(ctx, cfg);
+    if (plan.addAddress) {
       let kernelDad = false;
-      if (cfg.dad.enabled && !link.noArp) {
+      if (plan.probeDuplicate) {
         const r = await dadMod.probeDuplicate(ctx, cfg, nic);
         if (r.kind === 'duplicate') {
-          throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
+          throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
         }
         if (r.kind === 'unavailable') {
-          if (cfg.ip.family === 4) throw new OcfError(OcfExit.ERR_INSTALLED, `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
+          if (cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
           kernelDad = true; // IPv6 without ndisc6: let the kernel do it.
           ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
         }
@@ -127,12 +104,12 @@ async function start(ctx: Ctx): Promise<OcfExit> {
       if (kernelDad) await addr.waitKernelDad(ctx, cfg, 5000);
       ctx.log.info('address added', { ip: cfg.ipText, nic, prefixLen });
     }
-    if (!link.noArp) await ann.announce(ctx, cfg, nic, prefixLen);
+    if (plan.announce) await ann.announce(ctx, cfg, nic, prefixLen);
     if (cfg.targets.length > 0) {
-      await np.createNps(ctx, cfg, createdNps);
+      if (cfs) await np.createNps(cfs, cfg, plan.nps, createdNps);
       await np.waitListening(ctx, cfg);
     }
-    if (cfg.block === 'drop') await blk.removeBlock(ctx);
+    if (plan.block) await blk.removeBlock(ctx);
   } catch (e) {
     await rollback(e);
     throw e;
@@ -141,9 +118,9 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 
   async function rollback(cause: unknown) {
     const steps: [string, () => Promise<void>][] = [
-      ['remove network portals', () => np.removeNpPaths(ctx, createdNps)],
+      ['remove network portals', async () => { if (cfs) await np.removeNpPaths(cfs, createdNps); }],
       ['stop announcer', async () => ann.stopBackground(ctx)],
-      ['remove address', async () => { if (addedAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
+      ['remove address', async () => { if (plan.kind === 'act' && plan.addAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
       ['remove block', async () => { if (cfg.block === 'drop') await blk.removeBlock(ctx); }],
     ];
     for (const [what, step] of steps) {
@@ -159,10 +136,10 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 async function stop(ctx: Ctx): Promise<OcfExit> {
   const cfg = config(ctx);
   const [addr, ann, np, blk] = await Promise.all([
-    import('../../lib/portal/address-ops.js'),
-    import('../../lib/portal/announce.js'),
-    import('../../lib/portal/np-ops.js'),
-    import('../../lib/portal/block-ops.js'),
+    import('./address.js'),
+    import('./announce.js'),
+    import('./np.js'),
+    import('./block.js'),
   ]);
   const before = observeAddress(ctx.root, cfg.ip, cfg.nic);
   const present = before.present;
@@ -172,12 +149,13 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
     await blk.installBlock(ctx, cfg).catch((e: unknown) => ctx.log.warn('could not block new connections during stop', { error: String(e) }));
   }
   ann.stopBackground(ctx);
-  await np.removeNps(ctx, cfg);
+  const nps = observeNps(ctx.root, cfg).filter((n) => n.npExists);
+  if (nps.length > 0) await np.removeNpPaths(await np.openTargetFs(ctx), nps.map((n) => n.npRel));
   if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));
-  if (observeAddress(ctx.root, cfg.ip).present) throw new OcfError(OcfExit.ERR_GENERIC, `${cfg.ipText} is still present after removing it`);
+  if (observeAddress(ctx.root, cfg.ip).present) throw new Failure('generic', `${cfg.ipText} is still present after removing it`);
   if (cfg.block === 'drop' || blk.blockMarked(ctx)) await blk.removeBlock(ctx);
   const left = evaluate(cfg, observe(ctx, cfg));
-  if (left.state !== 'stopped') throw new OcfError(OcfExit.ERR_GENERIC, left.state === 'failed' ? left.reason : `${cfg.ipText} is still running`);
+  if (left.state !== 'stopped') throw new Failure('generic', left.state === 'failed' ? left.reason : `${cfg.ipText} is still running`);
   return OcfExit.SUCCESS;
 }
 

@@ -1,4 +1,4 @@
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 
 /**
  * ocf:lioha:portal — the iSCSI portal address (the seed's `p_vip`, an IPaddr2
@@ -142,7 +142,7 @@ export const definition = defineAgent({
     },
     {
       name: 'iqn',
-      type: 'string',
+      type: 'list',
       shortdesc: 'Target IQN(s) whose portal is bound to the address',
       longdesc:
         'Space-separated list of target IQNs. For each, start creates the network portal ' +

@@ -1,6 +1,258 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+/**
+ * The `target` agent's actions: start reconciles configfs with the configuration, stop
+ * removes only this resource's objects, monitor reports 0/7/1 with the first difference.
+ */
+import type { OcfContext } from '../../lib/ocf/context.js';
+import { OcfExit } from '../../lib/ocf/exit-codes.js';
+import { Failure } from '../../lib/failure.js';
+import { openConfigFs } from '../../lib/configfs/open.js';
+import { absolute, ISCSI_DIR, targetDir } from '../../lib/configfs/layout.js';
+import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
+import { firstDifference, presence } from '../../lib/configfs/diff.js';
+import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
+import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
+import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
+import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
+import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
+import { ConfigError } from '../../lib/configfs/saveconfig.js';
+import { preparePr, prDirMissing } from './pr-setup.js';
+import { loadDesired, targetNames } from './config.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
-import { createTargetActions } from '../../lib/target/target-agent.js';
 import type { definition } from './definition.js';
+import { withLock } from '../../lib/sys/lock.js';
+import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
+
+export type TargetParams = ParamsOf<typeof definition>;
+type Ctx = OcfContext<TargetParams>;
+
+export interface TargetDeps { reboot: RebootFn }
+
+const LOCK = '/run/lioha/target.lock';
+
+function settings(ctx: Ctx) {
+  return {
+    iqns: targetNames(ctx.params.iqn),
+    config: ctx.params.config,
+    ...(ctx.params.secrets ? { secrets: ctx.params.secrets } : {}),
+    deriveWwn: ctx.params.derive_wwn,
+  };
+}
+
+/** The configuration this resource wants; missing on this node: 'installed', wrong: 'config'. */
+async function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
+  try {
+    return await loadDesired(settings(ctx), (p) => ctx.root.path(p), (msg) => ctx.log.debug('configuration: ignored', { note: msg }));
+  } catch (e) {
+    // The reason holds the most fundamental problem; the log holds them all.
+    if (e instanceof ConfigError && e.problems.length > 1) ctx.log.error('configuration refused', { problems: e.problems });
+    throw e;
+  }
+}
+
+/** attrib/<name> or param/<name> of each skipped path, once each. */
+function missingNames(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))].sort();
+}
+
+/** Another storage object live on this node whose serial gives one of ours the same NAA id. */
+function liveClash(desired: DesiredState, live: LiveState): string | undefined {
+  const ours: [string, string][] = [...desired.storageObjects].filter(([, so]) => so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [r, so.wwn!]);
+  const others: [string, string][] = [...live.storageObjects].filter(([r, so]) => !desired.storageObjects.has(r) && so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [`${r} (live)`, so.wwn]);
+  const clash = naaClashes([...others, ...ours])[0];
+  return clash && describeClash(clash);
+}
+
+/** A write the kernel refused, with the attribute named first (the reason is cut at 128 characters). */
+function rejectedReason(e: ApplyError): string {
+  const op = e.failed;
+  const code = (e.cause as { code?: string })?.code ?? 'error';
+  if ((op.op === 'write' || op.op === 'ensure') && /\/(attrib|param|alua\/[^/]+)\/[^/]+$/.test(op.path)) {
+    const name = op.path.split('/').slice(-2).join('/');
+    const owner = op.path.split('/').slice(0, op.path.startsWith('core/') ? 3 : -2).join('/');
+    return `start: kernel rejected ${name}=${JSON.stringify(op.value)} (${code}) on ${owner}`;
+  }
+  return `start: ${e.message}`;
+}
+
+function open(ctx: Ctx) {
+  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
+}
+
+function summary(c: OpCounts): Record<string, number> {
+  return { ops: totalOps(c), mutating: mutatingTotal(c), mkdir: c.mkdir, rmdir: c.rmdir, symlink: c.symlink, unlink: c.unlink, write: c.write, read: c.read };
+}
+
+async function configfsPresent(ctx: Ctx): Promise<boolean> {
+  const { existsSync } = await import('node:fs');
+  return existsSync(ctx.root.path(absolute(ISCSI_DIR)));
+}
+
+export async function monitor(ctx: Ctx): Promise<OcfExit> {
+  const iqns = targetNames(ctx.params.iqn);
+  if (!(await configfsPresent(ctx))) return OcfExit.NOT_RUNNING; // iscsi_target_mod not loaded: nothing can exist
+  const cfs = await open(ctx);
+  let desired: DesiredState;
+  try {
+    desired = await desiredOrFail(ctx);
+  } catch (e) {
+    // A probe on a node without the configuration must still be able to say "not here".
+    for (const iqn of iqns) {
+      if (!(await cfs.exists(targetDir(iqn)))) continue;
+      // Live here but unverifiable: a failure (recovery can stop it; stop needs no configuration).
+      if (e instanceof Failure) throw new Failure('generic', `target ${iqn} is live but cannot be checked: ${e.reason}`);
+      throw e;
+    }
+    return OcfExit.NOT_RUNNING;
+  }
+  const full = ctx.checkLevel >= 10;
+  const refs = new Set(desired.storageObjects.keys());
+  const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs);
+  const p = presence(desired, live);
+  if (p.state === 'absent') return OcfExit.NOT_RUNNING;
+  if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
+  const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
+  const diff = firstDifference(desired, live, full, details) ?? (full ? await prDirMissing(cfs, (p) => ctx.root.path(p)) : undefined);
+  ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
+  if (diff) throw new Failure('generic', diff);
+  return OcfExit.SUCCESS;
+}
+
+async function ensureFabric(ctx: Ctx): Promise<void> {
+  if (await configfsPresent(ctx)) return;
+  if (!ctx.root.isHost) throw new Failure('installed', `${absolute(ISCSI_DIR)} does not exist under ${ctx.root.base}`);
+  const { run } = await import('../../lib/exec/run.js');
+  try {
+    await run('modprobe', ['iscsi_target_mod'], { timeoutMs: ctx.deadline.budget(10_000) });
+  } catch (e) {
+    throw new Failure('installed', `cannot load iscsi_target_mod: ${(e as Error).message}`);
+  }
+  const { mkdirSync, existsSync } = await import('node:fs');
+  // Creating iscsi/ registers the iSCSI fabric with target_core_mod (what rtslib does).
+  if (!existsSync(ctx.root.path(absolute(ISCSI_DIR)))) mkdirSync(ctx.root.path(absolute(ISCSI_DIR)));
+}
+
+/** Block/file devices must exist on this node before the kernel is asked to open them. */
+async function checkDevices(ctx: Ctx, desired: DesiredState): Promise<void> {
+  const { existsSync } = await import('node:fs');
+  for (const [ref, so] of desired.storageObjects) {
+    if ((so.kind === 'block' || so.kind === 'pscsi') && !existsSync(ctx.root.path(so.dev))) {
+      throw new Failure('generic', `${ref}: device ${so.dev} does not exist on this node (volume group not active?)`);
+    }
+  }
+}
+
+export async function start(ctx: Ctx): Promise<OcfExit> {
+  const desired = await desiredOrFail(ctx);
+  const iqns = [...desired.targets.keys()];
+  await ensureFabric(ctx);
+  const cfs = await open(ctx);
+  const t0 = performance.now();
+  let missing: string[] = [];
+  await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+    const live = await readLive(cfs, iqns, 'full', desired);
+    const clash = liveClash(desired, live);
+    if (clash) throw new Failure('config', clash);
+    const pr = await preparePr(cfs, { dbroot: ctx.params.dbroot, prDir: ctx.params.pr_dir }, desired, live, (p) => ctx.root.path(p));
+    for (const note of pr.notes) ctx.log.warn(note);
+    let ops;
+    try {
+      ops = planReconcile(desired, live, { aptpl: pr.registrations });
+    } catch (e) {
+      if (e instanceof PlanError) throw new Failure('generic', e.message);
+      throw e;
+    }
+    if (ops.some((o) => o.op === 'mkdir' && o.path.startsWith('core/'))) await checkDevices(ctx, desired);
+    try {
+      missing = (await applyPlan(cfs, ops)).missing;
+    } catch (e) {
+      if (e instanceof ApplyError) throw new Failure('generic', rejectedReason(e));
+      throw e;
+    }
+  });
+  if (missing.length) {
+    // As targetctl restore: carried on without them; monitor does not count them as drift.
+    ctx.log.warn(`configured attributes this kernel does not have were skipped: ${missingNames(missing).join(', ')}`, { paths: missing });
+  }
+  ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
+  // Never report success before everything is really there.
+  const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
+  const details = (await readStorageObjects(cfs, { refs: new Set(desired.storageObjects.keys()), attributes: 'none', info: true })).details;
+  const diff = firstDifference(desired, live, true, details);
+  if (diff) throw new Failure('generic', `after start: ${diff}`);
+  return OcfExit.SUCCESS;
+}
+
+export function makeStop(deps: TargetDeps) {
+  return async function stop(ctx: Ctx): Promise<OcfExit> {
+    if (!(await configfsPresent(ctx))) return OcfExit.SUCCESS;
+    let iqns: string[];
+    try {
+      iqns = targetNames(ctx.params.iqn);
+    } catch (e) {
+      // Names that are not iSCSI names never reached configfs (start refuses them): nothing to stop.
+      ctx.log.warn('stop: parameter iqn is invalid; nothing of this resource can exist', { error: (e as Error).message });
+      return OcfExit.SUCCESS;
+    }
+    // Stop must work even when the configuration is gone or broken: ownership is the iqn list.
+    let desired: DesiredState | undefined;
+    try {
+      desired = await loadDesired(settings(ctx), (p) => ctx.root.path(p));
+    } catch (e) {
+      ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
+    }
+    const cfs = await open(ctx);
+    const t0 = performance.now();
+    try {
+      await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+        const live = await readLive(cfs, iqns, 'tree');
+        const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
+        for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
+        const ops = planTeardown(iqns, live, candidates);
+        if (cfs.emulated) {
+          await applyPlan(cfs, ops, { rollback: false });
+        } else {
+          // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
+          const { applyInChild } = await import('../../lib/configfs/child-apply.js');
+          await applyInChild(cfs.base, ops, {
+            opTimeoutMs: ctx.params.write_timeout * 1000,
+            totalTimeoutMs: ctx.deadline.budget(),
+            progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
+          });
+          for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
+        }
+        // Verify: our targets gone, and none of our storage objects left unless another target uses them.
+        const after = await readLive(cfs, iqns, 'shallow', undefined, candidates);
+        const left = [...after.targets.keys()][0] ?? [...after.storageObjects.keys()].find((r) => ![...(after.users.get(r) ?? [])].some((u) => !iqns.includes(u)));
+        if (left) throw new Failure('generic', `stop: ${left} is still present`);
+      });
+    } catch (e) {
+      if (e instanceof ApplyError && e.hung) {
+        const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `stop: ${e.message}`, deps.reboot);
+        throw new Failure('generic', d.reason);
+      }
+      if (e instanceof ApplyError) throw new Failure('generic', `stop: ${e.message}`);
+      throw e;
+    }
+    ctx.log.info('target stopped', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
+    return OcfExit.SUCCESS;
+  };
+}
+
+export async function validate(ctx: Ctx): Promise<OcfExit> {
+  if (!(ctx.params.write_timeout >= 1)) throw new Failure('config', 'parameter write_timeout must be at least 1 second');
+  const desired = await desiredOrFail(ctx);
+  // Say now, not at failover, which configured attributes this node's kernel lacks.
+  const { kernelLacks } = await import('../../lib/configfs/kernel-attributes.js');
+  const report = await kernelLacks(desired, (p) => ctx.root.path(p));
+  if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
+  else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);
+  return OcfExit.SUCCESS;
+}
+
+export function createTargetActions(deps: Partial<TargetDeps> = {}) {
+  const d: TargetDeps = { reboot: deps.reboot ?? sysrqReboot };
+  return { start, stop: makeStop(d), monitor, validate };
+}
 
 export const actions: AgentActions<ParamsOf<typeof definition>> = createTargetActions();

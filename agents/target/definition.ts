@@ -1,4 +1,4 @@
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 
 /**
  * OCF agent `target`: one or several LIO iSCSI targets reconciled through configfs
@@ -22,7 +22,7 @@ export const definition = defineAgent({
   parameters: [
     {
       name: 'iqn',
-      type: 'string',
+      type: 'list',
       required: true,
       uniqueGroup: 'iqn',
       shortdesc: 'Target IQN(s) owned by this resource',

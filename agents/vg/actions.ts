@@ -1,4 +1,4 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import type { definition } from './definition.js';

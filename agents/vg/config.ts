@@ -1,5 +1,6 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import type { ParamsOf } from '../../lib/definition.js';
+import { Failure } from '../../lib/failure.js';
+import { isLvmName } from '../../lib/names.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { parseExtraDevices } from '../../lib/lvm/config.js';
 import type { definition } from './definition.js';
@@ -20,11 +21,10 @@ export interface VgConfig {
   monitorLv?: string;
 }
 
-const LVM_NAME = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/;
-const bad = (reason: string) => new OcfError(OcfExit.ERR_CONFIGURED, reason);
+const bad = (reason: string) => new Failure('config', reason);
 
 function lvmName(what: string, v: string): string {
-  if (!LVM_NAME.test(v) || v === '.' || v === '..' || v.length > 127) {
+  if (!isLvmName(v)) {
     throw bad(`parameter ${what}: '${v}' is not a valid LVM name (letters, digits, + _ . -, not starting with -)`);
   }
   return v;

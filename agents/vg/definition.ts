@@ -1,4 +1,4 @@
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 
 /**
  * ocf:lioha:vg — an LVM volume group whose physical volumes are DRBD devices.

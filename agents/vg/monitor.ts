@@ -1,6 +1,6 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { hasOptions } from '../../lib/proc/mounts.js';
 import { drbdMinorsBelow } from '../../lib/sys/dm.js';
@@ -10,7 +10,7 @@ import { vgConfig, type VgConfig } from './config.js';
 import { mapperPath, readVgState, type VgState } from './state.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
-const fail = (reason: string) => new OcfError(OcfExit.ERR_GENERIC, reason);
+const fail = (reason: string) => new Failure('generic', reason);
 
 /**
  * Depth 0 is file reads only (sysfs dm devices, /proc/self/mounts, /proc/drbd):

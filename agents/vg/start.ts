@@ -1,7 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Lvm } from '../../lib/lvm/lvm.js';
 import { DrbdNotLoaded, DrbdStatus, drbdMinorOfPath, type MinorState } from '../../lib/drbd/status.js';
@@ -14,7 +14,7 @@ import { monitor } from './monitor.js';
 import { deactivate, unmountMetadata } from './stop.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
-const fail = (reason: string) => new OcfError(OcfExit.ERR_GENERIC, reason);
+const fail = (reason: string) => new Failure('generic', reason);
 
 const describe = (s: MinorState) =>
   `DRBD ${s.resource ? `${s.resource} ` : ''}minor ${s.minor} is ${s.role}${s.peerRole ? ` (peer ${s.peerRole})` : ''}, disk ${s.disk}`;
@@ -55,7 +55,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     if (inactive.length) throw fail(`after vgchange -ay, LV(s) of ${c.vg} still inactive: ${inactive.join(', ')}`);
     if (c.metadataLv) {
       if (!lvs.some((l) => l.name === c.metadataLv)) {
-        throw new OcfError(OcfExit.ERR_CONFIGURED, `metadata_lv ${c.metadataLv} does not exist in volume group ${c.vg}`);
+        throw new Failure('config', `metadata_lv ${c.metadataLv} does not exist in volume group ${c.vg}`);
       }
       mounted = await mountMetadata(ctx, c);
     }
@@ -129,8 +129,7 @@ async function refuseBackingDisks(ctx: Ctx, c: VgConfig, drbd: DrbdStatus): Prom
     for (const re of c.extraDevices) {
       const hit = [...names].find((n) => new RegExp(re).test(n));
       if (hit) {
-        throw new OcfError(OcfExit.ERR_CONFIGURED,
-          `extra_devices ${re} matches ${hit}, the backing disk of DRBD ${m.resource} minor ${m.minor}: LVM would see its PV as a duplicate`);
+        throw new Failure('config', `extra_devices ${re} matches ${hit}, the backing disk of DRBD ${m.resource} minor ${m.minor}: LVM would see its PV as a duplicate`);
       }
     }
   }
@@ -154,7 +153,7 @@ async function takeOwnership(c: VgConfig, lvm: Lvm, vgSystemId: string, tags: st
   if (c.mode === 'system_id') {
     const ours = await step('reading the local LVM system ID', () => lvm.systemId());
     if (!ours) {
-      throw new OcfError(OcfExit.ERR_CONFIGURED, 'vg_access_mode=system_id but this host has no LVM system ID (set global/system_id_source in lvm.conf)');
+      throw new Failure('config', 'vg_access_mode=system_id but this host has no LVM system ID (set global/system_id_source in lvm.conf)');
     }
     if (vgSystemId !== ours) await step(`setting system ID ${ours} on ${c.vg} (was "${vgSystemId}")`, () => lvm.takeSystemId(c.vg, ours, vgSystemId));
     return;

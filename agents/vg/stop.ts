@@ -1,6 +1,6 @@
-import type { ParamsOf } from '../../lib/ocf/definition.js';
+import type { ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Lvm } from '../../lib/lvm/lvm.js';
 import { lvAliases } from '../../lib/lvm/names.js';
@@ -10,11 +10,12 @@ import { describeOpeners, deviceOpeners, processOpeners, type Opener } from '../
 import { ExecFailedError } from '../../lib/exec/run.js';
 import type { definition } from './definition.js';
 import { vgConfig, type VgConfig } from './config.js';
-import { commandError, execFor, step, udevAbsent } from './exec.js';
+import { execFor, step, udevAbsent } from './exec.js';
+import { failureOf } from '../../lib/failure.js';
 import { readVgState } from './state.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
-const fail = (reason: string) => new OcfError(OcfExit.ERR_GENERIC, reason);
+const fail = (reason: string) => new Failure('generic', reason);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -100,7 +101,7 @@ export async function deactivate(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void>
       procs.push(...(await scanProcesses(ctx, { paths: lvAliases(c.vg, d.lv!, d.kernel) })));
     }
     if (procs.length) throw fail(`cannot deactivate ${c.vg}: open by ${describeOpeners(procs)}`);
-    throw commandError(`deactivating ${c.vg}`, e);
+    throw failureOf(e, `deactivating ${c.vg}`);
   }
   const left = await vgDmDevices(ctx.root, c.vg);
   if (left.length) {

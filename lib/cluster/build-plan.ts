@@ -3,13 +3,13 @@
  * per DRBD resource, one group per volume group, and the constraints that tie a
  * group to its clone's Promoted instance and to its preferred node.
  */
-import type { AgentDefinition } from '../ocf/definition.js';
-import { parseValue } from '../ocf/params.js';
+import type { AgentDefinition } from '../definition.js';
+import { parseValue } from '../param-value.js';
 import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './description.js';
 import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
 import { opsFromActions } from './ops.js';
-import { LIOHA_PROVIDER, type AgentRegistry } from './agent-registry.js';
+import { LIOHA_PROVIDER, type AgentRegistry } from './member-agents.js';
 import type {
   ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
 } from './plan.js';

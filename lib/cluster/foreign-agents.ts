@@ -4,7 +4,7 @@
  * meta-data (drbd-utils 9.22 drbd.ocf "LINBIT 1.4", Pacemaker 2.1.5 Stateful); a
  * test compares them with what crm_resource reports on this machine.
  */
-import type { ActionDef } from '../ocf/definition.js';
+import type { ActionDef } from '../definition.js';
 import type { AgentRef } from './plan.js';
 
 export interface ForeignAgent {

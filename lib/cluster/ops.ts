@@ -2,7 +2,7 @@
  * Operations for the CIB taken from an agent's advertised actions, so timeouts
  * and intervals live in one place (the agent's definition / meta-data).
  */
-import type { ActionDef } from '../ocf/definition.js';
+import type { ActionDef } from '../definition.js';
 import type { OpName, PlanOp } from './plan.js';
 
 const SCHEDULED: readonly OpName[] = ['start', 'stop', 'promote', 'demote', 'notify', 'monitor'];

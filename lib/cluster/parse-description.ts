@@ -3,6 +3,7 @@
  * description or a list of problems out). Every problem names where it is
  * (`volumeGroups[0].portals[1].ip`) so an administrator can fix the file.
  */
+import { isIscsiName, isLvmName } from '../names.js';
 import { isIP } from 'node:net';
 import {
   DEFAULT_OPTIONS,
@@ -37,11 +38,10 @@ export function parseDescriptionOrThrow(text: string, source?: string): ClusterD
 // Pacemaker node names and CIB ids: no whitespace; ids must be XML NCNames.
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const XML_ID = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
-// lvm(8) "VALID NAMES": [a-zA-Z0-9+_.-], not starting with '-', not '.' or '..'.
-const VG_NAME = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}$/;
+// Names checked by lib/names.ts (one VG-name rule, one iSCSI-name rule); descriptions use lower case names.
+const VG_NAME: Check = { test: isLvmName };
 const DRBD_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
-// RFC 3720 3.2.6.3: iqn.yyyy-mm.reversed-domain[:anything], eui.<16 hex>, naa.<16|32 hex>.
-const IQN = /^(iqn\.\d{4}-(0[1-9]|1[0-2])\.[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[a-z0-9.:_-]+)?|eui\.[0-9a-f]{16}|naa\.([0-9a-f]{16}|[0-9a-f]{32}))$/;
+const IQN: Check = { test: (s) => isIscsiName(s) && s === s.toLowerCase() };
 const SAFE_PATH = /^\/[A-Za-z0-9_.,+@%:/=-]*$/;
 const NIC = /^[A-Za-z0-9_.:@-]{1,15}$/;
 
@@ -113,7 +113,9 @@ function unknownKeys(o: Obj, allowed: readonly string[], path: string, c: Collec
   }
 }
 
-function str(o: Obj, key: string, path: string, c: Collector, re?: RegExp, what?: string): string | undefined {
+interface Check { test(s: string): boolean }
+
+function str(o: Obj, key: string, path: string, c: Collector, re?: Check, what?: string): string | undefined {
   const v = o[key];
   const p = `${path}.${key}`.replace(/^\./, '');
   if (v === undefined) {

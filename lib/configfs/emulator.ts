@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TemplateKind } from './emulator-templates.js';
 import { DEFAULT_SERIES, kernelSeries, RECORDED_KERNELS, type KernelTree } from './kernel-trees.js';
-import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
 import { INQUIRY_PROD, isIscsiName, parsePortalDirName } from './model.js';
 
 /**
@@ -31,10 +31,8 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+import { CORE_DIR, DBROOT_FILE, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
-const TPGT_RE = /^tpgt_(\d+)$/;
-const LUN_RE = /^lun_(\d+)$/;
 
 function classify(rel: string): Node {
   const p = rel === '' ? [] : rel.split('/');
@@ -115,11 +113,12 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   // ---- helpers -------------------------------------------------------------
-  private abs(rel: string): string { return rel === '' ? this.base : join(this.base, rel); }
+  private abs(rel: string): string { return underBase(this.base, 'read', rel); }
   private err(op: ConfigFsOp, rel: string, code: string, detail?: string): never {
     throw new ConfigFsError(op, rel, code, detail);
   }
   private async fault(op: ConfigFsOp, rel: string): Promise<void> {
+    underBase(this.base, op, rel); // never outside the root, whatever the name
     const f = this.faults.find((x) => x.op === op && (rel === x.path || rel.endsWith('/' + x.path) || rel.includes(x.path)));
     if (!f) return;
     if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
@@ -163,11 +162,11 @@ export class EmulatedConfigFs implements ConfigFs {
   /** TPG LUN directories whose link points at `soRel`. */
   private lunsUsing(soRel: string): string[] {
     const out: string[] = [];
-    for (const t of this.subdirs('iscsi')) {
+    for (const t of this.subdirs(ISCSI_DIR)) {
       if (t === 'discovery_auth') continue;
-      for (const tpg of this.subdirs(`iscsi/${t}`).filter((x) => TPGT_RE.test(x))) {
-        for (const lun of this.subdirs(`iscsi/${t}/${tpg}/lun`)) {
-          const dir = `iscsi/${t}/${tpg}/lun/${lun}`;
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const lun of this.subdirs(`${targetDir(t)}/${tpg}/lun`)) {
+          const dir = `${targetDir(t)}/${tpg}/lun/${lun}`;
           for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
         }
       }
@@ -177,7 +176,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private mappedLunsUsing(lunRel: string): string[] {
     const [, wwn, tpg] = lunRel.split('/');
     const out: string[] = [];
-    const acls = `iscsi/${wwn}/${tpg}/acls`;
+    const acls = `${targetDir(wwn!)}/${tpg}/acls`;
     for (const acl of this.subdirs(acls)) {
       for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
         const dir = `${acls}/${acl}/${ml}`;
@@ -201,7 +200,7 @@ export class EmulatedConfigFs implements ConfigFs {
     switch (node.k) {
       case 'hba': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
-        const index = this.subdirs('core').filter((h) => HBA_RE.test(h)).length + 1;
+        const index = this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h)).length + 1;
         this.instantiate(rel, 'hba');
         this.setAttr(`${rel}/hba_info`, `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n`);
         return;
@@ -277,6 +276,7 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 
   async symlink(targetRel: string, linkRel: string): Promise<void> {
+    underBase(this.base, 'symlink', targetRel);
     await this.fault('symlink', linkRel);
     const parent = classify(dirname(linkRel));
     const target = classify(targetRel);
@@ -324,7 +324,7 @@ export class EmulatedConfigFs implements ConfigFs {
     if (!st.isFile()) this.err('write', rel, 'EPERM');
     if (!(st.mode & 0o222)) this.err('write', rel, 'EACCES', 'read-only attribute');
     if (value.includes('\n')) this.err('write', rel, 'EINVAL', 'embedded newline');
-    if (rel === 'dbroot') { this.setDbroot(value); return; }
+    if (rel === DBROOT_FILE) { this.setDbroot(value); return; }
     const { node, obj, file } = owner(rel);
     const bad = (detail: string): never => this.err('write', rel, 'EINVAL', detail);
     const int = (lo = -Infinity, hi = Infinity) => {
@@ -408,18 +408,18 @@ export class EmulatedConfigFs implements ConfigFs {
   /** Configured devices on the node (the kernel's target_devices). */
   private configuredDevices(): number {
     let n = 0;
-    for (const hba of this.subdirs('core').filter((h) => HBA_RE.test(h) && h !== 'alua')) {
-      for (const so of this.subdirs(`core/${hba}`)) if (this.getAttr(`core/${hba}/${so}/enable`).trim() === '1') n++;
+    for (const hba of this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h) && h !== 'alua')) {
+      for (const so of this.subdirs(`${CORE_DIR}/${hba}`)) if (this.getAttr(`${CORE_DIR}/${hba}/${so}/enable`).trim() === '1') n++;
     }
     return n;
   }
 
   /** target_core_item_dbroot_store: only while no device is configured, and only to an existing directory. */
   private setDbroot(value: string): void {
-    if (this.configuredDevices() > 0) this.err('write', 'dbroot', 'EINVAL', 'db_root: cannot be changed: target devices registered');
-    if (value.length > 4095 || !value.startsWith('/')) this.err('write', 'dbroot', 'EINVAL');
-    if (!this.isHostDir(value)) this.err('write', 'dbroot', 'EINVAL', `db_root: not a directory: ${value}`);
-    this.setAttr('dbroot', `${value}\n`);
+    if (this.configuredDevices() > 0) this.err('write', DBROOT_FILE, 'EINVAL', 'db_root: cannot be changed: target devices registered');
+    if (value.length > 4095 || !value.startsWith('/')) this.err('write', DBROOT_FILE, 'EINVAL');
+    if (!this.isHostDir(value)) this.err('write', DBROOT_FILE, 'EINVAL', `db_root: not a directory: ${value}`);
+    this.setAttr(DBROOT_FILE, `${value}\n`);
   }
   /** A path of the emulated machine, resolved on the host with absolute links kept under the machine's root. */
   private hostPath(p: string): string {
@@ -445,7 +445,7 @@ export class EmulatedConfigFs implements ConfigFs {
    * cannot. `registrations` are the metadata lines; none writes the "no registrations" text.
    */
   prOut(soRel: string, registrations: string[]): 'GOOD' | 'NOT READY' {
-    const dbroot = this.getAttr('dbroot').trim();
+    const dbroot = this.getAttr(DBROOT_FILE).trim();
     const serial = this.getAttr(`${soRel}/wwn/vpd_unit_serial`).replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
     const text = registrations.length
       ? registrations.map((r, i) => `PR_REG_START: ${i}\n${r.split(',').join('\n')}\nPR_REG_END: ${i}\n`).join('')

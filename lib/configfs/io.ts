@@ -5,8 +5,11 @@
  * with the kernel's side effects), chosen by open.ts.
  */
 
-/** Where LIO's configfs lives, under the agent's root. */
-export const TARGET_ROOT = '/sys/kernel/config/target';
+import { resolve } from 'node:path';
+import { Failure } from '../failure.js';
+
+/** Where LIO's configfs lives, under the agent's root (lib/configfs/layout.ts). */
+export { TARGET_ROOT } from './layout.js';
 /** Present only in an emulated tree: on a real configfs only the kernel creates files. */
 export const EMULATOR_MARKER = '.lioha-emulated';
 
@@ -46,9 +49,9 @@ export function wireValue(rel: string, value: string): string {
 }
 
 /** Errors carry the op, the path and an errno-like code; never the written value (may be a secret). */
-export class ConfigFsError extends Error {
+export class ConfigFsError extends Failure {
   constructor(public readonly op: ConfigFsOp, public readonly path: string, public readonly code: string, detail?: string) {
-    super(`configfs ${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
+    super(code === 'ETIMEDOUT' ? 'hung' : 'generic', `configfs ${op} ${path}: ${code}${detail ? ` (${detail})` : ''}`);
     this.name = 'ConfigFsError';
   }
 }
@@ -58,6 +61,18 @@ export class ConfigFsHangError extends ConfigFsError {
     super(op, path, 'ETIMEDOUT', `no answer within ${timeoutMs} ms`);
     this.name = 'ConfigFsHangError';
   }
+}
+
+/**
+ * The host path of `rel` under `base`, refusing any path that resolves outside it ('..'
+ * components, absolute paths): a name that slipped past validation still cannot leave configfs.
+ */
+export function underBase(base: string, op: ConfigFsOp, rel: string): string {
+  const abs = rel === '' ? base : resolve(base, rel);
+  if (abs !== base && !abs.startsWith(base.endsWith('/') ? base : `${base}/`)) {
+    throw new ConfigFsError(op, rel, 'EACCES', 'resolves outside the configfs root');
+  }
+  return abs;
 }
 
 /** Paths whose values are secrets: never shown in logs or reasons. */

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { TARGET_ROOT } from './io.js';
+import { CORE_DIR, ISCSI_DIR, TARGET_ROOT } from './layout.js';
 import { HBA_PLUGIN, type DesiredState } from './model.js';
 
 type Kind = 'so_iblock' | 'so_fileio' | 'so_rd_mcp' | 'so_pscsi' | 'tpg/attrib' | 'tpg/param' | 'acl/attrib' | 'target/param';
@@ -27,19 +27,19 @@ function list(dir: string): string[] {
 /** Attribute names of a live object of each kind, when one exists on this node. */
 function liveSets(base: string): Map<Kind, Set<string>> {
   const out = new Map<Kind, Set<string>>();
-  for (const hba of list(join(base, 'core'))) {
+  for (const hba of list(join(base, CORE_DIR))) {
     const m = /^([a-z_]+?)_\d+$/.exec(hba);
     if (!m) continue;
     const kind = `so_${m[1]}` as Kind;
     if (out.has(kind)) continue;
-    const so = list(join(base, 'core', hba)).find((n) => n !== 'hba_info' && n !== 'hba_mode');
-    if (so) out.set(kind, new Set(list(join(base, 'core', hba, so, 'attrib'))));
+    const so = list(join(base, CORE_DIR, hba)).find((n) => n !== 'hba_info' && n !== 'hba_mode');
+    if (so) out.set(kind, new Set(list(join(base, CORE_DIR, hba, so, 'attrib'))));
   }
-  for (const t of list(join(base, 'iscsi'))) {
-    if (!existsSync(join(base, 'iscsi', t, 'param')) && !list(join(base, 'iscsi', t)).some((x) => x.startsWith('tpgt_'))) continue;
-    if (!out.has('target/param') && existsSync(join(base, 'iscsi', t, 'param'))) out.set('target/param', new Set(list(join(base, 'iscsi', t, 'param'))));
-    for (const tpg of list(join(base, 'iscsi', t)).filter((x) => x.startsWith('tpgt_'))) {
-      const dir = join(base, 'iscsi', t, tpg);
+  for (const t of list(join(base, ISCSI_DIR))) {
+    if (!existsSync(join(base, ISCSI_DIR, t, 'param')) && !list(join(base, ISCSI_DIR, t)).some((x) => x.startsWith('tpgt_'))) continue;
+    if (!out.has('target/param') && existsSync(join(base, ISCSI_DIR, t, 'param'))) out.set('target/param', new Set(list(join(base, ISCSI_DIR, t, 'param'))));
+    for (const tpg of list(join(base, ISCSI_DIR, t)).filter((x) => x.startsWith('tpgt_'))) {
+      const dir = join(base, ISCSI_DIR, t, tpg);
       if (!out.has('tpg/attrib')) out.set('tpg/attrib', new Set(list(join(dir, 'attrib'))));
       if (!out.has('tpg/param')) out.set('tpg/param', new Set(list(join(dir, 'param'))));
       const acl = list(join(dir, 'acls'))[0];

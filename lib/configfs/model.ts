@@ -148,10 +148,5 @@ export function parsePortalDirName(name: string): { ip: string; port: number } |
   return { ip: (m[1] ?? m[2])!, port: Number(m[3]) };
 }
 
-const IQN_RE = /^iqn\.\d{4}-\d{2}\.[a-z0-9.-]+(?::[^\s]+)?$/i;
-const EUI_RE = /^eui\.[0-9a-f]{16}$/i;
-const NAA_RE = /^naa\.(?:[0-9a-f]{16}|[0-9a-f]{32})$/i;
-/** iSCSI name check as the kernel and rtslib do it (iqn./eui./naa., no blanks). */
-export function isIscsiName(s: string): boolean {
-  return s.length <= 223 && (IQN_RE.test(s) || EUI_RE.test(s) || NAA_RE.test(s));
-}
+/** iSCSI name check: lib/names.ts. */
+export { isIscsiName } from '../names.js';

@@ -1,6 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigFsError, linkTextToRel, wireValue, type ConfigFs, type ConfigFsOp } from './io.js';
+import { ConfigFsError, linkTextToRel, underBase, wireValue, type ConfigFs, type ConfigFsOp } from './io.js';
 
 /** The real configfs, through node:fs under the agent's root. */
 export class NodeConfigFs implements ConfigFs {
@@ -11,24 +10,25 @@ export class NodeConfigFs implements ConfigFs {
     try {
       return await f();
     } catch (e) {
+      if (e instanceof ConfigFsError) throw e;
       const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
       throw new ConfigFsError(op, rel, code);
     }
   }
-  mkdir(rel: string) { return this.wrap('mkdir', rel, () => fs.mkdir(join(this.base, rel))); }
-  rmdir(rel: string) { return this.wrap('rmdir', rel, () => fs.rmdir(join(this.base, rel))); }
+  mkdir(rel: string) { return this.wrap('mkdir', rel, () => fs.mkdir(underBase(this.base, 'mkdir', rel))); }
+  rmdir(rel: string) { return this.wrap('rmdir', rel, () => fs.rmdir(underBase(this.base, 'rmdir', rel))); }
   symlink(targetRel: string, linkRel: string) {
     // configfs resolves the link target itself; an absolute path is what rtslib uses too.
-    return this.wrap('symlink', linkRel, () => fs.symlink(join(this.base, targetRel), join(this.base, linkRel)));
+    return this.wrap('symlink', linkRel, () => fs.symlink(underBase(this.base, 'symlink', targetRel), underBase(this.base, 'symlink', linkRel)));
   }
-  unlink(rel: string) { return this.wrap('unlink', rel, () => fs.unlink(join(this.base, rel))); }
+  unlink(rel: string) { return this.wrap('unlink', rel, () => fs.unlink(underBase(this.base, 'unlink', rel))); }
   read(rel: string) {
-    return this.wrap('read', rel, async () => (await fs.readFile(join(this.base, rel), 'utf8')).replace(/\n$/, ''));
+    return this.wrap('read', rel, async () => (await fs.readFile(underBase(this.base, 'read', rel), 'utf8')).replace(/\n$/, ''));
   }
   write(rel: string, value: string) {
     // One write(2): configfs calls ->store once per write.
     return this.wrap('write', rel, async () => {
-      const fh = await fs.open(join(this.base, rel), 'w');
+      const fh = await fs.open(underBase(this.base, 'write', rel), 'w');
       try {
         await fh.write(wireValue(rel, value));
       } finally {
@@ -36,16 +36,17 @@ export class NodeConfigFs implements ConfigFs {
       }
     });
   }
-  readdir(rel: string) { return this.wrap('readdir', rel, () => fs.readdir(join(this.base, rel))); }
+  readdir(rel: string) { return this.wrap('readdir', rel, () => fs.readdir(underBase(this.base, 'readdir', rel))); }
   readlink(rel: string) {
     return this.wrap('readlink', rel, async () => {
-      const text = await fs.readlink(join(this.base, rel));
+      const text = await fs.readlink(underBase(this.base, 'readlink', rel));
       return text.startsWith('/') ? text.slice(this.base.length + 1) : linkTextToRel(text);
     });
   }
   async exists(rel: string) {
+    const abs = underBase(this.base, 'exists', rel);
     try {
-      await fs.lstat(join(this.base, rel));
+      await fs.lstat(abs);
       return true;
     } catch {
       return false;

@@ -37,9 +37,7 @@ export function linkAlias(...parts: (string | number)[]): string {
   return createHash('sha1').update(parts.join('/')).digest('hex').slice(0, 10);
 }
 
-const tpgDir = (iqn: string, tag: number) => `iscsi/${iqn}/tpgt_${tag}`;
-const lunDir = (iqn: string, tag: number, i: number) => `${tpgDir(iqn, tag)}/lun/lun_${i}`;
-const aclDir = (iqn: string, tag: number, ini: string) => `${tpgDir(iqn, tag)}/acls/${ini}`;
+import { aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, storageObjectDir, targetDir, targetParamDir, tpgDir } from './layout.js';
 
 class Planner {
   readonly ops: PlanOp[] = [];
@@ -63,7 +61,7 @@ class Planner {
     }
   }
   alua(dir: string, want: Attributes | undefined, have: Attributes | undefined, fresh: boolean): void {
-    if (want) this.attrs(`${dir}/alua/${ALUA_DEFAULT_GROUP}`, want, have, fresh, ALUA_RW_PARAMS);
+    if (want) this.attrs(aluaGroupDir(dir, ALUA_DEFAULT_GROUP), want, have, fresh, ALUA_RW_PARAMS);
   }
   auth(dir: string, want: ChapAuth, have: ChapAuth | undefined, fresh: boolean): void {
     const pairs: [string, string, string | undefined][] = [
@@ -88,8 +86,8 @@ class Planner {
 
   createStorageObject(ref: StorageObjectRef, so: StorageObject): void {
     const hba = this.allocHba(HBA_PLUGIN[so.kind]);
-    const dir = `core/${hba}/${so.name}`;
-    this.push({ op: 'mkdir', path: `core/${hba}` });
+    const dir = storageObjectDir(hba, so.name);
+    this.push({ op: 'mkdir', path: hbaDir(hba) });
     this.push({ op: 'mkdir', path: dir });
     let control: string;
     switch (so.kind) {
@@ -109,13 +107,13 @@ class Planner {
     this.attrs(`${dir}/attrib`, attributes, undefined, true);
     this.alua(dir, so.alua, undefined, true);
     // Persistent reservations saved by LIO (APTPL), restored before the object is exported.
-    for (const reg of this.aptpl.get(ref) ?? []) this.push({ op: 'write', path: `${dir}/pr/res_aptpl_metadata`, value: reg });
+    for (const reg of this.aptpl.get(ref) ?? []) this.push({ op: 'write', path: aptplMetadataFile(dir), value: reg });
     this.soDir.set(ref, dir);
   }
 
   removeStorageObject(have: LiveStorageObject, lastInHba: boolean): void {
     this.push({ op: 'rmdir', path: have.dir });
-    if (lastInHba) this.push({ op: 'rmdir', path: `core/${have.hba}` });
+    if (lastInHba) this.push({ op: 'rmdir', path: hbaDir(have.hba) });
   }
 
   removeMappedLun(dir: string, alias: string | undefined): void {
@@ -124,7 +122,7 @@ class Planner {
   }
   removeLun(iqn: string, tpg: Tpg, index: number): void {
     for (const acl of tpg.acls) {
-      for (const m of acl.mappedLuns.filter((x) => x.tpgLun === index)) this.removeMappedLun(`${aclDir(iqn, tpg.tag, acl.nodeWwn)}/lun_${m.index}`, m.alias);
+      for (const m of acl.mappedLuns.filter((x) => x.tpgLun === index)) this.removeMappedLun(mappedLunDir(aclDir(iqn, tpg.tag, acl.nodeWwn), m.index), m.alias);
       acl.mappedLuns = acl.mappedLuns.filter((x) => x.tpgLun !== index);
     }
     const lun = tpg.luns.find((l) => l.index === index);
@@ -134,7 +132,7 @@ class Planner {
   }
   removeAcl(iqn: string, tag: number, acl: NodeAcl): void {
     const dir = aclDir(iqn, tag, acl.nodeWwn);
-    for (const m of acl.mappedLuns) this.removeMappedLun(`${dir}/lun_${m.index}`, m.alias);
+    for (const m of acl.mappedLuns) this.removeMappedLun(mappedLunDir(dir, m.index), m.alias);
     this.push({ op: 'rmdir', path: dir });
   }
   /** Everything below the TPG, then the TPG; the caller disabled it first. */
@@ -142,7 +140,7 @@ class Planner {
     for (const acl of tpg.acls) this.removeAcl(iqn, tpg.tag, acl);
     tpg.acls = [];
     for (const l of [...tpg.luns]) this.removeLun(iqn, tpg, l.index);
-    for (const p of tpg.portals) this.push({ op: 'rmdir', path: `${tpgDir(iqn, tpg.tag)}/np/${portalDirName(p)}` });
+    for (const p of tpg.portals) this.push({ op: 'rmdir', path: npDir(iqn, tpg.tag, p) });
     this.push({ op: 'rmdir', path: tpgDir(iqn, tpg.tag) });
   }
 }
@@ -199,8 +197,8 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { 
 
   for (const [iqn, want] of desired.targets) {
     const have = live.targets.get(iqn);
-    if (!have) p.push({ op: 'mkdir', path: `iscsi/${iqn}` });
-    if (want.parameters) p.attrs(`iscsi/${iqn}/param`, want.parameters, have?.parameters, !have);
+    if (!have) p.push({ op: 'mkdir', path: targetDir(iqn) });
+    if (want.parameters) p.attrs(targetParamDir(iqn), want.parameters, have?.parameters, !have);
     for (const ht of have?.tpgs ?? []) {
       if (want.tpgs.some((t) => t.tag === ht.tag)) continue;
       if (ht.enable) p.push({ op: 'write', path: `${tpgDir(iqn, ht.tag)}/enable`, value: '0' });
@@ -234,15 +232,15 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   }
 
   for (const hp of have?.portals ?? []) {
-    if (!want.portals.some((x) => x.ip === hp.ip && x.port === hp.port)) p.push({ op: 'rmdir', path: `${dir}/np/${portalDirName(hp)}` });
+    if (!want.portals.some((x) => x.ip === hp.ip && x.port === hp.port)) p.push({ op: 'rmdir', path: npDir(iqn, want.tag, hp) });
   }
   for (const wp of want.portals) {
     const hp = have?.portals.find((x) => x.ip === wp.ip && x.port === wp.port);
-    const npDir = `${dir}/np/${portalDirName(wp)}`;
+    const np = npDir(iqn, want.tag, wp);
     if (!hp) {
-      p.push({ op: 'mkdir', path: npDir });
-      if (wp.iser) p.push({ op: 'write', path: `${npDir}/iser`, value: '1' });
-    } else if (hp.iser !== wp.iser) p.push({ op: 'write', path: `${npDir}/iser`, value: wp.iser ? '1' : '0' });
+      p.push({ op: 'mkdir', path: np });
+      if (wp.iser) p.push({ op: 'write', path: npIserFile(np), value: '1' });
+    } else if (hp.iser !== wp.iser) p.push({ op: 'write', path: npIserFile(np), value: wp.iser ? '1' : '0' });
   }
 
   for (const ha of have?.acls ?? []) if (!want.acls.some((a) => a.nodeWwn === ha.nodeWwn)) p.removeAcl(iqn, want.tag, ha);
@@ -257,18 +255,18 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
       else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
     }
     p.auth(adir, wa.auth, ha?.auth, afresh);
-    if (afresh) { if (wa.tag) p.push({ op: 'ensure', path: `${adir}/tag`, value: wa.tag }); }
-    else if ((ha.tag ?? '') !== (wa.tag ?? '')) p.push({ op: 'write', path: `${adir}/tag`, value: wa.tag ?? 'NULL' });
+    if (afresh) { if (wa.tag) p.push({ op: 'ensure', path: aclTagFile(adir), value: wa.tag }); }
+    else if ((ha.tag ?? '') !== (wa.tag ?? '')) p.push({ op: 'write', path: aclTagFile(adir), value: wa.tag ?? 'NULL' });
     for (const hm of ha?.mappedLuns ?? []) {
       const wm = wa.mappedLuns.find((m) => m.index === hm.index);
       if (!wm || wm.tpgLun !== hm.tpgLun || !hm.alias) {
-        p.removeMappedLun(`${adir}/lun_${hm.index}`, hm.alias);
+        p.removeMappedLun(mappedLunDir(adir, hm.index), hm.alias);
         ha!.mappedLuns = ha!.mappedLuns.filter((m) => m !== hm);
       }
     }
     for (const wm of wa.mappedLuns) {
       const hm = ha?.mappedLuns.find((m) => m.index === wm.index);
-      const mdir = `${adir}/lun_${wm.index}`;
+      const mdir = mappedLunDir(adir, wm.index);
       if (!hm) {
         p.push({ op: 'mkdir', path: mdir });
         p.push({ op: 'symlink', target: lunDir(iqn, want.tag, wm.tpgLun), path: `${mdir}/${wm.alias ?? linkAlias(iqn, want.tag, wa.nodeWwn, wm.index)}` });
@@ -296,7 +294,7 @@ export function planTeardown(iqns: readonly string[], liveIn: LiveState, candida
   for (const t of present) for (const tpg of t.tpgs) if (tpg.enable) p.push({ op: 'write', path: `${tpgDir(t.wwn, tpg.tag)}/enable`, value: '0' });
   for (const t of present) {
     for (const tpg of t.tpgs) p.removeTpg(t.wwn, tpg);
-    p.push({ op: 'rmdir', path: `iscsi/${t.wwn}` });
+    p.push({ op: 'rmdir', path: targetDir(t.wwn) });
   }
   const removed = new Set<string>();
   for (const ref of candidates) {

@@ -8,10 +8,8 @@ import {
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type Lun, type MappedLun,
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
+import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, aclTagFile, aluaGroupDir, hbaDir, storageObjectDir, targetDir } from './layout.js';
 
-const HBA_RE = /^([a-z_]+?)_(\d+)$/;
-const TPGT_RE = /^tpgt_(\d+)$/;
-const LUN_RE = /^lun_(\d+)$/;
 /** Entries the kernel creates in a TPG LUN / mapped LUN directory; anything else is the link. */
 const LUN_FILES = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
 const MLUN_FILES = new Set(['write_protect', 'statistics']);
@@ -23,7 +21,7 @@ export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefine
   const [core, hba, name, extra] = rel.split('/');
   const m = hba ? HBA_RE.exec(hba) : null;
   const kind = m ? kindOfPlugin(m[1]!) : undefined;
-  if (core !== 'core' || !kind || !name || extra !== undefined) return undefined;
+  if (core !== CORE_DIR || !kind || !name || extra !== undefined) return undefined;
   return storageObjectRef(kind, name);
 }
 
@@ -33,7 +31,7 @@ export function parseUnitSerial(text: string): string {
 
 /** default_tg_pt_gp as integers (the kernel shows access type and status as text). */
 export async function readAlua(cfs: ConfigFs, soDir: string, keys: readonly string[] = ALUA_RW_PARAMS): Promise<Attributes> {
-  const dir = `${soDir}/alua/${ALUA_DEFAULT_GROUP}`;
+  const dir = aluaGroupDir(soDir, ALUA_DEFAULT_GROUP);
   const out: Record<string, string> = {};
   for (const k of keys) {
     let v: string;
@@ -100,7 +98,7 @@ async function readAuth(cfs: ConfigFs, dir: string): Promise<ChapAuth> {
 /** acls/<wwn>/tag: empty (or absent on old kernels) when there is none. */
 async function readTag(cfs: ConfigFs, adir: string): Promise<{ tag?: string }> {
   try {
-    const tag = (await cfs.read(`${adir}/tag`)).trim();
+    const tag = (await cfs.read(aclTagFile(adir))).trim();
     return tag && tag !== 'NULL' ? { tag } : {};
   } catch (e) {
     if ((e as { code?: string }).code === 'ENOENT') return {};
@@ -128,15 +126,15 @@ export async function readStorageObjects(
 ): Promise<{ storageObjects: Map<StorageObjectRef, LiveStorageObject>; hbas: string[]; details: Map<StorageObjectRef, InfoDetails> }> {
   const storageObjects = new Map<StorageObjectRef, LiveStorageObject>();
   const details = new Map<StorageObjectRef, InfoDetails>();
-  const hbas = (await readdirOr(cfs, 'core')).filter((h) => HBA_RE.test(h) && h !== 'alua');
+  const hbas = (await readdirOr(cfs, CORE_DIR)).filter((h) => HBA_RE.test(h) && h !== 'alua');
   for (const hba of hbas) {
     const kind = kindOfPlugin(HBA_RE.exec(hba)![1]!);
     if (!kind) continue;
-    for (const name of await readdirOr(cfs, `core/${hba}`)) {
+    for (const name of await readdirOr(cfs, hbaDir(hba))) {
       if (name === 'hba_info' || name === 'hba_mode') continue;
       const ref = storageObjectRef(kind, name);
       if (want.refs && !want.refs.has(ref)) continue;
-      const dir = `core/${hba}/${name}`;
+      const dir = storageObjectDir(hba, name);
       const keys = want.attributes === 'none' ? [] : want.attributes === 'all' ? undefined : Object.keys(want.attributes.storageObjects.get(ref)?.attributes ?? {});
       storageObjects.set(ref, {
         kind, name, dir, hba,
@@ -158,11 +156,11 @@ export async function readStorageObjects(
 /** Every target's LUN links: which targets use each storage object. */
 export async function readUsers(cfs: ConfigFs): Promise<Map<StorageObjectRef, Set<string>>> {
   const users = new Map<StorageObjectRef, Set<string>>();
-  for (const wwn of await readdirOr(cfs, 'iscsi')) {
+  for (const wwn of await readdirOr(cfs, ISCSI_DIR)) {
     if (wwn === 'discovery_auth' || wwn === 'lio_version' || wwn === 'cpus_allowed_list') continue;
-    for (const tpg of (await readdirOr(cfs, `iscsi/${wwn}`)).filter((t) => TPGT_RE.test(t))) {
-      for (const lun of await readdirOr(cfs, `iscsi/${wwn}/${tpg}/lun`)) {
-        const link = await linkIn(cfs, `iscsi/${wwn}/${tpg}/lun/${lun}`, LUN_FILES);
+    for (const tpg of (await readdirOr(cfs, targetDir(wwn))).filter((t) => TPGT_RE.test(t))) {
+      for (const lun of await readdirOr(cfs, `${targetDir(wwn)}/${tpg}/lun`)) {
+        const link = await linkIn(cfs, `${targetDir(wwn)}/${tpg}/lun/${lun}`, LUN_FILES);
         const ref = link && refOfStorageObjectPath(link.to);
         if (ref) {
           if (!users.has(ref)) users.set(ref, new Set());
@@ -176,7 +174,7 @@ export async function readUsers(cfs: ConfigFs): Promise<Map<StorageObjectRef, Se
 
 /** Reads one target; undefined when its directory does not exist. */
 export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysFrom?: Target): Promise<Target | undefined> {
-  const tdir = `iscsi/${wwn}`;
+  const tdir = targetDir(wwn);
   if (!(await cfs.exists(tdir))) return undefined;
   const tpgs: Tpg[] = [];
   for (const tname of (await cfs.readdir(tdir)).filter((t) => TPGT_RE.test(t))) {

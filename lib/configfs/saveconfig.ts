@@ -8,6 +8,8 @@
  * as loopback or tcm_fc, tcmu `user:*` backstores) are recorded as foreign, and refused only
  * when an owned target uses them. Accepts the schema rtslib-fb 2.1.x-2.2.x writes.
  */
+import { Failure } from '../failure.js';
+import { isAttributeName, isObjectName } from '../names.js';
 import { tryParseIp } from '../net/ip.js';
 import {
   isIscsiName, parseStorageObjectRef, storageObjectRef, ALUA_DEFAULT_GROUP, ALUA_DEFAULTS, ALUA_RW_PARAMS,
@@ -33,13 +35,14 @@ function summarize(texts: readonly string[]): string {
   return first.slice(0, REASON_MAX - more.length - 1) + '…' + more;
 }
 
-export class ConfigError extends Error {
+/** A configuration that is wrong (everywhere): a Failure of kind 'config', its most fundamental problem first. */
+export class ConfigError extends Failure {
   /** Every problem, the most fundamental first (for the log). */
   readonly problems: string[];
   constructor(problems: readonly (string | Problem)[]) {
     const ps = problems.map((p) => (typeof p === 'string' ? { severity: 2 as Severity, text: p } : p));
     const sorted = ps.map((p, i) => ({ p, i })).sort((a, b) => a.p.severity - b.p.severity || a.i - b.i).map((x) => x.p.text);
-    super(summarize(sorted));
+    super('config', summarize(sorted));
     this.problems = sorted;
     this.name = 'ConfigError';
   }
@@ -108,7 +111,7 @@ class Checker {
     const out: Record<string, string> = {};
     if (!o) return out;
     for (const [k, val] of Object.entries(o)) {
-      if (!/^[A-Za-z0-9_]{1,64}$/.test(k)) { this.bad(`${path}.${k}`, 'not an attribute name'); continue; }
+      if (!isAttributeName(k)) { this.bad(`${path}.${k}`, 'not an attribute name'); continue; }
       if (typeof val === 'number' && Number.isInteger(val)) out[k] = String(val);
       else if (typeof val === 'string' && !/[\n\r]/.test(val)) out[k] = val;
       else if (typeof val === 'boolean') out[k] = val ? '1' : '0';
@@ -189,7 +192,7 @@ function parseAlua(c: Checker, v: Json, path: string, kind: BackstoreKind): Attr
 }
 
 function parseStorageObject(c: Checker, o: Obj, path: string, kind: BackstoreKind, name: string): StorageObject {
-  if (!/^[A-Za-z0-9_.:-]{1,128}$/.test(name)) c.bad(`${path}.name`, 'may only hold letters, digits and _ . : - (at most 128)', 1);
+  if (!isObjectName(name)) c.bad(`${path}.name`, 'may only hold letters, digits and _ . : - (and is not . or ..)', 1);
   c.fields(o, path, SO_FIELDS[kind]);
   const alua = parseAlua(c, o.alua_tpgs, `${path}.alua_tpgs`, kind);
   const wwn = c.str(o.wwn, `${path}.wwn`, false);
@@ -300,6 +303,8 @@ function parseTpg(c: Checker, v: Json, path: string, sos: ReadonlySet<string>): 
       c.bad(`${p}.alua_tg_pt_gp_name`, `ALUA group ${JSON.stringify(lo.alua_tg_pt_gp_name)} is not supported (only ${ALUA_DEFAULT_GROUP})`, 3);
     }
     if (index === undefined || ref === undefined) continue;
+    const parsedRef = parseStorageObjectRef(ref);
+    if (parsedRef && !isObjectName(parsedRef.name)) { c.bad(`${p}.storage_object`, `"${ref}" is not /backstores/<kind>/<name>`, 1); continue; }
     if (!sos.has(ref)) { c.bad(`${p}.storage_object`, `${ref} is not in storage_objects`, 1); continue; }
     if (lunIdx.has(index)) c.bad(`${p}.index`, `LUN ${index} defined twice`);
     if (lunSo.has(ref)) c.bad(`${p}.storage_object`, `${ref} exported twice in one TPG`);

@@ -7,6 +7,7 @@
  * maps are), holding the LUNs the agent took charge of. States and dumps live
  * in the store on the VG's filesystem and move with the VG.
  */
+import { Failure } from '../failure.js';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
@@ -40,19 +41,6 @@ export interface ServiceEnv {
   now?: () => Date;
 }
 
-/** Failure kinds the agent maps to OCF exit codes. */
-export type FailureKind = 'installed' | 'configured' | 'generic';
-
-export class DdmapServiceError extends Error {
-  override name = 'DdmapServiceError';
-  constructor(
-    readonly kind: FailureKind,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 interface Marker {
   vg: string;
   backend: BackendName;
@@ -69,7 +57,6 @@ export interface StopReport {
 export const markerPath = (root: Root, instance: string): string =>
   root.path(`/run/lioha/ddmap/${instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
 
-export const splitList = (s: string | undefined): string[] => (s ?? '').split(/[\s,]+/).filter(Boolean);
 
 export class DdmapService {
   private backendP: Promise<ChangeMapBackend> | undefined;
@@ -108,11 +95,11 @@ export class DdmapService {
     await this.ensureStore();
     const backend = await this.backend();
     const why = await backend.unavailable();
-    if (why) throw new DdmapServiceError('installed', why);
+    if (why) throw new Failure('installed', why);
     const luns = await this.selectedLuns();
     const noMap: string[] = [];
     for (const l of luns) if (!(await backend.hasMap(l))) noMap.push(l.id);
-    if (noMap.length) throw new DdmapServiceError('generic', `no change map for LUN ${noMap.join(', ')} (ddmap entry missing)`);
+    if (noMap.length) throw new Failure('generic', `no change map for LUN ${noMap.join(', ')} (ddmap entry missing)`);
     for (const want of this.settings.lvs) {
       if (!luns.some((l) => l.lv === want)) this.log.warn(`logical volume ${this.settings.vg}/${want} is not exported; nothing to track for it`);
     }
@@ -170,7 +157,7 @@ export class DdmapService {
     if (report.failed.length) {
       const stuck = report.failed.filter((f) => !f.resumed);
       const what = report.failed.map((f) => `${f.lv}: ${f.reason}`).join('; ');
-      throw new DdmapServiceError(
+      throw new Failure(
         'generic',
         stuck.length
           ? `map of ${stuck.map((f) => f.id).join(', ')} may still be suspended (target writes blocked): ${what}`
@@ -181,22 +168,22 @@ export class DdmapService {
     return report;
   }
 
-  /** 'running' | 'stopped'; throws DdmapServiceError on an inconsistency. */
+  /** 'running' | 'stopped'; throws Failure on an inconsistency. */
   async monitor(): Promise<'running' | 'stopped'> {
     const marker = await this.readMarker();
     if (!marker) return 'stopped';
     if (marker.vg !== this.settings.vg) {
-      throw new DdmapServiceError('generic', `run marker ${markerPath(this.env.root, this.settings.instance)} is for VG ${marker.vg}, not ${this.settings.vg}`);
+      throw new Failure('generic', `run marker ${markerPath(this.env.root, this.settings.instance)} is for VG ${marker.vg}, not ${this.settings.vg}`);
     }
-    if (!(await this.store.available())) throw new DdmapServiceError('generic', `${this.store.vgDir} is gone (VG metadata filesystem unmounted?)`);
+    if (!(await this.store.available())) throw new Failure('generic', `${this.store.vgDir} is gone (VG metadata filesystem unmounted?)`);
     const backend = await this.backend();
     const why = await backend.unavailable();
-    if (why) throw new DdmapServiceError('generic', `maps are not tracked: ${why}`);
+    if (why) throw new Failure('generic', `maps are not tracked: ${why}`);
     const luns = await this.selectedLuns();
     let changed = false;
     const known = new Set(marker.luns.map((m) => m.lv));
     for (const l of luns) {
-      if (!(await backend.hasMap(l))) throw new DdmapServiceError('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
+      if (!(await backend.hasMap(l))) throw new Failure('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
       const s = await this.readStateOrFail(l.lv);
       if (RUNNING_STATES.includes(s)) continue;
       if (s === 'UNKNOWN' || !known.has(l.lv)) {
@@ -205,7 +192,7 @@ export class DdmapService {
         changed = true;
         continue;
       }
-      throw new DdmapServiceError('generic', `${l.vg}/${l.lv} is ${s} while its map is tracked (saved by another stop?)`);
+      throw new Failure('generic', `${l.vg}/${l.lv} is ${s} while its map is tracked (saved by another stop?)`);
     }
     const nowLvs = new Set(luns.map((l) => l.lv));
     for (const m of marker.luns) {
@@ -233,7 +220,7 @@ export class DdmapService {
     try {
       return await this.store.readState(lv);
     } catch (e) {
-      throw new DdmapServiceError('generic', e instanceof Error ? e.message : String(e));
+      throw new Failure('generic', e instanceof Error ? e.message : String(e));
     }
   }
 
@@ -241,7 +228,7 @@ export class DdmapService {
     try {
       await this.store.ensure();
     } catch (e) {
-      if (e instanceof StoreError) throw new DdmapServiceError('generic', e.message);
+      if (e instanceof StoreError) throw new Failure('generic', e.message);
       throw e;
     }
   }
@@ -260,7 +247,7 @@ export class DdmapService {
       if (typeof m.vg !== 'string' || !Array.isArray(m.luns)) throw new Error('missing fields');
       return m;
     } catch (e) {
-      throw new DdmapServiceError('generic', `run marker ${p} is corrupt: ${(e as Error).message}`);
+      throw new Failure('generic', `run marker ${p} is corrupt: ${(e as Error).message}`);
     }
   }
 

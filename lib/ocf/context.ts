@@ -1,4 +1,4 @@
-import type { AgentDefinition } from './definition.js';
+import type { AgentDefinition } from '../definition.js';
 import { Deadline } from './deadline.js';
 import type { Logger } from '../log/logger.js';
 import { Root } from '../sys/root.js';

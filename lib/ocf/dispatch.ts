@@ -1,11 +1,10 @@
 import { fstatSync } from 'node:fs';
-import type { AgentDefinition, ParamsOf } from './definition.js';
+import type { AgentDefinition, ParamsOf } from '../definition.js';
 import { OcfExit, exitName } from './exit-codes.js';
-import { OcfError } from './errors.js';
+import { Failure, failureOf, type FailureKind } from '../failure.js';
 import { parseParams, secretNames } from './params.js';
 import { invocation, type OcfContext } from './context.js';
 import { usageText } from './usage.js';
-import { ExecFailedError, ExecTimeoutError } from '../exec/errors.js';
 import { createLogger, levelFromEnv, type Logger } from '../log/logger.js';
 
 type Handler<P> = (ctx: OcfContext<P>) => Promise<OcfExit>;
@@ -43,6 +42,22 @@ export interface DispatchIo {
   stderr: (s: string) => void;
   terminal: boolean;
   logger?: Logger;
+}
+
+/** The one place where a kind of failure becomes an OCF exit code. */
+const EXIT: Readonly<Record<FailureKind, OcfExit>> = {
+  config: OcfExit.ERR_CONFIGURED,
+  args: OcfExit.ERR_ARGS,
+  installed: OcfExit.ERR_INSTALLED,
+  permission: OcfExit.ERR_PERM,
+  unimplemented: OcfExit.ERR_UNIMPLEMENTED,
+  'not-running': OcfExit.NOT_RUNNING,
+  hung: OcfExit.ERR_GENERIC,
+  generic: OcfExit.ERR_GENERIC,
+};
+
+export function exitCodeOf(f: Failure): OcfExit {
+  return EXIT[f.kind];
 }
 
 /** Print an exit reason the way Pacemaker parses it (PCMK_OCF_REASON_PREFIX). */
@@ -104,13 +119,11 @@ export async function dispatch<D extends AgentDefinition>(
     }
     code = handler ? await handler(ctx) : OcfExit.SUCCESS;
   } catch (e) {
-    if (e instanceof OcfError) {
-      io.stderr(exitReasonLine(e.reason, io.env));
-      code = e.code;
-    } else if (e instanceof ExecTimeoutError || e instanceof ExecFailedError) {
-      // Expected failure modes of external commands: the message already says what and why.
-      io.stderr(exitReasonLine(e.message, io.env));
-      code = OcfExit.ERR_GENERIC;
+    // Failures of lib and agents, and of external commands (a missing command: not installed).
+    const f = failureOf(e);
+    if (f) {
+      io.stderr(exitReasonLine(f.reason, io.env));
+      code = exitCodeOf(f);
     } else {
       const msg = e instanceof Error ? e.message : String(e);
       io.stderr(exitReasonLine(`${action} failed unexpectedly: ${msg}`, io.env));

@@ -1,5 +1,5 @@
 /** Build-time only: a man page (roff, section 7, like resource-agents' ocf_heartbeat_*.7) from an agent definition. */
-import type { AgentDefinition } from './definition.js';
+import type { AgentDefinition } from '../definition.js';
 
 const esc = (s: string) =>
   s
@@ -21,7 +21,7 @@ export function manPage(def: AgentDefinition, date: string, version: string): st
     '.SH PARAMETERS',
   ];
   for (const p of def.parameters) {
-    const kind = p.type === 'select' ? (p.options ?? []).join('|') : p.type;
+    const kind = p.type === 'select' ? (p.options ?? []).join('|') : p.type === 'list' ? 'string' : p.type;
     const bits = [kind, p.required ? 'required' : 'optional'];
     if (p.default !== undefined && !p.secret) bits.push(`default: ${String(p.default)}`);
     lines.push('.TP', `.B ${p.name}`, `(${esc(bits.join(', '))}) ${esc(p.shortdesc)}`, '.br', esc(p.longdesc.trim()));

@@ -9,7 +9,7 @@
  * reloadability are stated in the descriptions.
  */
 import { Builder } from 'xml2js';
-import type { AgentDefinition, ParameterDef } from './definition.js';
+import type { AgentDefinition, ParameterDef } from '../definition.js';
 
 function paramLongdesc(p: ParameterDef): string {
   const notes: string[] = [];
@@ -24,7 +24,7 @@ function paramLongdesc(p: ParameterDef): string {
 }
 
 function contentOf(p: ParameterDef): Record<string, string> {
-  const type = p.type === 'select' ? 'string' : p.type;
+  const type = p.type === 'select' || p.type === 'list' ? 'string' : p.type;
   const attrs: Record<string, string> = { type };
   if (p.default !== undefined && !p.secret) attrs.default = String(p.default);
   return attrs;

@@ -1,57 +1,23 @@
-import type { AgentDefinition, ParameterDef } from './definition.js';
-import { OcfExit } from './exit-codes.js';
-import { OcfError } from './errors.js';
+import type { AgentDefinition } from '../definition.js';
+import { Failure } from '../failure.js';
+import { splitList } from '../list.js';
+import { parseValue } from '../param-value.js';
 
-const TRUE = new Set(['1', 'true', 'yes', 'on', 'y']);
-const FALSE = new Set(['0', 'false', 'no', 'off', 'n']);
-
-/** Parse one parameter's text as OCF shell agents do (ocf_is_true), strictly. */
-export function parseValue(def: ParameterDef, raw: string): string | number | boolean {
-  switch (def.type) {
-    case 'integer': {
-      if (!/^[+-]?\d+$/.test(raw.trim())) {
-        throw new OcfError(OcfExit.ERR_ARGS, `parameter ${def.name}: '${shown(def, raw)}' is not an integer`);
-      }
-      return Number.parseInt(raw.trim(), 10);
-    }
-    case 'boolean': {
-      const v = raw.trim().toLowerCase();
-      if (TRUE.has(v)) return true;
-      if (FALSE.has(v)) return false;
-      throw new OcfError(OcfExit.ERR_ARGS, `parameter ${def.name}: '${shown(def, raw)}' is not a boolean (use true or false)`);
-    }
-    case 'select': {
-      const options = def.options ?? [];
-      if (!options.includes(raw)) {
-        throw new OcfError(
-          OcfExit.ERR_CONFIGURED,
-          `parameter ${def.name}: '${shown(def, raw)}' is not one of ${options.join(', ')}`,
-        );
-      }
-      return raw;
-    }
-    default:
-      return raw;
-  }
-}
-
-function shown(def: ParameterDef, raw: string): string {
-  return def.secret ? '***' : raw;
-}
+export { parseValue };
 
 /**
  * Typed parameters from OCF_RESKEY_*. An empty value counts as unset, as in the
  * shell agents. Missing required -> ERR_CONFIGURED; malformed -> ERR_ARGS.
  */
-export function parseParams(def: AgentDefinition, env: NodeJS.ProcessEnv): Record<string, string | number | boolean> {
-  const out: Record<string, string | number | boolean> = {};
+export function parseParams(def: AgentDefinition, env: NodeJS.ProcessEnv): Record<string, string | number | boolean | string[]> {
+  const out: Record<string, string | number | boolean | string[]> = {};
   for (const p of def.parameters) {
     const raw = env[`OCF_RESKEY_${p.name}`];
     if (raw === undefined || raw === '') {
       if (p.required) {
-        throw new OcfError(OcfExit.ERR_CONFIGURED, `required parameter ${p.name} is not set`);
+        throw new Failure('config', `required parameter ${p.name} is not set`);
       }
-      if (p.default !== undefined) out[p.name] = p.default;
+      if (p.default !== undefined) out[p.name] = p.type === 'list' ? splitList(String(p.default)) : p.default;
       continue;
     }
     out[p.name] = parseValue(p, raw);

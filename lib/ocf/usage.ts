@@ -1,4 +1,4 @@
-import type { AgentDefinition } from './definition.js';
+import type { AgentDefinition } from '../definition.js';
 
 export function usageText(def: AgentDefinition): string {
   const actions = [...new Set([...def.actions.map((a) => a.name), 'usage'])].join('|');
@@ -7,7 +7,7 @@ export function usageText(def: AgentDefinition): string {
       const flags = [p.required ? 'required' : '', p.default !== undefined && !p.secret ? `default ${String(p.default)}` : '']
         .filter(Boolean)
         .join(', ');
-      const kind = p.type === 'select' ? (p.options ?? []).join('|') : p.type;
+      const kind = p.type === 'select' ? (p.options ?? []).join('|') : p.type === 'list' ? 'string' : p.type;
       return `  OCF_RESKEY_${p.name}=<${kind}>${flags ? ` (${flags})` : ''}\n      ${p.shortdesc}`;
     })
     .join('\n');

@@ -1,4 +1,5 @@
 import { readdir, readFile, readlink, realpath } from 'node:fs/promises';
+import { absolute, CORE_DIR } from '../configfs/layout.js';
 import type { Root } from './root.js';
 import { parseMounts } from '../proc/mounts.js';
 
@@ -38,7 +39,7 @@ export async function aliasSet(root: Root, aliases: readonly string[]): Promise<
 
 /** LIO backstores (configfs core/<hba>/<obj>/udev_path) that point at one of the aliases. */
 export async function lioBackstoresOf(root: Root, aliases: Set<string>): Promise<Opener[]> {
-  const core = root.path('/sys/kernel/config/target/core');
+  const core = root.path(absolute(CORE_DIR));
   const out: Opener[] = [];
   for (const hba of await list(core)) {
     for (const obj of await list(`${core}/${hba}`)) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { AGENTS } from '../../lib/cluster/agent-registry.js';
+import { AGENTS } from '../../agents/registry.js';
 import { buildPlan, GROUP_ORDER, PlanError } from '../../lib/cluster/build-plan.js';
 import { parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from '../../lib/cluster/foreign-agents.js';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseStringPromise } from 'xml2js';
 import { metadataXml } from '../../lib/ocf/metadata-xml.js';
-import type { AgentRegistry } from '../../lib/cluster/agent-registry.js';
+import type { AgentRegistry } from '../../lib/cluster/member-agents.js';
 
 export interface Run {
   code: number;

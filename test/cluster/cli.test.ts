@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
-import { command } from '../../lib/cli/commands/cluster.js';
+import { command } from '../../cli/commands/cluster.js';
 
 async function cli(args: string[]): Promise<string> {
   let out = '';

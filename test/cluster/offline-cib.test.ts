@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, rmSync } from 'node:fs';
-import { AGENTS } from '../../lib/cluster/agent-registry.js';
+import { AGENTS } from '../../agents/registry.js';
 import { exampleScripts } from '../../scripts/cluster-examples.js';
 import { join } from 'node:path';
-import { generateScript } from '../../lib/cluster/generate.js';
+import { generateScript } from '../../cli/cluster/generate.js';
 import { actionMeta, buildCibAsync, metadataLayer, missingTools, removeTemps, normalizeCib, sh, tmp } from './cib-tools.js';
 
 const missing = missingTools();

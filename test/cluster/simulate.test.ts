@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { AGENTS } from '../../lib/cluster/agent-registry.js';
+import { AGENTS } from '../../agents/registry.js';
 import {
   buildCib, changes, metadataLayer, missingTools, removeTemps, placement, Simulation, tmp, waitsFor, type GraphAction,
 } from './cib-tools.js';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { actions } from '../../agents/ddmap/actions.js';
 import { definition } from '../../agents/ddmap/definition.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { encodeImage } from '../../lib/ddmap/format.js';
 import { makeContext, memoryLogger } from '../helpers/context.js';
@@ -33,7 +34,7 @@ const run = async (action: 'start' | 'stop' | 'monitor', extra: Record<string, s
   try {
     return { code: await actions[action](ctx(action, extra, log)), reason: '' };
   } catch (e) {
-    if (e instanceof OcfError) return { code: e.code, reason: e.reason };
+    if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
 };

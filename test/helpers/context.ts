@@ -1,4 +1,4 @@
-import type { AgentDefinition, ParamsOf } from '../../lib/ocf/definition.js';
+import type { AgentDefinition, ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { Deadline } from '../../lib/ocf/deadline.js';
 import { Root } from '../../lib/sys/root.js';

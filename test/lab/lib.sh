@@ -10,7 +10,7 @@ LAB_SECURITY_MIRROR=${LAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security
 LAB_PACKAGES=(
   lvm2 drbd-utils open-iscsi targetcli-fb python3-rtslib-fb iproute2 nftables
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
-  kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils
+  kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils libiscsi-bin
 )
 LAB_HOST_PACKAGES=(qemu-system-x86 qemu-utils busybox-static cpio mmdebstrap e2fsprogs kmod zstd socat bc python3 xz-utils)
 

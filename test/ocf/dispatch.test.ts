@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { dispatch, type AgentActions } from '../../lib/ocf/dispatch.js';
-import { defineAgent, type ParamsOf } from '../../lib/ocf/definition.js';
+import { defineAgent, type ParamsOf } from '../../lib/definition.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { memoryLogger } from '../helpers/context.js';
 
@@ -78,9 +78,9 @@ describe('dispatch', () => {
     expect(h.calls).toEqual(['validate']);
   });
 
-  it('an OcfError becomes its code and a one-line reason (honouring OCF_EXIT_REASON_PREFIX)', async () => {
+  it('a Failure becomes its code and a one-line reason (honouring OCF_EXIT_REASON_PREFIX)', async () => {
     const h = harness(
-      { stop: async () => { throw new OcfError(OcfExit.ERR_GENERIC, 'lun 3\nis busy'); } },
+      { stop: async () => { throw new Failure('generic', 'lun 3\nis busy'); } },
       ['stop'],
       { OCF_RESKEY_need: 'x', OCF_EXIT_REASON_PREFIX: 'R:' },
     );

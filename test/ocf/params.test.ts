@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { defineAgent } from '../../lib/ocf/definition.js';
+import { defineAgent } from '../../lib/definition.js';
 import { parseParams } from '../../lib/ocf/params.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 
 const def = defineAgent({
@@ -20,14 +21,14 @@ const def = defineAgent({
   actions: [],
 });
 
-function fails(env: Record<string, string>): OcfError {
+function fails(env: Record<string, string>): { code: number; reason: string } {
   try {
     parseParams(def, env);
   } catch (e) {
-    if (e instanceof OcfError) return e;
+    if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
-  throw new Error('expected an OcfError');
+  throw new Error('expected a Failure');
 }
 
 describe('parseParams', () => {

@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
 import { doublesBin, prepareVgFixture } from '../doubles/fixture.js';
 import { definition as portal } from '../../agents/portal/definition.js';
-import type { ActionDef } from '../../lib/ocf/definition.js';
+import type { ActionDef } from '../../lib/definition.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../..');

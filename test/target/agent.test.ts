@@ -1,24 +1,25 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, chmodSync, unlinkSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTargetActions } from '../../lib/target/target-agent.js';
+import { createTargetActions } from '../../agents/target/actions.js';
 import { setEmulatorFaults } from '../../lib/configfs/emulator-fixture.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
 import { deriveSerial } from '../../lib/configfs/desired.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import type { LogLine } from '../helpers/context.js';
 import { ctxFor, makeRoot, IQN, OTHER } from './setup.js';
 
 const actions = createTargetActions();
 const T = `iscsi/${IQN}/tpgt_1`;
 
-/** Runs an action the way dispatch does: an OcfError becomes its code and reason. */
+/** Runs an action the way dispatch does: a Failure becomes its code and reason. */
 async function call(f: (ctx: never) => Promise<OcfExit>, ctx: unknown): Promise<{ code: number; reason?: string }> {
   try {
     return { code: await f(ctx as never) };
   } catch (e) {
-    if (e instanceof OcfError) return { code: e.code, reason: e.reason };
+    if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
 }

@@ -11,13 +11,14 @@ import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createTargetActions } from '../../lib/target/target-agent.js';
-import { saveLive } from '../../lib/target/save.js';
+import { createTargetActions } from '../../agents/target/actions.js';
+import { saveLive } from '../../lib/configfs/save.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
 import { ConfigError, parseSaveConfig, REASON_MAX } from '../../lib/configfs/saveconfig.js';
 import { selectDesired } from '../../lib/configfs/desired.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import type { LogLine } from '../helpers/context.js';
 import { ctxFor, fastTmp } from './setup.js';
 import { roundTripDifferences } from './round-trip.js';
@@ -50,7 +51,7 @@ async function call(f: (ctx: never) => Promise<number>, ctx: unknown): Promise<{
   try {
     return { code: await f(ctx as never) };
   } catch (e) {
-    if (e instanceof OcfError) return { code: e.code, reason: e.reason };
+    if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
 }

@@ -6,8 +6,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTargetActions } from '../../lib/target/target-agent.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { createTargetActions } from '../../agents/target/actions.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import type { LogLine } from '../helpers/context.js';
 import { roundTripDifferences } from './round-trip.js';
 import { ctxFor, makeRoot, CONFIG } from './setup.js';
@@ -18,7 +19,7 @@ beforeEach(() => { fx = makeRoot(); });
 afterEach(() => fx.cleanup());
 
 async function call(f: (ctx: never) => Promise<number>, ctx: unknown): Promise<{ code: number; reason?: string }> {
-  try { return { code: await f(ctx as never) }; } catch (e) { if (e instanceof OcfError) return { code: e.code, reason: e.reason }; throw e; }
+  try { return { code: await f(ctx as never) }; } catch (e) { if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason }; throw e; }
 }
 function editConfig(f: (d: any) => void): void {
   const p = join(fx.root, CONFIG);

@@ -6,10 +6,11 @@ import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTargetActions } from '../../lib/target/target-agent.js';
+import { createTargetActions } from '../../agents/target/actions.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
 import { parseAptpl } from '../../lib/configfs/pr.js';
-import { OcfError } from '../../lib/ocf/errors.js';
+import { Failure } from '../../lib/failure.js';
+import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import { ctxFor, fastTmp, makeRoot } from './setup.js';
 
 const require = createRequire(import.meta.url);
@@ -18,7 +19,7 @@ const SERIAL0 = '91cbe9dd-de44-4151-b1fe-4f1f485528f7';
 const REG = 'initiator_fabric=iSCSI,initiator_node=iqn.1991-05.com.microsoft:node1,initiator_sid=0x400001370000,sa_res_key=4660,res_holder=1,res_type=05,res_scope=00,target_fabric=iSCSI,target_node=iqn.2016-09.com.example:iscsitgt01,tpgt=1,port_rtpi=1,target_lun=0,mapped_lun=0';
 
 async function call(f: (ctx: never) => Promise<number>, ctx: unknown): Promise<{ code: number; reason?: string }> {
-  try { return { code: await f(ctx as never) }; } catch (e) { if (e instanceof OcfError) return { code: e.code, reason: e.reason }; throw e; }
+  try { return { code: await f(ctx as never) }; } catch (e) { if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason }; throw e; }
 }
 const soOf = (base: string, name: string) => {
   const fs = new EmulatedConfigFs(base, []);

@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTargetActions } from '../../lib/target/target-agent.js';
-import { saveLive } from '../../lib/target/save.js';
+import { createTargetActions } from '../../agents/target/actions.js';
+import { saveLive } from '../../lib/configfs/save.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
 import { ctxFor, fastTmp } from './setup.js';

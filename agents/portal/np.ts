@@ -1,0 +1,49 @@
+/**
+ * Creating and removing the LIO network portal through the one configfs door
+ * (lib/configfs: GuardedConfigFs, wireValue, emulator), like the target agent.
+ * mkdir of an np makes the kernel bind and listen, rmdir tears the listener down.
+ * Every operation is bounded by a timeout,
+ * because a wedged iscsi_target can block mkdir/rmdir in the kernel and the agent must
+ * still answer (the action ends with process.exit, which a stuck thread cannot block).
+ */
+import { openConfigFs } from '../../lib/configfs/open.js';
+import type { GuardedConfigFs } from '../../lib/configfs/io.js';
+import { npIserFile } from '../../lib/configfs/layout.js';
+import { Failure } from '../../lib/failure.js';
+import type { PortalConfig } from './config.js';
+import { observeListening, type NpState } from './observe.js';
+import { type OpContext, sleep } from './op-context.js';
+
+const CONFIGFS_TIMEOUT_MS = 5000;
+
+export function openTargetFs(ctx: OpContext): Promise<GuardedConfigFs> {
+  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(CONFIGFS_TIMEOUT_MS));
+}
+
+/** Creates the missing nps (relative paths), recording each in `created` as soon as it exists. */
+export async function createNps(cfs: GuardedConfigFs, cfg: PortalConfig, nps: readonly NpState[], created: string[]): Promise<void> {
+  for (const n of nps) {
+    if (!n.npExists) {
+      await cfs.mkdir(n.npRel);
+      created.push(n.npRel);
+    }
+    if (cfg.iser && n.iser !== true) await cfs.write(npIserFile(n.npRel), '1');
+  }
+}
+
+/**
+ * Removes nps (relative paths), newest first; an np already gone is not an error. Each rmdir
+ * is bounded by GuardedConfigFs: a call stuck in the kernel gives control back as 'hung'.
+ */
+export async function removeNpPaths(cfs: GuardedConfigFs, rels: readonly string[]): Promise<void> {
+  for (const rel of [...rels].reverse()) if (await cfs.exists(rel)) await cfs.rmdir(rel);
+}
+
+/** LIO listens once mkdir returns; allow a short grace for the login thread before failing. */
+export async function waitListening(ctx: OpContext, cfg: PortalConfig, maxMs = 3000): Promise<void> {
+  const until = performance.now() + ctx.deadline.budget(maxMs);
+  while (!observeListening(ctx.root, cfg.ip, cfg.port)) {
+    if (performance.now() > until) throw new Failure('generic', `network portal ${cfg.npName} was created but nothing listens on it`);
+    await sleep(50);
+  }
+}

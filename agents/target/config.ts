@@ -1,0 +1,86 @@
+/**
+ * Loads what a `target` resource wants: the saveconfig.json (a file, or a directory of
+ * per-group files), an optional separate CHAP secrets file, and the ownership selection.
+ * Files that hold secrets must not be readable by group or others.
+ */
+import { Failure } from '../../lib/failure.js';
+import { iscsiNameProblem } from '../../lib/names.js';
+import { promises as fs } from 'node:fs';
+import { join } from 'node:path';
+import { ConfigError, hasSecrets, mergeSaveConfigs, parseSaveConfig, type SaveConfig } from '../../lib/configfs/saveconfig.js';
+import { parseSecrets, selectDesired, type Secrets } from '../../lib/configfs/desired.js';
+import type { DesiredState } from '../../lib/configfs/model.js';
+
+export interface TargetSettings {
+  iqns: string[];
+  config: string;
+  secrets?: string;
+  deriveWwn: boolean;
+}
+
+
+/**
+ * The targets a resource owns, from its iqn list parameter: duplicates dropped, every name
+ * checked (it becomes a configfs directory: a '/' or '..' would leave configfs).
+ */
+export function targetNames(iqns: readonly string[]): string[] {
+  for (const iqn of iqns) {
+    const problem = iscsiNameProblem(iqn);
+    if (problem) throw new Failure('config', `parameter iqn: "${iqn.slice(0, 64)}" ${problem}`.slice(0, 128));
+  }
+  return [...new Set(iqns)];
+}
+
+function privateEnough(mode: number): boolean {
+  return (mode & 0o077) === 0;
+}
+
+async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
+  let st;
+  try {
+    st = await fs.stat(hostPath);
+  } catch {
+    throw new Failure('installed', `configuration ${path} does not exist`);
+  }
+  const files: [string, string][] = [];
+  if (st.isDirectory()) {
+    const names = (await fs.readdir(hostPath)).filter((n) => n.endsWith('.json')).sort();
+    if (!names.length) throw new ConfigError([`${path}: no *.json file in the directory`]);
+    for (const n of names) files.push([`${path}/${n}`, join(hostPath, n)]);
+  } else {
+    files.push([path, hostPath]);
+  }
+  const parts: SaveConfig[] = [];
+  for (const [shown, host] of files) {
+    const part = parseSaveConfig(await fs.readFile(host, 'utf8'), shown);
+    if (hasSecrets(part) && !privateEnough((await fs.stat(host)).mode)) {
+      throw new ConfigError([`${shown} holds CHAP passwords but is readable by group or others (chmod 600 it)`]);
+    }
+    parts.push(part);
+  }
+  return parts.length === 1 ? parts[0]! : mergeSaveConfigs(parts);
+}
+
+async function readSecretsFile(path: string, hostPath: string): Promise<Secrets> {
+  let st;
+  try {
+    st = await fs.stat(hostPath);
+  } catch {
+    throw new Failure('installed', `secrets file ${path} does not exist`);
+  }
+  if (!privateEnough(st.mode)) throw new ConfigError([`secrets file ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)`]);
+  return parseSecrets(await fs.readFile(hostPath, 'utf8'), path);
+}
+
+/** `debug` receives what the configuration holds that this resource ignores (objects it does not own). */
+export async function loadDesired(s: TargetSettings, rootPath: (abs: string) => string, debug?: (msg: string) => void): Promise<DesiredState> {
+  if (!s.iqns.length) throw new ConfigError(['parameter iqn names no target']);
+  const cfg = await readConfig(s.config, rootPath(s.config));
+  const secrets = s.secrets ? await readSecretsFile(s.secrets, rootPath(s.secrets)) : undefined;
+  const desired = selectDesired(cfg, s.iqns, { deriveWwn: s.deriveWwn, ...(secrets ? { secrets } : {}) });
+  if (debug) {
+    for (const note of cfg.ignored) debug(note);
+    for (const [key, ps] of cfg.broken) if (!desired.targets.has(key) && !desired.storageObjects.has(key as never)) debug(`not owned, not checked: ${ps[0]!.text}`);
+  }
+  return desired;
+}

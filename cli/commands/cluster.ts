@@ -1,0 +1,87 @@
+import type { Argv, CommandModule } from 'yargs';
+import { readFileSync, writeFileSync } from 'node:fs';
+
+interface ScriptArgs {
+  description: string;
+  'drbd-stand-in': boolean;
+  meta?: string | string[];
+  output?: string;
+}
+
+function scriptOptions(y: Argv): Argv<ScriptArgs> {
+  return y
+    .positional('description', { type: 'string', demandOption: true, describe: 'Cluster description (JSON)' })
+    .option('drbd-stand-in', {
+      type: 'boolean',
+      default: false,
+      describe: 'Use ocf:pacemaker:Stateful instead of ocf:linbit:drbd (machines without DRBD)',
+    })
+    .option('meta', {
+      // One value per --meta (repeat it): an array option would swallow the description argument.
+      type: 'string',
+      nargs: 1,
+      describe: 'Extra meta attribute name=value on every lioha resource (e.g. lioha-root=/srv/sandbox)',
+    })
+    .option('output', { alias: 'o', type: 'string', describe: 'Write the script to this file (mode 0755) instead of stdout' }) as unknown as Argv<ScriptArgs>;
+}
+
+function parseMeta(list: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const m = /^([A-Za-z][A-Za-z0-9_-]*)=(.*)$/.exec(item);
+    if (!m || /["'\\\s]/.test(m[2] ?? '')) throw new Error(`--meta ${item}: expected name=value (no spaces, quotes or backslashes)`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+function scriptCommand(kind: 'pcs' | 'crm', what: string): CommandModule<object, ScriptArgs> {
+  return {
+    command: `${kind} <description>`,
+    describe: `Print the ${what} script that builds the cluster configuration`,
+    builder: scriptOptions,
+    handler: async (a) => {
+      // Loaded here so other lioha commands never pay for the generator.
+      const { generateScript } = await import('../cluster/generate.js');
+      const meta = parseMeta(a.meta === undefined ? [] : ([] as string[]).concat(a.meta));
+      const command = [
+        `lioha cluster ${kind}`,
+        ...(a['drbd-stand-in'] ? ['--drbd-stand-in'] : []),
+        ...Object.entries(meta).map(([k, v]) => `--meta ${k}=${v}`),
+        a.description,
+      ].join(' ');
+      const script = generateScript(kind, readFileSync(a.description, 'utf8'), {
+        source: a.description,
+        command,
+        drbdStandIn: a['drbd-stand-in'],
+        meta,
+      });
+      if (a.output) writeFileSync(a.output, script, { mode: 0o755 });
+      else process.stdout.write(script);
+    },
+  };
+}
+
+export const command: CommandModule = {
+  command: 'cluster <command>',
+  describe: 'Generate the Pacemaker configuration (pcs or crmsh script) from a cluster description',
+  builder: (y) =>
+    y
+      .command(scriptCommand('pcs', 'pcs'))
+      .command(scriptCommand('crm', 'crmsh'))
+      .command({
+        command: 'check <description>',
+        describe: 'Validate a cluster description and list what it would create',
+        builder: (yy) => yy.positional('description', { type: 'string', demandOption: true }),
+        handler: async (a) => {
+          const { planFromText } = await import('../cluster/generate.js');
+          const file = String(a['description']);
+          const plan = planFromText(readFileSync(file, 'utf8'), { source: file });
+          for (const c of plan.promotables) process.stdout.write(`promotable ${c.id} (${c.primitive.agent.provider}:${c.primitive.agent.type})\n`);
+          for (const g of plan.groups) process.stdout.write(`group ${g.id}: ${g.members.map((m) => m.id).join(' -> ')}\n`);
+          process.stdout.write(`${plan.constraints.length} constraints; ${file} is valid\n`);
+        },
+      })
+      .demandCommand(1, 'Name a cluster subcommand: pcs, crm or check.'),
+  handler: () => undefined,
+};

@@ -1,0 +1,44 @@
+/**
+ * Every path of LIO's configfs tree, in one place (as rtslib's node classes keep theirs).
+ * Paths are relative to the target root (TARGET_ROOT under the agent's root) unless a name
+ * says otherwise. Names that become path components are validated by lib/names.ts before
+ * they get here; the backends additionally refuse any path that leaves their root.
+ */
+import { portalDirName } from './model.js';
+
+/** Where LIO's configfs lives, under the agent's root. */
+export const TARGET_ROOT = '/sys/kernel/config/target';
+/** The iSCSI fabric directory (exists once iscsi_target_mod is loaded and registered). */
+export const ISCSI_DIR = 'iscsi';
+/** Backstores: core/<plugin>_<N>/<name>. */
+export const CORE_DIR = 'core';
+
+export const HBA_RE = /^([a-z_]+?)_(\d+)$/;
+export const TPGT_RE = /^tpgt_(\d+)$/;
+export const LUN_RE = /^lun_(\d+)$/;
+
+/** Absolute path (under the agent's root) of a target-root relative path. */
+export const absolute = (rel: string): string => (rel ? `${TARGET_ROOT}/${rel}` : TARGET_ROOT);
+
+export const hbaDir = (hba: string): string => `${CORE_DIR}/${hba}`;
+export const storageObjectDir = (hba: string, name: string): string => `${CORE_DIR}/${hba}/${name}`;
+export const targetDir = (iqn: string): string => `${ISCSI_DIR}/${iqn}`;
+export const targetParamDir = (iqn: string): string => `${targetDir(iqn)}/param`;
+export const tpgName = (tag: number): string => `tpgt_${tag}`;
+export const tpgDir = (iqn: string, tag: number): string => `${targetDir(iqn)}/${tpgName(tag)}`;
+export const lunName = (index: number): string => `lun_${index}`;
+export const lunsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/lun`;
+export const lunDir = (iqn: string, tag: number, index: number): string => `${lunsDir(iqn, tag)}/${lunName(index)}`;
+export const npsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/np`;
+export const npDir = (iqn: string, tag: number, portal: { ip: string; port: number }): string => `${npsDir(iqn, tag)}/${portalDirName(portal)}`;
+/** np/<name>/iser: 1 when the portal also serves iSER. */
+export const npIserFile = (np: string): string => `${np}/iser`;
+export const aclsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/acls`;
+export const aclDir = (iqn: string, tag: number, initiator: string): string => `${aclsDir(iqn, tag)}/${initiator}`;
+export const mappedLunDir = (acl: string, index: number): string => `${acl}/${lunName(index)}`;
+/** Node-global: LIO writes persistent reservation (APTPL) files under <dbroot>/pr. */
+export const DBROOT_FILE = 'dbroot';
+export const aluaGroupDir = (so: string, group: string): string => `${so}/alua/${group}`;
+/** Write-only: one saved PR registration per write, before the device is exported. */
+export const aptplMetadataFile = (so: string): string => `${so}/pr/res_aptpl_metadata`;
+export const aclTagFile = (acl: string): string => `${acl}/tag`;
