@@ -12,7 +12,7 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { parsePortalConfig, type PortalConfig } from './config.js';
-import { observeAddress, observeLink, observeListening, observeNps } from './observe.js';
+import { nodeWildcard, observeAddress, observeLink, observeListening, observeNps, ownedNps } from './observe.js';
 import { evaluate } from './evaluate.js';
 import { derivePlacement } from './resolve.js';
 import { planStart, type StartObservation } from './plan.js';
@@ -31,6 +31,8 @@ async function validate(ctx: Ctx): Promise<OcfExit> {
   return OcfExit.SUCCESS;
 }
 
+const optional = <K extends string, V>(k: K, v: V | undefined): Partial<Record<K, V>> => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+
 /** One look at the kernel: /proc, /sys and configfs, nothing spawned. */
 function observe(ctx: Ctx, cfg: PortalConfig, forStart = false): StartObservation {
   const address = observeAddress(ctx.root, cfg.ip, cfg.nic);
@@ -41,7 +43,8 @@ function observe(ctx: Ctx, cfg: PortalConfig, forStart = false): StartObservatio
     ...(placement && address.present ? { nic: placement.nic } : {}),
     ...(placement && forStart ? { placement } : {}),
     ...(linkNic !== undefined ? { link: observeLink(ctx.root, linkNic) } : {}),
-    nps: observeNps(ctx.root, cfg),
+    nps: observeNps(ctx.root, cfg, ctx.instance),
+    ...(forStart && cfg.targets.length > 0 ? optional('nodeWildcard', nodeWildcard(ctx.root, cfg)) : {}),
     ...(address.present && cfg.targets.length > 0 ? { listening: observeListening(ctx.root, cfg.ip, cfg.port) } : {}),
     blocking: existsSync(runtimePath(ctx, 'block')),
   };
@@ -106,7 +109,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     }
     if (plan.announce) await ann.announce(ctx, cfg, nic, prefixLen);
     if (cfg.targets.length > 0) {
-      if (cfs) await np.createNps(cfs, cfg, plan.nps, createdNps);
+      if (cfs) await np.createNps(ctx, cfs, plan.nps, createdNps);
       await np.waitListening(ctx, cfg);
     }
     if (plan.block) await blk.removeBlock(ctx);
@@ -118,7 +121,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
 
   async function rollback(cause: unknown) {
     const steps: [string, () => Promise<void>][] = [
-      ['remove network portals', async () => { if (cfs) await np.removeNpPaths(cfs, createdNps); }],
+      ['remove network portals', async () => { if (cfs) await np.removeNpPaths(ctx, cfs, createdNps); }],
       ['stop announcer', async () => ann.stopBackground(ctx)],
       ['remove address', async () => { if (plan.kind === 'act' && plan.addAddress) await addr.removeAddress(ctx, cfg, { nic, prefixLen }); }],
       ['remove block', async () => { if (cfg.block === 'drop') await blk.removeBlock(ctx); }],
@@ -149,8 +152,9 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
     await blk.installBlock(ctx, cfg).catch((e: unknown) => ctx.log.warn('could not block new connections during stop', { error: String(e) }));
   }
   ann.stopBackground(ctx);
-  const nps = observeNps(ctx.root, cfg).filter((n) => n.npExists);
-  if (nps.length > 0) await np.removeNpPaths(await np.openTargetFs(ctx), nps.map((n) => n.npRel));
+  // Only the nps this resource created: one the target's saveconfig.json lists stays with the target.
+  const mine = ownedNps(ctx.root, ctx.instance);
+  if (mine.length > 0) await np.removeNpPaths(ctx, await np.openTargetFs(ctx), mine);
   if (present) await addr.removeAddress(ctx, cfg, derivePlacement(ctx.root, cfg, before));
   if (observeAddress(ctx.root, cfg.ip).present) throw new Failure('generic', `${cfg.ipText} is still present after removing it`);
   if (cfg.block === 'drop' || blk.blockMarked(ctx)) await blk.removeBlock(ctx);

@@ -145,11 +145,15 @@ export const definition = defineAgent({
       type: 'list',
       shortdesc: 'Target IQN(s) whose portal is bound to the address',
       longdesc:
-        'Space-separated list of target IQNs. For each, start creates the network portal ' +
-        '/sys/kernel/config/target/iscsi/<iqn>/tpgt_<tpgt>/np/<ip>:<port> (IPv6 in ' +
-        'brackets) and stop removes it. The target and its TPG must already exist (started ' +
-        'by the target agent earlier in the group); otherwise start fails naming them. ' +
-        'When empty, only the address is managed.',
+        'Space-separated list of target IQNs. For each, start makes the TPG reachable on ' +
+        '<ip>:<port>: it creates the network portal np/<ip>:<port> (IPv6 in brackets) in ' +
+        'tpgt_<tpgt>, unless the TPG already has it (listed in the target\'s saveconfig.json) or ' +
+        'has a wildcard portal 0.0.0.0:<port> or [::]:<port> that serves it; when another target ' +
+        'of the node holds a wildcard on the port, it adds that wildcard instead (the kernel ' +
+        'refuses a specific address next to a wildcard). Stop removes only the portals this ' +
+        'resource created. The target and its TPG must already exist (started by the target ' +
+        'agent earlier in the group); otherwise start fails naming them. When empty, only the ' +
+        'address is managed.',
     },
     {
       name: 'tpgt',

@@ -24,7 +24,8 @@ export interface Observation {
 
 export function evaluate(cfg: PortalConfig, o: Observation): Verdict {
   const leftovers: string[] = [];
-  for (const n of o.nps) if (n.npExists) leftovers.push(`network portal ${n.npPath}`);
+  // Only what this resource created is its leftover: an np the target lists stays with the target.
+  for (const n of o.nps) if ((n.npExists || n.servedBy !== undefined) && n.owned) leftovers.push(`network portal ${n.npPath}`);
   if (o.blocking) leftovers.push(`nftables block of ${cfg.npName}`);
 
   if (!o.address.present) {
@@ -41,8 +42,9 @@ export function evaluate(cfg: PortalConfig, o: Observation): Verdict {
   if (cfg.checkLink && o.link && !o.link.usable) return { state: 'failed', reason: `link ${o.nic} of ${cfg.ipText} is ${o.link.problem}` };
   for (const n of o.nps) {
     if (!n.tpgExists) return { state: 'failed', reason: `target portal group ${n.tpgPath} is gone` };
-    if (!n.npExists) return { state: 'failed', reason: `network portal ${n.npPath} is missing` };
-    if (cfg.iser && n.iser !== true) return { state: 'failed', reason: `iSER is not enabled on ${n.npPath}` };
+    // Served by the exact np, or by a wildcard np of the TPG on the port (which excludes the exact one).
+    if (!n.npExists && n.servedBy === undefined) return { state: 'failed', reason: `network portal ${n.npPath} is missing` };
+    if (cfg.iser && n.npExists && n.iser !== true) return { state: 'failed', reason: `iSER is not enabled on ${n.npPath}` };
   }
   if (cfg.targets.length > 0 && o.listening === false) return { state: 'failed', reason: `nothing listens on ${cfg.npName}` };
   if (o.blocking) return { state: 'failed', reason: `new connections to ${cfg.npName} are still blocked by nftables (an unfinished start or stop)` };

@@ -10,8 +10,10 @@ import { openConfigFs } from '../../lib/configfs/open.js';
 import type { GuardedConfigFs } from '../../lib/configfs/io.js';
 import { npIserFile } from '../../lib/configfs/layout.js';
 import { Failure } from '../../lib/failure.js';
+import { CLAIMS_DIR, claimNp, releaseNp } from '../../lib/configfs/network-portals.js';
 import type { PortalConfig } from './config.js';
-import { observeListening, type NpState } from './observe.js';
+import { observeListening } from './observe.js';
+import type { NpCreate } from './plan.js';
 import { type OpContext, sleep } from './op-context.js';
 
 const CONFIGFS_TIMEOUT_MS = 5000;
@@ -20,14 +22,19 @@ export function openTargetFs(ctx: OpContext): Promise<GuardedConfigFs> {
   return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(CONFIGFS_TIMEOUT_MS));
 }
 
-/** Creates the missing nps (relative paths), recording each in `created` as soon as it exists. */
-export async function createNps(cfs: GuardedConfigFs, cfg: PortalConfig, nps: readonly NpState[], created: string[]): Promise<void> {
+/**
+ * Creates the planned nps, claiming each before its mkdir (the claim says this resource owns it;
+ * a SIGKILL in between leaves a claim without an np, which stop settles). `created` gets each
+ * np as soon as it exists, for rollback.
+ */
+export async function createNps(ctx: OpContext, cfs: GuardedConfigFs, nps: readonly NpCreate[], created: string[]): Promise<void> {
   for (const n of nps) {
-    if (!n.npExists) {
-      await cfs.mkdir(n.npRel);
-      created.push(n.npRel);
+    if (!n.exists) {
+      claimNp(ctx.root.path(CLAIMS_DIR), n.rel, ctx.instance);
+      await cfs.mkdir(n.rel);
+      created.push(n.rel);
     }
-    if (cfg.iser && n.iser !== true) await cfs.write(npIserFile(n.npRel), '1');
+    if (n.iser) await cfs.write(npIserFile(n.rel), '1');
   }
 }
 
@@ -35,8 +42,11 @@ export async function createNps(cfs: GuardedConfigFs, cfg: PortalConfig, nps: re
  * Removes nps (relative paths), newest first; an np already gone is not an error. Each rmdir
  * is bounded by GuardedConfigFs: a call stuck in the kernel gives control back as 'hung'.
  */
-export async function removeNpPaths(cfs: GuardedConfigFs, rels: readonly string[]): Promise<void> {
-  for (const rel of [...rels].reverse()) if (await cfs.exists(rel)) await cfs.rmdir(rel);
+export async function removeNpPaths(ctx: OpContext, cfs: GuardedConfigFs, rels: readonly string[]): Promise<void> {
+  for (const rel of [...rels].reverse()) {
+    if (await cfs.exists(rel)) await cfs.rmdir(rel);
+    releaseNp(ctx.root.path(CLAIMS_DIR), rel);
+  }
 }
 
 /** LIO listens once mkdir returns; allow a short grace for the login thread before failing. */

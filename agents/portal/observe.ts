@@ -2,7 +2,7 @@
  * What the kernel says about the portal right now, read from /proc, /sys and
  * configfs under ctx.root without spawning anything: this is the monitor path.
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { type IpAddress, formatIp, ipEquals } from '../../lib/net/ip.js';
 import { parseLinkState, IFF, type LinkState } from '../../lib/net/link.js';
 import { parseIfInet6 } from '../../lib/proc/if-inet6.js';
@@ -11,7 +11,8 @@ import { listensOn, parseProcNetTcp } from '../../lib/proc/net-tcp.js';
 import { findConnectedRoute, parseProcNetIpv6Route, parseProcNetRoute, type Route } from '../../lib/proc/route.js';
 import type { Root } from '../../lib/sys/root.js';
 import type { PortalConfig } from './config.js';
-import { absolute, npDir, npIserFile, tpgDir } from '../../lib/configfs/layout.js';
+import { absolute, ISCSI_DIR, npDir, npIserFile, npsDir, targetDir, tpgDir, TPGT_RE } from '../../lib/configfs/layout.js';
+import { CLAIMS_DIR, isWildcard, npOfDirName, readClaims, serves } from '../../lib/configfs/network-portals.js';
 
 export interface AddressState {
   present: boolean;
@@ -83,6 +84,10 @@ export interface NpState {
   npRel: string;
   tpgExists: boolean;
   npExists: boolean;
+  /** A wildcard np of this TPG (e.g. 0.0.0.0:3260, listed in the target's saveconfig.json) that serves the address. */
+  servedBy?: string;
+  /** This resource created the np (its claim, lib/configfs/network-portals.ts), so it removes it on stop. */
+  owned: boolean;
   /** Contents of np/<name>/iser when it exists. */
   iser?: boolean;
 }
@@ -91,12 +96,33 @@ export function tpgPath(cfg: PortalConfig, target: string): string {
   return absolute(tpgDir(target, cfg.tpgt));
 }
 
-export function observeNps(root: Root, cfg: PortalConfig): NpState[] {
+function subdirs(root: Root, abs: string): string[] {
+  try {
+    return readdirSync(root.path(abs), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+}
+
+/** The nps this resource claimed (created), relative to the target root. */
+export function ownedNps(root: Root, instance: string): string[] {
+  return [...readClaims(root.path(CLAIMS_DIR))].filter(([, who]) => who === instance).map(([np]) => np);
+}
+
+export function observeNps(root: Root, cfg: PortalConfig, instance: string): NpState[] {
+  const owned = new Set(ownedNps(root, instance));
+  const vip = { ip: cfg.ipText, port: cfg.port };
   return cfg.targets.map((target) => {
-    const npRel = npDir(target, cfg.tpgt, { ip: cfg.ipText, port: cfg.port });
+    const npRel = npDir(target, cfg.tpgt, vip);
     const np = absolute(npRel);
     const npExists = existsSync(root.path(np));
     const iserText = npExists && cfg.iser ? readOptional(root, absolute(npIserFile(npRel))) : undefined;
+    const servedBy = npExists
+      ? undefined
+      : subdirs(root, absolute(npsDir(target, cfg.tpgt))).find((n) => {
+          const l = npOfDirName(n);
+          return l !== undefined && isWildcard(l.ip) && serves(l, vip);
+        });
     return {
       target,
       tpgPath: tpgPath(cfg, target),
@@ -104,7 +130,23 @@ export function observeNps(root: Root, cfg: PortalConfig): NpState[] {
       npRel,
       tpgExists: existsSync(root.path(tpgPath(cfg, target))),
       npExists,
+      ...(servedBy !== undefined ? { servedBy } : {}),
+      owned: owned.has(npRel) || (servedBy !== undefined && owned.has(`${npsDir(target, cfg.tpgt)}/${servedBy}`)),
       ...(iserText !== undefined ? { iser: iserText.trim() === '1' } : {}),
     };
   });
+}
+
+/** A wildcard np anywhere on the node that would serve ip:port (start only: it reads every target). */
+export function nodeWildcard(root: Root, cfg: PortalConfig): string | undefined {
+  const vip = { ip: cfg.ipText, port: cfg.port };
+  for (const t of subdirs(root, absolute(ISCSI_DIR))) {
+    for (const tpg of subdirs(root, absolute(targetDir(t))).filter((x) => TPGT_RE.test(x))) {
+      for (const n of subdirs(root, absolute(`${targetDir(t)}/${tpg}/np`))) {
+        const l = npOfDirName(n);
+        if (l && isWildcard(l.ip) && serves(l, vip)) return n;
+      }
+    }
+  }
+  return undefined;
 }

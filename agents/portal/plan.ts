@@ -11,7 +11,12 @@ import type { Placement } from './resolve.js';
 export interface StartObservation extends Observation {
   /** Where the address goes: configured, or derived from the connected route; undefined when underivable. */
   placement?: Placement;
+  /** A wildcard np on the port anywhere on the node (its directory name): the address np would be refused. */
+  nodeWildcard?: string;
 }
+
+/** One network portal to create (relative configfs path), and whether iSER is to be enabled on it. */
+export interface NpCreate { rel: string; iser: boolean; exists: boolean }
 
 export type StartPlan =
   | { kind: 'running' }
@@ -23,8 +28,8 @@ export type StartPlan =
       addAddress: boolean;
       probeDuplicate: boolean;
       announce: boolean;
-      /** nps to create, or to enable iSER on. */
-      nps: NpState[];
+      /** nps to create (claimed first), or to enable iSER on. */
+      nps: NpCreate[];
       block: boolean;
       /** [tool, why] that must be installed before anything is touched. */
       tools: [string, string][];
@@ -70,8 +75,24 @@ export function planStart(cfg: PortalConfig, o: StartObservation, haBin: string)
     addAddress,
     probeDuplicate,
     announce,
-    nps: o.nps.filter((n) => !n.npExists || (cfg.iser && n.iser !== true)),
+    nps: o.nps.flatMap((n) => npWork(cfg, n, o.nodeWildcard)),
     block: cfg.block === 'drop',
     tools,
   };
+}
+
+/**
+ * What a TPG needs so initiators reach it on ip:port. Served already by the exact np or by a
+ * wildcard np of the TPG: nothing (iSER only on an exact np). Otherwise the exact np, unless a
+ * wildcard on the port is bound elsewhere on the node: the kernel would refuse the exact one,
+ * so the TPG joins the wildcard listener instead.
+ */
+function npWork(cfg: PortalConfig, n: NpState, nodeWildcard: string | undefined): NpCreate[] {
+  if (n.npExists) return cfg.iser && n.iser !== true ? [{ rel: n.npRel, iser: true, exists: true }] : [];
+  if (n.servedBy !== undefined) return [];
+  if (nodeWildcard !== undefined) {
+    const tpg = n.npRel.slice(0, n.npRel.lastIndexOf('/np/'));
+    return [{ rel: `${tpg}/np/${nodeWildcard}`, iser: false, exists: false }];
+  }
+  return [{ rel: n.npRel, iser: cfg.iser, exists: false }];
 }

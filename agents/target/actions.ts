@@ -6,7 +6,7 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
-import { absolute, ISCSI_DIR, targetDir } from '../../lib/configfs/layout.js';
+import { absolute, ISCSI_DIR, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
 import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
@@ -20,6 +20,8 @@ import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { definition } from './definition.js';
+import { CLAIMS_DIR, excludes, hideClaimedNps, npOfDirName, readClaims } from '../../lib/configfs/network-portals.js';
+import { portalDirName } from '../../lib/configfs/model.js';
 import { withLock } from '../../lib/sys/lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
 
@@ -79,6 +81,29 @@ function open(ctx: Ctx) {
   return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
 }
 
+/**
+ * Why the kernel refused to bind a network portal, when another np on the node holds the port
+ * (a wildcard and a specific address exclude each other node-wide): the verdict and both names.
+ */
+async function npClash(cfs: Awaited<ReturnType<typeof open>>, rel: string): Promise<string | undefined> {
+  const mine = npOfDirName(rel.slice(rel.lastIndexOf('/') + 1));
+  if (!mine || !rel.includes('/np/')) return undefined;
+  for (const t of await cfs.readdir(ISCSI_DIR).catch(() => [] as string[])) {
+    for (const tpg of (await cfs.readdir(targetDir(t)).catch(() => [] as string[])).filter((x) => TPGT_RE.test(x))) {
+      for (const n of await cfs.readdir(`${targetDir(t)}/${tpg}/np`).catch(() => [] as string[])) {
+        const other = npOfDirName(n);
+        if (other && excludes(other, mine)) return `start: cannot bind ${portalDirName(mine)}: port ${mine.port} is held by ${n} of ${t} (wildcard vs specific)`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Network portals that portal resources created and own (lib/configfs/network-portals.ts). */
+function claims(ctx: Ctx): Map<string, string> {
+  return readClaims(ctx.root.path(CLAIMS_DIR));
+}
+
 function summary(c: OpCounts): Record<string, number> {
   return { ops: totalOps(c), mutating: mutatingTotal(c), mkdir: c.mkdir, rmdir: c.rmdir, symlink: c.symlink, unlink: c.unlink, write: c.write, read: c.read };
 }
@@ -108,6 +133,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   const full = ctx.checkLevel >= 10;
   const refs = new Set(desired.storageObjects.keys());
   const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs);
+  if (full) hideClaimedNps(live, desired, claims(ctx));
   const p = presence(desired, live);
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
@@ -155,6 +181,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     if (clash) throw new Failure('config', clash);
     const pr = await preparePr(cfs, { dbroot: ctx.params.dbroot, prDir: ctx.params.pr_dir }, desired, live, (p) => ctx.root.path(p));
     for (const note of pr.notes) ctx.log.warn(note);
+    hideClaimedNps(live, desired, claims(ctx));
     let ops;
     try {
       ops = planReconcile(desired, live, { aptpl: pr.registrations });
@@ -166,7 +193,10 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     try {
       missing = (await applyPlan(cfs, ops)).missing;
     } catch (e) {
-      if (e instanceof ApplyError) throw new Failure('generic', rejectedReason(e));
+      if (e instanceof ApplyError) {
+        const clash = e.failed.op === 'mkdir' && (e.cause as { code?: string })?.code === 'EINVAL' ? await npClash(cfs, e.failed.path) : undefined;
+        throw new Failure('generic', clash ?? rejectedReason(e));
+      }
       throw e;
     }
   });
@@ -177,6 +207,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
   const live = await readLive(cfs, iqns, 'full', desired, new Set(desired.storageObjects.keys()));
+  hideClaimedNps(live, desired, claims(ctx));
   const details = (await readStorageObjects(cfs, { refs: new Set(desired.storageObjects.keys()), attributes: 'none', info: true })).details;
   const diff = firstDifference(desired, live, true, details);
   if (diff) throw new Failure('generic', `after start: ${diff}`);

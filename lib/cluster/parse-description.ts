@@ -4,6 +4,7 @@
  * (`volumeGroups[0].portals[1].ip`) so an administrator can fix the file.
  */
 import { isIscsiName, isLvmName } from '../names.js';
+import { JsonCheck, isJsonObject } from '../json-check.js';
 import { isIP } from 'node:net';
 import {
   DEFAULT_OPTIONS,
@@ -48,16 +49,12 @@ const NIC = /^[A-Za-z0-9_.:@-]{1,15}$/;
 type Json = unknown;
 type Obj = Record<string, Json>;
 
-class Collector {
-  readonly errors: string[] = [];
-  add(path: string, msg: string): void {
-    this.errors.push(path ? `${path}: ${msg}` : msg);
-  }
+class Collector extends JsonCheck {
+  get errors(): string[] { return this.problems; }
+  add(path: string, msg: string): void { this.bad(path, msg); }
 }
 
-function isObj(v: Json): v is Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+const isObj = isJsonObject;
 
 function lineCol(text: string, pos: number): string {
   const before = text.slice(0, pos);
@@ -108,9 +105,7 @@ export function parseDescription(text: string): ParseResult {
 }
 
 function unknownKeys(o: Obj, allowed: readonly string[], path: string, c: Collector): void {
-  for (const k of Object.keys(o)) {
-    if (!allowed.includes(k)) c.add(path ? `${path}.${k}` : k, `unknown key (expected one of: ${allowed.join(', ')})`);
-  }
+  c.fields(o, path, allowed, true);
 }
 
 interface Check { test(s: string): boolean }

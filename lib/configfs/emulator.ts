@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import type { TemplateKind } from './emulator-templates.js';
 import { DEFAULT_SERIES, kernelSeries, RECORDED_KERNELS, type KernelTree } from './kernel-trees.js';
 import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
-import { INQUIRY_PROD, isIscsiName, parsePortalDirName } from './model.js';
+import { INQUIRY_PROD, isIscsiName, parsePortalDirName, portalDirName } from './model.js';
+import { excludes } from './network-portals.js';
 
 /**
  * A configfs emulator on a plain directory tree. It performs the kernel's side effects so the
@@ -159,6 +160,19 @@ export class EmulatedConfigFs implements ConfigFs {
   private links(rel: string): string[] {
     try { return fs.readdirSync(this.abs(rel), { withFileTypes: true }).filter((d) => d.isSymbolicLink()).map((d) => d.name); } catch { return []; }
   }
+  /** Every network portal of every target on the node. */
+  private boundNps(): { np: { ip: string; port: number }; where: string }[] {
+    const out: { np: { ip: string; port: number }; where: string }[] = [];
+    for (const t of this.subdirs(ISCSI_DIR)) {
+      for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
+        for (const n of this.subdirs(`${targetDir(t)}/${tpg}/np`)) {
+          const np = parsePortalDirName(n);
+          if (np) out.push({ np, where: `${t}/${tpg}` });
+        }
+      }
+    }
+    return out;
+  }
   /** TPG LUN directories whose link points at `soRel`. */
   private lunsUsing(soRel: string): string[] {
     const out: string[] = [];
@@ -233,6 +247,10 @@ export class EmulatedConfigFs implements ConfigFs {
       case 'np': {
         const p = parsePortalDirName(name);
         if (!p || p.port < 1 || p.port > 65535) this.err('mkdir', rel, 'EINVAL', 'portal must be <ip>:<port>, IPv6 in brackets');
+        // As the kernel: one listener per ip:port for the whole node; a wildcard and a specific
+        // address on one port cannot both be bound (kernel_bind() -98, measured on 6.1).
+        const clash = this.boundNps().find((b) => excludes(b.np, p!));
+        if (clash) this.err('mkdir', rel, 'EINVAL', `kernel_bind() failed: -98 (${portalDirName(clash.np)} is bound by ${clash.where})`);
         this.instantiate(rel, 'np');
         return;
       }

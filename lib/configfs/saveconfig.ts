@@ -9,6 +9,7 @@
  * when an owned target uses them. Accepts the schema rtslib-fb 2.1.x-2.2.x writes.
  */
 import { Failure } from '../failure.js';
+import { JsonCheck, isJsonObject, type Json, type JsonObject } from '../json-check.js';
 import { isAttributeName, isObjectName } from '../names.js';
 import { tryParseIp } from '../net/ip.js';
 import {
@@ -64,17 +65,18 @@ export interface SaveConfig {
   secrets: boolean;
 }
 
-type Json = unknown;
-type Obj = Record<string, Json>;
-const isObj = (v: Json): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+type Obj = JsonObject;
+const isObj = isJsonObject;
 
-class Checker {
-  problems: Problem[] = [];
-  constructor(private readonly source: string) {}
-  bad(path: string, msg: string, severity: Severity = 2): void { this.problems.push({ severity, text: `${this.source}: ${path}: ${msg}` }); }
-  fields(o: Obj, path: string, allowed: readonly string[]): void {
-    for (const k of Object.keys(o)) if (!allowed.includes(k)) this.bad(`${path}.${k}`, 'unknown field', 1);
+/** lib/json-check.ts's wording and paths, plus how fundamental each problem is. */
+class Checker extends JsonCheck {
+  private readonly severities: Severity[] = [];
+  override bad(path: string, msg: string, severity: Severity = msg.startsWith('unknown field') ? 1 : 2): void {
+    super.bad(path, msg);
+    this.severities.push(severity);
   }
+  /** The problems with their severity. */
+  get found(): Problem[] { return this.problems.map((text, i) => ({ severity: this.severities[i] ?? 2, text })); }
   obj(v: Json, path: string): Obj | undefined {
     if (isObj(v)) return v;
     this.bad(path, 'must be an object', 1);
@@ -381,14 +383,14 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
     storageObjects: new Map(), targets: new Map(), origin: new Map(), broken: new Map(), foreign: new Map(), ignored: [],
     secrets: holdsSecret(doc),
   };
-  if (!root) throw new ConfigError(top.problems);
+  if (!root) throw new ConfigError(top.found);
   for (const k of Object.keys(root)) {
     if (!['storage_objects', 'targets', 'fabric_modules'].includes(k)) out.ignored.push(`${source}: $.${k}: unknown field, ignored`);
   }
   const soList = top.arr(root.storage_objects, '$.storage_objects');
   const targetList = top.arr(root.targets, '$.targets');
   const fabrics = top.arr(root.fabric_modules, '$.fabric_modules');
-  if (top.problems.length) throw new ConfigError(top.problems);
+  if (top.problems.length) throw new ConfigError(top.found);
   // fabric_modules (discovery auth, node-global) belongs to no target resource.
   if (fabrics.length) out.ignored.push(`${source}: $.fabric_modules (node-global discovery settings) is not applied by a target resource`);
 
@@ -401,9 +403,9 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
     const o = c.obj(v, p);
     const plugin = o && c.str(o.plugin, `${p}.plugin`);
     const name = o && c.str(o.name, `${p}.name`);
-    if (!o || !plugin || !name) { breaks(`${p}`, c.problems); continue; }
+    if (!o || !plugin || !name) { breaks(`${p}`, c.found); continue; }
     const key = `/backstores/${plugin}/${name}`;
-    if (declared.has(key)) { c.bad(p, `${key} defined twice`, 0); breaks(key, c.problems); continue; }
+    if (declared.has(key)) { c.bad(p, `${key} defined twice`, 0); breaks(key, c.found); continue; }
     declared.add(key);
     out.origin.set(key, source);
     if (!(plugin in SO_FIELDS)) {
@@ -421,7 +423,7 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
       }
       devs.set(dev, key);
     }
-    if (c.problems.length) { breaks(key, c.problems); continue; }
+    if (c.problems.length) { breaks(key, c.found); continue; }
     out.storageObjects.set(key as StorageObjectRef, so);
   }
   for (const [i, v] of targetList.entries()) {
@@ -430,8 +432,8 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
     const o = c.obj(v, p);
     const wwn = o && c.str(o.wwn, `${p}.wwn`);
     const fabric = o && c.str(o.fabric, `${p}.fabric`);
-    if (!o || !wwn || !fabric) { breaks(wwn ?? p, c.problems); continue; }
-    if (out.origin.has(wwn)) { c.bad(p, `target ${wwn} defined twice`, 0); breaks(wwn, c.problems); continue; }
+    if (!o || !wwn || !fabric) { breaks(wwn ?? p, c.found); continue; }
+    if (out.origin.has(wwn)) { c.bad(p, `target ${wwn} defined twice`, 0); breaks(wwn, c.found); continue; }
     out.origin.set(wwn, source);
     if (fabric !== 'iscsi') {
       out.foreign.set(wwn, `not managed: fabric ${fabric} (only iscsi), ${p}`);
@@ -439,7 +441,7 @@ export function parseSaveConfig(text: string, source = 'saveconfig.json'): SaveC
       continue;
     }
     const t = parseTarget(c, o, p, wwn, declared);
-    if (c.problems.length) { breaks(wwn, c.problems); continue; }
+    if (c.problems.length) { breaks(wwn, c.found); continue; }
     out.targets.set(wwn, t);
   }
   return out;

@@ -35,7 +35,7 @@ describe('lioha cluster', () => {
   });
 
   it('names every problem of an invalid description', async () => {
-    await expect(cli(['cluster', 'pcs', 'package.json'])).rejects.toThrow(/package.json is invalid:\n {2}name: unknown key[^]*\n {2}cluster: is required/);
+    await expect(cli(['cluster', 'pcs', 'package.json'])).rejects.toThrow(/package.json is invalid:\n {2}name: unknown field[^]*\n {2}cluster: is required/);
   });
 
   it('refuses a malformed --meta', async () => {

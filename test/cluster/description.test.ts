@@ -48,7 +48,7 @@ describe('cluster description', () => {
         expect.stringMatching(/^volumeGroups\[0\]\.preferredNode: nodeX is not one of the nodes/),
         'volumeGroups[0].portals[0].ip: "10.110.88.300" is not an IPv4 or IPv6 address',
         expect.stringMatching(/^volumeGroups\[0\]\.targets\[0\]\.iqn: "IQN.bad" is not a valid iSCSI name/),
-        expect.stringMatching(/^volumeGroups\[0\]\.colour: unknown key/),
+        expect.stringMatching(/^volumeGroups\[0\]\.colour: unknown field/),
       ]),
     );
     expect(errs).toHaveLength(5);

@@ -36,55 +36,9 @@ chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
 # The built agents, installed where Pacemaker looks for them (this mount namespace only).
 mount -t overlay lioha-ocf -o "lowerdir=$work/ocf:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d
 
-# corosync.conf: a newline after every '{' (corosync's parser wants it).
-cat > /etc/corosync/corosync.conf <<EOF
-totem {
-    version: 2
-    cluster_name: lioha-sandbox
-    transport: knet
-    crypto_cipher: none
-    crypto_hash: none
-    token: 1000
-}
-nodelist {
-    node {
-        ring0_addr: 127.0.0.1
-        name: $node
-        nodeid: 1
-    }
-}
-quorum {
-    provider: corosync_votequorum
-}
-logging {
-    to_logfile: yes
-    logfile: /var/log/corosync/corosync.log
-    to_syslog: no
-    to_stderr: no
-    timestamp: on
-}
-EOF
-
-# Pre-seeded CIB: no fencing device in a sandbox, short DC election wait, and no
-# crm_feature_set (Pacemaker fills in its own; a newer one would be refused).
-cat > /var/lib/pacemaker/cib/cib.xml <<'EOF'
-<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="cib-bootstrap-options-stonith-enabled" name="stonith-enabled" value="false"/>
-        <nvpair id="cib-bootstrap-options-dc-deadtime" name="dc-deadtime" value="2s"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes/>
-    <resources/>
-    <constraints/>
-  </configuration>
-  <status/>
-</cib>
-EOF
-chown hacluster:haclient /var/lib/pacemaker/cib/cib.xml
-chmod 0600 /var/lib/pacemaker/cib/cib.xml
+. "$here/cluster-files.sh"
+PCMK_TOKEN=1000 pcmk_write_corosync_conf lioha-sandbox /var/log/corosync/corosync.log "$node=127.0.0.1"
+pcmk_write_cib
 
 # Sandbox root and the generated stack script (written by the built lioha CLI).
 "$repo/node_modules/.bin/tsx" "$here/sandbox.ts" "$work"

@@ -25,57 +25,9 @@ mkdir -p /var/lib/pacemaker/{cib,pengine,blackbox,cores}
 chown -R hacluster:haclient /var/lib/pacemaker /var/log/pacemaker
 mount -t overlay lioha-ocf -o "lowerdir=$work/ocf:/usr/lib/ocf/resource.d" /usr/lib/ocf/resource.d
 
-cat > /etc/corosync/corosync.conf <<CONF
-totem {
-    version: 2
-    cluster_name: lioha-sandbox2
-    transport: knet
-    crypto_cipher: none
-    crypto_hash: none
-    token: 1000
-}
-nodelist {
-    node {
-        ring0_addr: 10.99.0.1
-        name: lioha1
-        nodeid: 1
-    }
-    node {
-        ring0_addr: 10.99.0.2
-        name: lioha2
-        nodeid: 2
-    }
-}
-quorum {
-    provider: corosync_votequorum
-    two_node: 1
-}
-logging {
-    to_logfile: yes
-    logfile: /var/log/corosync/corosync.log
-    to_syslog: no
-    to_stderr: no
-    timestamp: on
-}
-CONF
-cat > /var/lib/pacemaker/cib/cib.xml <<'CIB'
-<cib validate-with="pacemaker-3.9" epoch="1" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="cib-bootstrap-options-stonith-enabled" name="stonith-enabled" value="false"/>
-        <nvpair id="cib-bootstrap-options-dc-deadtime" name="dc-deadtime" value="2s"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes/>
-    <resources/>
-    <constraints/>
-  </configuration>
-  <status/>
-</cib>
-CIB
-chown hacluster:haclient /var/lib/pacemaker/cib/cib.xml
-chmod 0600 /var/lib/pacemaker/cib/cib.xml
+. "$here/cluster-files.sh"
+PCMK_TOKEN=1000 PCMK_TWO_NODE=1 pcmk_write_corosync_conf lioha-sandbox2 /var/log/corosync/corosync.log lioha1=10.99.0.1 lioha2=10.99.0.2
+pcmk_write_cib
 
 # This node's sandbox root (same path on both nodes, different content) and stack script.
 "$repo/node_modules/.bin/tsx" "$here/sandbox.ts" /run/lioha-sandbox "$here/sandbox-2node.json"

@@ -11,7 +11,7 @@ const params: PortalParams = {
 const cfg = parsePortalConfig(params);
 const up: LinkObservation = { exists: true, noArp: false, operstate: 'up', adminUp: true, carrier: true, usable: true };
 const np = (o: Partial<NpState> = {}): NpState => ({
-  target: cfg.targets[0]!, tpgPath: '/t/tpgt_1', npPath: '/t/tpgt_1/np/192.0.2.59:3260', npRel: 't/tpgt_1/np/192.0.2.59:3260', tpgExists: true, npExists: true, ...o,
+  target: cfg.targets[0]!, tpgPath: '/t/tpgt_1', npPath: '/t/tpgt_1/np/192.0.2.59:3260', npRel: 't/tpgt_1/np/192.0.2.59:3260', tpgExists: true, npExists: true, owned: true, ...o,
 });
 const running: Observation = { address: { present: true, ifname: 'bond0', prefixLen: 26 }, nic: 'bond0', link: up, nps: [np()], listening: true, blocking: false };
 

@@ -12,6 +12,7 @@ import { makeContext } from '../helpers/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { exitCodeOf } from '../../lib/ocf/dispatch.js';
+import { CLAIMS_DIR, claimNp } from '../../lib/configfs/network-portals.js';
 
 vi.mock('../../lib/exec/run.js', async (orig) => ({
   ...(await orig<typeof import('../../lib/exec/run.js')>()),
@@ -26,7 +27,7 @@ const { definition } = await import('../../agents/portal/definition.js');
 const IQN = 'iqn.2003-01.org.linux-iscsi.lab:t1';
 let root: string;
 
-function tree(o: { carrier?: string; np?: string[]; block?: boolean } = {}) {
+function tree(o: { carrier?: string; np?: string[]; block?: boolean; claimed?: boolean } = {}) {
   for (const f of ['fib_trie', 'route', 'ipv6_route', 'if_inet6', 'tcp', 'tcp6']) {
     mkdirSync(join(root, 'proc/net'), { recursive: true });
     copyFileSync(new URL(`../net/${f}.sample`, import.meta.url), join(root, 'proc/net', f));
@@ -38,7 +39,11 @@ function tree(o: { carrier?: string; np?: string[]; block?: boolean } = {}) {
   writeFileSync(join(sys, 'carrier'), `${o.carrier ?? '1'}\n`);
   const tpg = join(root, 'sys/kernel/config/target/iscsi', IQN, 'tpgt_1/np');
   mkdirSync(tpg, { recursive: true });
-  for (const n of o.np ?? []) mkdirSync(join(tpg, n));
+  for (const n of o.np ?? []) {
+    mkdirSync(join(tpg, n));
+    // Created by this portal resource (its claim), as opposed to listed in the target's saveconfig.json.
+    if (o.claimed) claimNp(join(root, CLAIMS_DIR), `iscsi/${IQN}/tpgt_1/np/${n}`, 'test-portal');
+  }
   if (o.block) {
     mkdirSync(join(root, 'run/lioha/portal'), { recursive: true });
     writeFileSync(join(root, 'run/lioha/portal/test-portal.block'), 'x\n');
@@ -72,8 +77,8 @@ describe('portal monitor from /proc and /sys', () => {
     expect(await monitor({ ip: '198.51.100.8', iqn: IQN })).toEqual({ code: OcfExit.NOT_RUNNING });
     expect(await monitor({ ip: '2001:db8::8', nic: 'nosuchnic' })).toEqual({ code: OcfExit.NOT_RUNNING });
   });
-  it('1, naming it, for a leftover np or block', async () => {
-    tree({ np: ['198.51.100.8:3260'] });
+  it('1, naming it, for a leftover np (of its own) or block', async () => {
+    tree({ np: ['198.51.100.8:3260'], claimed: true });
     expect(await monitor({ ip: '198.51.100.8', iqn: IQN })).toMatchObject({ code: 1, reason: expect.stringContaining('np/198.51.100.8:3260') });
     rmSync(root, { recursive: true });
     tree({ block: true });

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CLAIMS_DIR, claimNp } from '../../lib/configfs/network-portals.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtAgentPath } from '../helpers/agent.js';
 import { parsePortalConfig, type PortalParams } from '../../agents/portal/config.js';
@@ -180,8 +181,9 @@ describe.skipIf(why !== undefined)('portal in network namespaces', () => {
       expect(agent(pair, 'monitor', params, env).code).toBe(7);
     });
 
-    it('a leftover np without the address is an error, not 7', () => {
+    it('a leftover np (created by this resource) without the address is an error, not 7', () => {
       mkdirSync(np(), { recursive: true });
+      claimNp(join(root, CLAIMS_DIR), `iscsi/${iqn}/tpgt_1/np/${vip}:3260`, 'p_vip');
       try {
         const r = agent(pair, 'monitor', params, env);
         expect(r.code).toBe(1);

@@ -4,56 +4,12 @@
 lab_cluster_up() {
   mkdir -p /etc/corosync /var/log/cluster /var/lib/pacemaker/cib /run/crm /usr/lib/ocf/resource.d
   ln -sfn "$LAB_AGENTS" /usr/lib/ocf/resource.d/lioha
-  # corosync.conf: a newline after every '{' (its parser needs it)
-  cat > /etc/corosync/corosync.conf <<'C'
-totem {
-  version: 2
-  cluster_name: lab
-  transport: knet
-  crypto_cipher: none
-  crypto_hash: none
-}
-nodelist {
-  node {
-    ring0_addr: 127.0.0.1
-    name: lab
-    nodeid: 1
-  }
-}
-quorum {
-  provider: corosync_votequorum
-}
-logging {
-  to_logfile: yes
-  logfile: /var/log/cluster/corosync.log
-  to_syslog: no
-}
-C
-  cat > /var/lib/pacemaker/cib/cib.xml <<'C'
-<cib crm_feature_set="3.0.0" validate-with="pacemaker-3.0" epoch="1" num_updates="0" admin_epoch="0">
-  <configuration>
-    <crm_config>
-      <cluster_property_set id="cib-bootstrap-options">
-        <nvpair id="o-stonith" name="stonith-enabled" value="false"/>
-        <nvpair id="o-deadtime" name="dc-deadtime" value="2s"/>
-        <nvpair id="o-quorum" name="no-quorum-policy" value="ignore"/>
-        <nvpair id="o-recheck" name="cluster-recheck-interval" value="1min"/>
-      </cluster_property_set>
-    </crm_config>
-    <nodes/>
-    <resources/>
-    <constraints/>
-    <rsc_defaults>
-      <meta_attributes id="rsc-options">
-        <nvpair id="o-stickiness" name="resource-stickiness" value="100"/>
-      </meta_attributes>
-    </rsc_defaults>
-  </configuration>
-  <status/>
-</cib>
-C
+  . "$LAB_REPO/test/pacemaker/cluster-files.sh"
+  pcmk_write_corosync_conf lab /var/log/cluster/corosync.log lab=127.0.0.1
+  PCMK_SCHEMA=pacemaker-3.0 PCMK_FEATURE_SET=3.0.0 PCMK_STICKINESS=100 pcmk_write_cib \
+    '<nvpair id="o-quorum" name="no-quorum-policy" value="ignore"/>' \
+    '<nvpair id="o-recheck" name="cluster-recheck-interval" value="1min"/>'
   chown -R hacluster:haclient /var/lib/pacemaker /var/log/cluster 2>/dev/null
-  chmod 0600 /var/lib/pacemaker/cib/cib.xml
   corosync || return 1
   (PCMK_logfile=/var/log/cluster/pacemaker.log pacemakerd >/dev/null 2>&1 &)
   lab_wait_online
