@@ -7,6 +7,8 @@
 . "$LAB_REPO/test/lab/guest/storage.sh"
 . "$LAB_REPO/test/lab/guest/target.sh"
 IQN=$LAB_IQN
+# Long (2 builds x 2 LUNs x ~230 tests under TCG): run on request, LAB_CONFORMANCE=1 LAB_ONLY=70-conformance.
+if [ "${LAB_CONFORMANCE:-0}" != 1 ]; then skip "conformance" "set LAB_CONFORMANCE=1 to run it"; finish; fi
 if ! command -v iscsi-test-cu >/dev/null; then skip "conformance" "iscsi-test-cu (libiscsi-bin) not in the guest"; finish; fi
 if ! have_agent target; then skip "conformance" "target agent not built"; finish; fi
 ok "labvg with 4 LUN LVs" lab_vg
