@@ -85,9 +85,9 @@ describe('the saveconfig corpus', () => {
     expect(FILES.length).toBeGreaterThan(0);
   });
 
-  for (const file of FILES) {
+  for (const kernel of ['6.1', '6.12']) for (const file of FILES) {
     const name = relative(CORPUS, file);
-    it(`${name}: validate, start, monitor 10, start again, save round trip, stop, monitor 7`, { timeout: 120_000 }, async () => {
+    it(`${name} on ${kernel}: validate, start, monitor 10, start again, save round trip, stop, monitor 7`, { timeout: 120_000 }, async () => {
       const text = readFileSync(file, 'utf8');
       const { owned, refused, deriveWwn } = ownable(text);
       // Refusals are by design only (ALUA groups other than the default, tcmu backstores), never of a whole file.
@@ -96,7 +96,7 @@ describe('the saveconfig corpus', () => {
 
       const root = mkdtempSync(join(fastTmp(), 'lioha-corpus-'));
       try {
-        const base = createEmulatedConfigFs(root);
+        const base = createEmulatedConfigFs(root, { kernel });
         mkdirSync(join(root, 'etc/target'), { recursive: true });
         writeFileSync(join(root, CONFIG), text);
         chmodSync(join(root, CONFIG), 0o600);

@@ -59,6 +59,25 @@ describe('attributes and the running kernel', () => {
   });
 });
 
+describe('two kernels', () => {
+  it('validate-all on a 6.12 node names what 6.12 lacks (netif_timeout), not what 6.1 lacks', async () => {
+    const { createEmulatedConfigFs } = await import('../../lib/configfs/emulator-fixture.js');
+    createEmulatedConfigFs(fx.root, { kernel: '6.12' });
+    editConfig((d) => {
+      d.storage_objects[0].attributes.emulate_rsoc = 1;
+      d.storage_objects[0].attributes.submit_type = 0;
+      d.targets[0].tpgs[0].attributes.netif_timeout = 2;
+    });
+    const v: LogLine[] = [];
+    expect(await call(actions.validate, ctxFor(fx.root, 'validate-all', {}, { lines: v }))).toEqual({ code: 0 });
+    expect(v.find((l) => l.level === 'warn')!.msg).toMatch(/^this kernel \(6\.12\.0-lioha-emulated\) lacks configured attributes, which start will skip: attrib\/netif_timeout$/);
+    const lines: LogLine[] = [];
+    expect(await call(actions.start, ctxFor(fx.root, 'start', {}, { lines }))).toEqual({ code: 0 });
+    expect(readFileSync(join(fx.base, 'core/iblock_0/lun0/attrib/emulate_rsoc'), 'utf8')).toBe('1\n');
+    expect(lines.filter((l) => l.level === 'warn').map((l) => l.msg)).toEqual(['configured attributes this kernel does not have were skipped: attrib/netif_timeout']);
+  });
+});
+
 describe('round-trip checker', () => {
   it('finds a changed, a dropped and an added object', () => {
     const input = { storage_objects: [{ name: 'a', plugin: 'block', dev: '/dev/x', attributes: { queue_depth: 64 } }],
