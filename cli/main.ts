@@ -25,6 +25,14 @@ export async function main(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
+// A reader that stops early (`lioha ddmap state list | head -2`) is not an error: end quietly.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
+}
+
 main(hideBin(process.argv)).catch((e: unknown) => {
   process.stderr.write(`lioha: ${e instanceof Error ? e.message : String(e)}\n`);
   process.exit(1);

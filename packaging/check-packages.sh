@@ -20,6 +20,7 @@ grep -q 'nodejs >= 20' <<<"$requires" && echo "ok: rpm requires nodejs >= 20" ||
 for a in $agents; do
   grep -qx "/usr/lib/ocf/resource.d/lioha/$a" <<<"$files" && echo "ok: rpm ships $a" || { echo "FAILED: rpm lacks $a"; fail=1; }
 done
+grep -qx /usr/share/lioha/grafana/lioha.json <<<"$files" && echo "ok: rpm ships the Grafana dashboard" || { echo "FAILED: rpm lacks grafana/lioha.json"; fail=1; }
 
 echo "== deb: $deb"
 dpkg-deb --info "$deb" | sed -n 's/^ \(Package\|Version\|Depends\|Recommends\):/  \1:/p'
@@ -42,4 +43,6 @@ done
 check sh -c "lioha --version | grep -qx '$version'"
 check sh -c "lioha agents | grep -q 'ocf:lioha:'"
 check test -f /usr/share/doc/lioha/copyright
+check sh -c "node -e 'JSON.parse(require(\"fs\").readFileSync(\"/usr/share/lioha/grafana/lioha.json\",\"utf8\")).panels.length' "
+check sh -c "lioha stats --root /nonexistent | grep -q '^lioha_lio_loaded 0$'"
 exit $fail

@@ -69,6 +69,35 @@ function lazyPackages(): Plugin {
   };
 }
 
+/**
+ * The full yargs CLI (cli/main.ts) as a string inside the `lioha` bundle,
+ * compiled on first use: `lioha stats` scrapes and munin fetches (cli/entry.ts)
+ * never pay for parsing it.
+ */
+function lazyCliMain(define: Record<string, string>): Plugin {
+  return {
+    name: 'lazy-cli-main',
+    setup(b) {
+      b.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
+        args.kind === 'dynamic-import' && args.importer.endsWith('entry.ts') ? { path: join(dirname(args.importer), 'main.ts'), namespace: 'lazy-cli' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'lazy-cli' }, async (args) => {
+        const r = await build({
+          ...common,
+          banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
+          entryPoints: [args.path],
+          define,
+          plugins: [lazyPackages()],
+          write: false,
+        });
+        const code = r.outputFiles[0]!.text;
+        const fn = `require('node:vm').compileFunction(${JSON.stringify(code)}, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: 'lioha-bundled:cli' })`;
+        return { contents: `const m = { exports: {} };\n${fn}(m, m.exports, require, __filename, __dirname);\nmodule.exports = m.exports;\n`, loader: 'js' };
+      });
+    },
+  };
+}
+
 export async function agentNames(): Promise<string[]> {
   return REGISTRY.map((a) => a.name).sort();
 }
@@ -106,11 +135,13 @@ async function main(): Promise<void> {
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');
+  const cliDefine = { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' };
   await build({
     ...common,
-    entryPoints: [join(repo, 'cli', 'main.ts')],
+    entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
-    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' },
+    plugins: [lazyCliMain(cliDefine), lazyPackages()],
+    define: cliDefine,
   });
   chmodSync(cli, 0o755);
   process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);

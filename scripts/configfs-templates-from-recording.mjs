@@ -44,12 +44,13 @@ const fresh = {
   'attrib/emulate_model_alias': '0\n',
   'alua/default_tg_pt_gp/members': '', 'dynamic_sessions': '',
 };
-// Kernel defaults that the recording shows already changed by targetcli.
+// Kernel defaults that the recording shows already changed by targetcli. emulate_model_alias: 6.1
+// target_alloc_device() sets DA_EMULATE_MODEL_ALIAS (0); the real start of the lab config writes it.
 const perKind = {
   tpg: { 'param/InitialR2T': 'Yes\n', 'param/AuthMethod': 'CHAP,None\n' },
-  so_iblock: { 'wwn/product_id': 'IBLOCK\n' },
-  so_fileio: { 'wwn/product_id': 'FILEIO\n' },
-  so_rd_mcp: { 'wwn/product_id': 'RAMDISK-MCP\n' },
+  so_iblock: { 'wwn/product_id': 'IBLOCK\n', 'attrib/emulate_model_alias': '0\n' },
+  so_fileio: { 'wwn/product_id': 'FILEIO\n', 'attrib/emulate_model_alias': '0\n' },
+  so_rd_mcp: { 'wwn/product_id': 'RAMDISK-MCP\n', 'attrib/emulate_model_alias': '0\n' },
 };
 const out = {};
 for (const [kind, [src, excl]] of Object.entries(kinds)) {

@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pacemaker corosync pcs crmsh pacemaker-cli-utils resource-agents drbd-utils libxml2-utils
-  iproute2 iputils-ping nftables procps psmisc hyperfine)
+  iproute2 iputils-ping nftables procps psmisc hyperfine time
+  prometheus)  # promtool: `promtool check metrics` on lioha stats output
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -253,7 +253,7 @@ export function makeStop(deps: TargetDeps) {
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
-        const after = await readLive(cfs, iqns, 'shallow', undefined, candidates);
+        const after = await readLive(cfs, iqns, 'tree', undefined, candidates);
         const left = [...after.targets.keys()][0] ?? [...after.storageObjects.keys()].find((r) => ![...(after.users.get(r) ?? [])].some((u) => !iqns.includes(u)));
         if (left) throw new Failure('generic', `stop: ${left} is still present`);
       });

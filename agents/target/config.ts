@@ -31,6 +31,17 @@ export function targetNames(iqns: readonly string[]): string[] {
   return [...new Set(iqns)];
 }
 
+/**
+ * Largest configuration read (all files of a directory together) and secrets file. A saveconfig.json
+ * for thousands of LUNs is a few MB; anything near this is not a configuration, and reading it would
+ * cost the action its memory and time.
+ */
+export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
+
+function tooLarge(path: string, bytes: number): ConfigError {
+  return new ConfigError([`${path} is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a configuration may be`]);
+}
+
 function privateEnough(mode: number): boolean {
   return (mode & 0o077) === 0;
 }
@@ -49,6 +60,11 @@ async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
     for (const n of names) files.push([`${path}/${n}`, join(hostPath, n)]);
   } else {
     files.push([path, hostPath]);
+  }
+  let total = 0;
+  for (const [shown, host] of files) {
+    total += (await fs.stat(host)).size;
+    if (total > MAX_CONFIG_BYTES) throw tooLarge(files.length > 1 ? path : shown, total);
   }
   const parts: SaveConfig[] = [];
   for (const [shown, host] of files) {
@@ -69,6 +85,7 @@ async function readSecretsFile(path: string, hostPath: string): Promise<Secrets>
     throw new Failure('installed', `secrets file ${path} does not exist`);
   }
   if (!privateEnough(st.mode)) throw new ConfigError([`secrets file ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)`]);
+  if (st.size > MAX_CONFIG_BYTES) throw tooLarge(`secrets file ${path}`, st.size);
   return parseSecrets(await fs.readFile(hostPath, 'utf8'), path);
 }
 

@@ -57,9 +57,10 @@ const merge: CommandModule = {
     const live = (argv.live as string[] | undefined) ?? [];
     if (live.length) {
       const { captureProcEntry } = await import('../../lib/ddmap/backends/iet/backend.js');
+      const { SUSPEND_INTENT_DIR } = await import('../../lib/ddmap/suspend-intent.js');
       const root = rootFromEnv(process.env);
       for (const entry of live) {
-        const cap = await captureProcEntry(root.path(entry), { id: basename(entry), timeoutMs: Number(argv.timeout) });
+        const cap = await captureProcEntry(root.path(entry), { id: basename(entry), timeoutMs: Number(argv.timeout), intentDir: root.path(SUSPEND_INTENT_DIR) });
         for (const w of cap.warnings) process.stderr.write(`lioha: ${entry}: ${w}\n`);
         say(`${entry}: live map read, writes held ${cap.suspendMs.toFixed(2)} ms`);
         sources.push({ label: entry, image: decodeImage(cap.image) });

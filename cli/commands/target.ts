@@ -27,16 +27,8 @@ export const command: CommandModule = {
       process.stdout.write(text);
       return;
     }
-    // Like rtslib: a private temporary file, fsync, rename; CHAP passwords are in it.
-    const { promises: fs } = await import('node:fs');
-    const tmp = `${a.output}.temp`;
-    const fh = await fs.open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, a.output);
+    // CHAP passwords are in it: an exclusive 0600 temp file with a random name, fsync, rename.
+    const { writePrivateFile } = await import('../../lib/sys/private-file.js');
+    await writePrivateFile(a.output, text);
   },
 };

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import type { EmulatorFault } from './emulator.js';
+import type { EmulatorFault, EmulatorKillPoint } from './emulator.js';
 import { EMULATOR_MARKER, TARGET_ROOT } from './io.js';
 
 export { TARGET_ROOT };
@@ -40,7 +40,11 @@ export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFa
   return base;
 }
 
-/** (Re)writes the fault list read by emulators opened afterwards, in this or another process. */
-export function setEmulatorFaults(root: string, faults: EmulatorFault[]): void {
-  fs.writeFileSync(join(root, TARGET_ROOT, EMULATOR_MARKER), faults.length ? JSON.stringify({ faults }) + '\n' : '');
+/**
+ * (Re)writes the fault list (and the crash-test kill point) read by emulators opened afterwards,
+ * in this or another process.
+ */
+export function setEmulatorFaults(root: string, faults: EmulatorFault[], kill?: EmulatorKillPoint): void {
+  const marker = { ...(faults.length ? { faults } : {}), ...(kill ? { kill } : {}) };
+  fs.writeFileSync(join(root, TARGET_ROOT, EMULATOR_MARKER), Object.keys(marker).length ? JSON.stringify(marker) + '\n' : '');
 }

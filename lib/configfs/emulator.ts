@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TemplateKind } from './emulator-templates.js';
@@ -14,12 +15,34 @@ import { excludes } from './network-portals.js';
  * groups cannot be removed, read-only and write-only attributes behave as such, and writes
  * are validated where the kernel validates them. All state lives in the tree itself, so
  * several processes (agents run by Pacemaker, tests) share one emulated kernel.
+ *
+ * Every operation is atomic, as a configfs syscall is: a new object is built in a hidden
+ * staging directory and renamed into place, a removed one is renamed away before it is
+ * deleted, an attribute is replaced by rename. A process killed at any point leaves the
+ * tree as it was before or after the operation. Where a write changes a second, derived
+ * attribute (authenticate_target, AuthMethod, info), the derived one is written first, so a
+ * killed write is simply redone by the next start.
  */
 
 export { EMULATOR_MARKER };
 
 /** Injected misbehaviour: an operation on a matching path fails with `error` or never returns ('hang'). */
 export interface EmulatorFault { op: ConfigFsOp; path: string; error: 'hang' | string }
+
+/**
+ * Crash-test seam: the process SIGKILLs itself inside its `op`-th mutating operation (1-based),
+ * after `step` of that operation's internal file-system steps (0 = before it starts). With
+ * `throw`, the operation throws EmulatorCrash there instead (in-process tests): nothing of the
+ * operation runs after that point either.
+ */
+export interface EmulatorKillPoint { op: number; step: number; throw?: boolean }
+
+export class EmulatorCrash extends Error {
+  override name = 'EmulatorCrash';
+}
+
+/** Hidden directory under the emulated target root where objects are built before they appear. */
+export const STAGING_DIR = '.lioha-staging';
 
 type Node =
   | { k: 'root' } | { k: 'core' } | { k: 'iscsi' } | { k: 'other' }
@@ -101,16 +124,22 @@ export class EmulatedConfigFs implements ConfigFs {
   /** Host path of the emulated machine's root (base minus /sys/kernel/config/target). */
   private readonly hostRoot: string;
   private readonly faults: EmulatorFault[];
+  private readonly killPoint: EmulatorKillPoint | undefined;
+  private opCount = 0;
+  private stepCount = 0;
 
   /** The recorded kernel this machine runs (its /proc/sys/kernel/osrelease), 6.1 when unknown. */
   private readonly tree: KernelTree;
 
-  constructor(readonly base: string, faults?: EmulatorFault[]) {
+  constructor(readonly base: string, faults?: EmulatorFault[], kill?: EmulatorKillPoint) {
     this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
-    this.faults = faults ?? readFaults(base);
+    const marker = faults ? { faults, kill } : readMarker(base);
+    this.faults = marker.faults;
+    this.killPoint = marker.kill;
     let release = DEFAULT_SERIES;
     try { release = fs.readFileSync(join(this.hostRoot, 'proc/sys/kernel/osrelease'), 'utf8').trim(); } catch { /* not set: default */ }
     this.tree = RECORDED_KERNELS[kernelSeries(release)] ?? RECORDED_KERNELS[DEFAULT_SERIES]!;
+    recover(base);
   }
 
   // ---- helpers -------------------------------------------------------------
@@ -125,34 +154,85 @@ export class EmulatedConfigFs implements ConfigFs {
     if (f.error === 'hang') await new Promise<never>(() => { /* a task stuck in D state */ });
     this.err(op, rel, f.error, 'injected');
   }
+  /** A mutating operation begins (crash-test seam). */
+  private begin(): void {
+    this.opCount++;
+    this.stepCount = 0;
+    this.step();
+  }
+  /** One internal step of the current operation is done (crash-test seam). */
+  private step(): void {
+    const k = this.killPoint;
+    if (k && this.opCount === k.op && this.stepCount++ === k.step) {
+      if (k.throw) throw new EmulatorCrash(`crashed in operation ${k.op} at step ${k.step}`);
+      process.kill(process.pid, 'SIGKILL');
+    }
+  }
+  /** A fresh private path in the staging directory (same file system: rename is atomic). */
+  private staged(): string {
+    const dir = join(this.base, STAGING_DIR);
+    fs.mkdirSync(dir, { recursive: true });
+    return join(dir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+  }
   private isDir(rel: string): boolean {
     try { return fs.lstatSync(this.abs(rel)).isDirectory(); } catch { return false; }
   }
   private lstat(rel: string): fs.Stats | undefined {
     try { return fs.lstatSync(this.abs(rel)); } catch { return undefined; }
   }
-  /** Kernel-side update of an attribute, whatever its mode. */
+  /**
+   * Kernel-side update of attributes, whatever their modes, as one atomic change: each new file is
+   * staged, then (for more than one) a journal naming the renames is committed by a rename of its
+   * own, then the renames run. A process killed after the commit leaves the journal, which the
+   * next emulator opened on this tree replays before anything else (recover()).
+   */
+  private setAttrs(pairs: [string, string][]): void {
+    const moves: [string, string][] = pairs.map(([rel, value]) => {
+      const p = this.abs(rel);
+      const tmp = this.staged();
+      writeWithMode(tmp, value, fs.statSync(p).mode & 0o777);
+      this.step();
+      return [tmp, p];
+    });
+    let journal: string | undefined;
+    if (moves.length > 1) {
+      journal = join(this.base, STAGING_DIR, `journal-${process.pid}-${randomBytes(6).toString('hex')}.json`);
+      const tmp = this.staged();
+      fs.writeFileSync(tmp, JSON.stringify(moves));
+      fs.renameSync(tmp, journal);
+      this.step();
+    }
+    for (const [from, to] of moves) {
+      fs.renameSync(from, to);
+      this.step();
+    }
+    if (journal) fs.unlinkSync(journal);
+  }
   private setAttr(rel: string, value: string): void {
-    const p = this.abs(rel);
-    const mode = fs.statSync(p).mode & 0o777;
-    if (!(mode & 0o200) || process.getuid?.() !== 0) fs.chmodSync(p, mode | 0o600);
-    fs.writeFileSync(p, value);
-    fs.chmodSync(p, mode);
+    this.setAttrs([[rel, value]]);
   }
   private getAttr(rel: string): string {
     const p = this.abs(rel);
     const mode = fs.statSync(p).mode & 0o777;
-    if (!(mode & 0o400)) fs.chmodSync(p, mode | 0o600);
-    try { return fs.readFileSync(p, 'utf8'); } finally { if (!(mode & 0o400)) fs.chmodSync(p, mode); }
+    // root reads any mode; others borrow read permission for a moment (not crash-safe, never kill-tested)
+    if (process.getuid?.() === 0 || mode & 0o400) return fs.readFileSync(p, 'utf8');
+    fs.chmodSync(p, mode | 0o600);
+    try { return fs.readFileSync(p, 'utf8'); } finally { fs.chmodSync(p, mode); }
   }
-  private instantiate(rel: string, kind: TemplateKind): void {
-    const dir = this.abs(rel);
+  /** mkdir as the kernel does it: the object with its attributes and default groups appears at once. */
+  private instantiate(rel: string, kind: TemplateKind, values: Record<string, string> = {}): void {
+    const dir = this.staged();
     fs.mkdirSync(dir);
+    this.step();
     for (const entry of this.tree[kind]) {
       const p = join(dir, entry[0]);
       if (entry[1] === 'd') fs.mkdirSync(p, { recursive: true });
-      else fs.writeFileSync(p, entry[2], { mode: entry[1] });
+      else writeWithMode(p, values[entry[0]] ?? entry[2], entry[1]);
+      this.step();
     }
+    if (this.lstat(rel)) { fs.rmSync(dir, { recursive: true, force: true }); this.err('mkdir', rel, 'EEXIST'); }
+    fs.renameSync(dir, this.abs(rel));
+    this.step();
   }
   private subdirs(rel: string): string[] {
     try { return fs.readdirSync(this.abs(rel), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name); } catch { return []; }
@@ -207,6 +287,7 @@ export class EmulatedConfigFs implements ConfigFs {
   // ---- ConfigFs --------------------------------------------------------------
   async mkdir(rel: string): Promise<void> {
     await this.fault('mkdir', rel);
+    this.begin();
     const node = classify(rel);
     if (this.lstat(rel)) this.err('mkdir', rel, 'EEXIST');
     if (!this.isDir(dirname(rel) === '.' ? '' : dirname(rel))) this.err('mkdir', rel, 'ENOENT');
@@ -215,17 +296,15 @@ export class EmulatedConfigFs implements ConfigFs {
       case 'hba': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL', `unknown plugin ${node.plugin}`);
         const index = this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h)).length + 1;
-        this.instantiate(rel, 'hba');
-        this.setAttr(`${rel}/hba_info`, `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n`);
+        this.instantiate(rel, 'hba', { hba_info: `HBA Index: ${index} plugin: ${node.plugin} version: v5.0\n` });
         return;
       }
       case 'so': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL');
-        this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock');
-        this.setAttr(`${rel}/info`, `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`);
         // A new device: no model alias (DA_EMULATE_MODEL_ALIAS 0), product id = the backend's inquiry_prod.
-        this.setAttr(`${rel}/attrib/emulate_model_alias`, '0\n');
-        this.setAttr(`${rel}/wwn/product_id`, `${INQUIRY_PROD[node.plugin] ?? ''}\n`);
+        this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock',
+          { info: `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`,
+            'attrib/emulate_model_alias': '0\n', 'wwn/product_id': `${INQUIRY_PROD[node.plugin] ?? ''}\n` });
         return;
       }
       case 'target':
@@ -256,8 +335,7 @@ export class EmulatedConfigFs implements ConfigFs {
       }
       case 'acl':
         if (!isIscsiName(name)) this.err('mkdir', rel, 'EINVAL', 'not an iSCSI name');
-        this.instantiate(rel, 'acl');
-        this.setAttr(`${rel}/info`, `No active iSCSI Session for Initiator Endpoint: ${name}\n`);
+        this.instantiate(rel, 'acl', { info: `No active iSCSI Session for Initiator Endpoint: ${name}\n` });
         return;
       case 'mlun':
         this.instantiate(rel, 'mapped_lun');
@@ -270,6 +348,7 @@ export class EmulatedConfigFs implements ConfigFs {
 
   async rmdir(rel: string): Promise<void> {
     await this.fault('rmdir', rel);
+    this.begin();
     const node = classify(rel);
     const st = this.lstat(rel);
     if (!st) this.err('rmdir', rel, 'ENOENT');
@@ -290,12 +369,17 @@ export class EmulatedConfigFs implements ConfigFs {
       case 'np': break;
       default: this.err('rmdir', rel, 'EPERM', 'default group');
     }
-    fs.rmSync(this.abs(rel), { recursive: true, force: true });
+    // Gone at once, as on the kernel; the staged remains are deleted afterwards.
+    const trash = this.staged();
+    fs.renameSync(this.abs(rel), trash);
+    this.step();
+    fs.rmSync(trash, { recursive: true, force: true });
   }
 
   async symlink(targetRel: string, linkRel: string): Promise<void> {
     underBase(this.base, 'symlink', targetRel);
     await this.fault('symlink', linkRel);
+    this.begin();
     const parent = classify(dirname(linkRel));
     const target = classify(targetRel);
     if (this.lstat(linkRel)) this.err('symlink', linkRel, 'EEXIST');
@@ -318,6 +402,7 @@ export class EmulatedConfigFs implements ConfigFs {
 
   async unlink(rel: string): Promise<void> {
     await this.fault('unlink', rel);
+    this.begin();
     const st = this.lstat(rel);
     if (!st) this.err('unlink', rel, 'ENOENT');
     const parent = classify(dirname(rel));
@@ -336,6 +421,7 @@ export class EmulatedConfigFs implements ConfigFs {
 
   async write(rel: string, value: string): Promise<void> {
     await this.fault('write', rel);
+    this.begin();
     const st = this.lstat(rel);
     if (!st) this.err('write', rel, 'ENOENT', 'configfs does not create files');
     if (st.isDirectory()) this.err('write', rel, 'EISDIR');
@@ -349,13 +435,15 @@ export class EmulatedConfigFs implements ConfigFs {
       if (!INT_RE.test(value) || Number(value) < lo || Number(value) > hi) bad('not a valid integer');
     };
     let stored = value + '\n';
+    /** Attributes the kernel changes along with this one: committed together with it. */
+    let derived: [string, string][] = [];
     switch (node.k) {
       case 'so': {
         const exported = () => this.lunsUsing(obj).length > 0;
         if (file === 'enable') {
           if (value !== '1') bad('only 1 can be written');
           if (this.getAttr(`${obj}/enable`).trim() === '1') this.err('write', rel, 'EEXIST', 'already configured');
-          this.configure(obj, node.plugin, rel);
+          this.setAttrs(this.configure(obj, node.plugin, rel));
           return;
         }
         if (file === 'control') {
@@ -406,21 +494,26 @@ export class EmulatedConfigFs implements ConfigFs {
       }
       case 'tpg':
         if (file === 'enable') { if (value !== '0' && value !== '1') bad('0 or 1'); break; }
-        if (file.startsWith('attrib/')) { int(); if (TPG_BOOL_ATTRS.has(file.slice(7))) int(0, 1); break; }
+        if (file.startsWith('attrib/')) {
+          int();
+          if (TPG_BOOL_ATTRS.has(file.slice(7))) int(0, 1);
+          if (file === 'attrib/authentication') derived = this.authMethodUpdate(obj, value === '1');
+          break;
+        }
         if (file.startsWith('param/')) { this.checkParam(file.slice(6), value, rel); break; }
-        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); this.setAttr(rel, stored); this.updateAuthTarget(obj); return; }
+        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
         if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
         if (file.startsWith('attrib/')) { int(); break; }
-        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); this.setAttr(rel, stored); this.updateAuthTarget(obj); return; }
+        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
       case 'np': if (file === 'iser' || file === 'cxgbit') int(0, 1); break;
       case 'mlun': if (file === 'write_protect') int(0, 1); break;
       default: break;
     }
-    this.setAttr(rel, stored);
+    this.setAttrs([[rel, stored], ...derived]);
   }
 
   /** Configured devices on the node (the kernel's target_devices). */
@@ -491,14 +584,22 @@ export class EmulatedConfigFs implements ConfigFs {
     if (value !== value.trim()) bad('surrounding blanks');
   }
 
-  private updateAuthTarget(obj: string): void {
-    const u = this.getAttr(`${obj}/auth/userid_mutual`).trim();
-    const p = this.getAttr(`${obj}/auth/password_mutual`).trim();
-    this.setAttr(`${obj}/auth/authenticate_target`, u && p ? '1\n' : '0\n');
+  /** authenticate_target follows the mutual credentials; `file` is about to become `value`. */
+  private authTargetUpdate(obj: string, file: string, value: string): [string, string][] {
+    const cur = (f: string) => (file === `auth/${f}` ? value : this.getAttr(`${obj}/auth/${f}`)).trim();
+    const want = cur('userid_mutual') && cur('password_mutual') ? '1\n' : '0\n';
+    return this.getAttr(`${obj}/auth/authenticate_target`) !== want ? [[`${obj}/auth/authenticate_target`, want]] : [];
+  }
+
+  /** The kernel's iscsit_ta_authentication(): authentication=1 drops None from AuthMethod, =0 adds it. */
+  private authMethodUpdate(tpg: string, on: boolean): [string, string][] {
+    const cur = this.getAttr(`${tpg}/param/AuthMethod`).replace(/\n$/, '');
+    const next = authMethodAfter(cur, on);
+    return next !== cur ? [[`${tpg}/param/AuthMethod`, `${next}\n`]] : [];
   }
 
   /** enable=1 on a storage object: the backend opens its device. */
-  private configure(obj: string, plugin: string, rel: string): void {
+  private configure(obj: string, plugin: string, rel: string): [string, string][] {
     const ctl = this.control(obj);
     const need = (k: string) => { if (!ctl.get(k)) this.err('write', rel, 'EINVAL', `control ${k}= not set`); return ctl.get(k)!; };
     const onHost = (dev: string) => fs.existsSync(join(this.hostRoot, dev));
@@ -515,10 +616,8 @@ export class EmulatedConfigFs implements ConfigFs {
       need('rd_pages');
       info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 4294967288\n        TCM RamDisk ID: 0  RamDisk Makeup: rd_mcp\n        PAGES/PAGE_SIZE: ${ctl.get('rd_pages')}*4096  SG_table_count: 1  nullio: ${ctl.get('rd_nullio') ?? '0'} dummy: 0\n`;
     }
-    this.setAttr(`${obj}/enable`, '1\n');
-    this.setAttr(`${obj}/info`, info);
     // target_configure_device: vendor and model are (re)set from the backend.
-    this.setAttr(`${obj}/wwn/product_id`, `${INQUIRY_PROD[plugin] ?? ''}\n`);
+    return [[`${obj}/enable`, '1\n'], [`${obj}/info`, info], [`${obj}/wwn/product_id`, `${INQUIRY_PROD[plugin] ?? ''}\n`]];
   }
 
   async readdir(rel: string): Promise<string[]> {
@@ -543,14 +642,66 @@ export class EmulatedConfigFs implements ConfigFs {
   }
 }
 
-/** Faults may be injected for out-of-process runs through the marker file: {"faults":[...]} */
-function readFaults(base: string): EmulatorFault[] {
+/** Faults and a kill point may be injected for out-of-process runs through the marker file: {"faults":[...],"kill":{...}} */
+function readMarker(base: string): { faults: EmulatorFault[]; kill?: EmulatorKillPoint } {
   try {
     const text = fs.readFileSync(join(base, EMULATOR_MARKER), 'utf8').trim();
-    if (!text) return [];
-    const parsed = JSON.parse(text) as { faults?: EmulatorFault[] };
-    return Array.isArray(parsed.faults) ? parsed.faults : [];
+    if (!text) return { faults: [] };
+    const parsed = JSON.parse(text) as { faults?: EmulatorFault[]; kill?: EmulatorKillPoint };
+    const kill = parsed.kill && Number.isInteger(parsed.kill.op) && Number.isInteger(parsed.kill.step) ? parsed.kill : undefined;
+    return { faults: Array.isArray(parsed.faults) ? parsed.faults : [], ...(kill ? { kill } : {}) };
   } catch {
-    return [];
+    return { faults: [] };
   }
+}
+
+/**
+ * Finishes what killed processes left: replays committed journals (their renames), then deletes
+ * their staged files. Entries of live processes are left alone. This process's own entries are
+ * orphans too: every operation stages, commits and cleans up synchronously, so one seen here was
+ * cut short (EmulatorCrash).
+ */
+function recover(base: string): void {
+  const dir = join(base, STAGING_DIR);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  const dead = (name: string) => {
+    const pid = Number(/^(?:journal-)?(\d+)-/.exec(name)?.[1]);
+    if (!pid) return false;
+    if (pid === process.pid) return true;
+    try { process.kill(pid, 0); return false; } catch (e) { return (e as NodeJS.ErrnoException).code === 'ESRCH'; }
+  };
+  for (const name of names.filter((n) => n.startsWith('journal-') && dead(n))) {
+    const p = join(dir, name);
+    try {
+      for (const [from, to] of JSON.parse(fs.readFileSync(p, 'utf8')) as [string, string][]) {
+        try { fs.renameSync(from, to); } catch { /* already moved, or its object is gone */ }
+      }
+    } catch { /* unreadable journal: never committed */ }
+    fs.rmSync(p, { force: true });
+  }
+  for (const name of names.filter((n) => !n.startsWith('journal-') && dead(n))) fs.rmSync(join(dir, name), { recursive: true, force: true });
+}
+
+/** A file with exactly `mode` (not masked by the umask) holding `value`. */
+function writeWithMode(path: string, value: string, mode: number): void {
+  fs.writeFileSync(path, value, { mode });
+  fs.chmodSync(path, mode);
+}
+
+/**
+ * AuthMethod after writing attrib/authentication, as Linux 6.1 iscsit_ta_authentication() computes it:
+ * enabling removes "None" from the list (a lone "None" stays), disabling appends ",None" when missing.
+ */
+export function authMethodAfter(current: string, authentication: boolean): string {
+  const list = current.split(',');
+  if (authentication) {
+    const rest = list.filter((m) => m !== 'None');
+    return rest.length ? rest.join(',') : current;
+  }
+  return list.includes('None') ? current : `${current},None`;
 }

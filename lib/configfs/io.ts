@@ -4,6 +4,7 @@
  * node-backend.ts (the real kernel tree) and emulator.ts (a plain directory tree
  * with the kernel's side effects), chosen by open.ts.
  */
+import { appendFileSync } from 'node:fs';
 
 import { resolve } from 'node:path';
 import { Failure } from '../failure.js';
@@ -109,7 +110,11 @@ export function totalOps(c: OpCounts): number {
  */
 export class GuardedConfigFs implements ConfigFs {
   readonly counts: OpCounts = zeroCounts();
-  constructor(private readonly inner: ConfigFs, private readonly timeoutMs: () => number) {}
+  /**
+   * `trace`: a file that gets one line `<op> <path>` per successful mutating operation, never a
+   * value (LIOHA_CONFIGFS_TRACE; the lab records a real start's trace to compare with the emulator's).
+   */
+  constructor(private readonly inner: ConfigFs, private readonly timeoutMs: () => number, private readonly trace?: string) {}
   get base(): string { return this.inner.base; }
   get emulated(): boolean { return this.inner.emulated; }
 
@@ -120,7 +125,13 @@ export class GuardedConfigFs implements ConfigFs {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new ConfigFsHangError(op, path, ms)), ms);
     });
-    return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    const done = Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+    if (!this.trace || !MUTATING_OPS.has(op)) return done;
+    const trace = this.trace;
+    return done.then((v) => {
+      appendFileSync(trace, `${op} ${path}\n`);
+      return v;
+    });
   }
   /** Operations done on this tree by someone else on our behalf (a child process). */
   countExternal(op: ConfigFsOp): void { this.counts[op]++; }

@@ -42,3 +42,29 @@ export const aluaGroupDir = (so: string, group: string): string => `${so}/alua/$
 /** Write-only: one saved PR registration per write, before the device is exported. */
 export const aptplMetadataFile = (so: string): string => `${so}/pr/res_aptpl_metadata`;
 export const aclTagFile = (acl: string): string => `${acl}/tag`;
+
+// ---- runtime state and statistics (read by lib/stats and lib/status) ----------------------------
+
+/** Entries of iscsi/ that are not targets. */
+export const ISCSI_NON_TARGETS: ReadonlySet<string> = new Set(['discovery_auth', 'lio_version', 'cpus_allowed_list']);
+/** Entries the kernel creates in a TPG LUN and in a mapped LUN directory; anything else is the link. */
+export const LUN_ENTRIES: ReadonlySet<string> = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
+export const MAPPED_LUN_ENTRIES: ReadonlySet<string> = new Set(['write_protect', 'statistics']);
+
+export const tpgEnableFile = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/enable`;
+export const tpgAttribFile = (iqn: string, tag: number, key: string): string => `${tpgDir(iqn, tag)}/attrib/${key}`;
+/** Initiator names of sessions without an ACL (generate_node_acls=1), each followed by "\n" and a NUL. */
+export const tpgDynamicSessionsFile = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/dynamic_sessions`;
+/** "No active iSCSI Session ..." or the ACL's session and its connections. */
+export const aclInfoFile = (acl: string): string => `${acl}/info`;
+/** Per-session counters of an ACL (empty files while no session is logged in). */
+export const aclSessionStatsDir = (acl: string): string => `${acl}/fabric_statistics/iscsi_sess_stats`;
+/** Per-LUN port counters: read_mbytes, write_mbytes, in_cmds, dev (the device's dev_index). */
+export const lunPortStatsDir = (lun: string): string => `${lun}/statistics/scsi_tgt_port`;
+/** Per initiator and mapped LUN: read_mbytes, write_mbytes, num_cmds, dev (the TPG LUN's lun_index). */
+export const mappedLunStatsDir = (mappedLun: string): string => `${mappedLun}/statistics/scsi_auth_intr`;
+/** Target-wide iSCSI counters: iscsi_instance, iscsi_login_stats, iscsi_logout_stats, iscsi_sess_err, iscsi_tgt_attr. */
+export const targetFabricStatsDir = (iqn: string, group: string): string => `${targetDir(iqn)}/fabric_statistics/${group}`;
+/** Device-wide counters of a storage object (scsi_lu). */
+export const storageObjectStatsDir = (hba: string, name: string): string => `${storageObjectDir(hba, name)}/statistics/scsi_lu`;
+export const udevPathFile = (storageObject: string): string => `${storageObject}/udev_path`;

@@ -113,6 +113,8 @@ export interface LiveState {
   targets: Map<string, Target>;
   /** Every HBA directory name, for index allocation. */
   hbas: string[];
+  /** HBAs of a known plugin holding no storage object (left by a start killed between the two mkdirs). */
+  emptyHbas?: string[];
   /** LUN links of every target on the node: storage object ref -> target wwns using it. */
   users: Map<StorageObjectRef, Set<string>>;
 }

@@ -215,6 +215,13 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   if (fresh) p.push({ op: 'mkdir', path: dir });
   p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh);
   p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh);
+  // Writing attrib/authentication makes the kernel rewrite AuthMethod (adds or drops None), so an
+  // AuthMethod that was right before that write is checked again after it.
+  const authMethod = want.parameters.AuthMethod;
+  if (have && authMethod !== undefined && want.attributes.authentication !== undefined
+    && have.attributes.authentication !== want.attributes.authentication && have.parameters.AuthMethod === authMethod) {
+    p.push({ op: 'ensure', path: `${dir}/param/AuthMethod`, value: authMethod });
+  }
   p.auth(dir, want.auth, have?.auth, fresh);
 
   // LUNs: drop the unconfigured or wrongly backed ones (with the mapped LUNs that use them), add the missing.
@@ -306,5 +313,9 @@ export function planTeardown(iqns: readonly string[], liveIn: LiveState, candida
     const others = [...live.storageObjects.values()].filter((o) => o.hba === have.hba && !removed.has(o.dir));
     p.removeStorageObject(have, others.length === 0);
   }
+  // An HBA without a storage object holds nothing and belongs to no one: a start killed between
+  // `mkdir core/<hba>` and the storage object's mkdir leaves one. Stop runs under the node lock,
+  // so no lioha start is between those two mkdirs now.
+  for (const hba of live.emptyHbas ?? []) p.push({ op: 'rmdir', path: hbaDir(hba) });
   return p.ops;
 }

@@ -116,32 +116,49 @@ async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{
 
 /**
  * shallow: TPGs, enable, LUN links (monitor depth 0). tree: also portals, ACLs and mapped LUNs
- * (what a teardown needs). full: also attributes, parameters and auth (depth 10, start, save).
+ * (what a teardown needs; attribute reads that fail do not stop it). full: also attributes, parameters and auth (depth 10, start, save).
  */
 export type Depth = 'shallow' | 'tree' | 'full';
 
+/**
+ * `tolerant`: for a teardown, which needs only the objects' names. An attribute that cannot be
+ * read (an object the kernel is tearing down, a failing device) gets `fallback` instead of failing
+ * the whole stop; the directory is removed regardless.
+ */
+async function readAttr(cfs: ConfigFs, rel: string, tolerant: boolean, fallback: string): Promise<string> {
+  if (!tolerant) return cfs.read(rel);
+  try {
+    return await cfs.read(rel);
+  } catch {
+    return fallback;
+  }
+}
+
 export async function readStorageObjects(
   cfs: ConfigFs,
-  want: { refs?: ReadonlySet<StorageObjectRef>; attributes: 'none' | 'all' | DesiredState; info?: boolean },
-): Promise<{ storageObjects: Map<StorageObjectRef, LiveStorageObject>; hbas: string[]; details: Map<StorageObjectRef, InfoDetails> }> {
+  want: { refs?: ReadonlySet<StorageObjectRef>; attributes: 'none' | 'all' | DesiredState; info?: boolean; tolerant?: boolean },
+): Promise<{ storageObjects: Map<StorageObjectRef, LiveStorageObject>; hbas: string[]; emptyHbas: string[]; details: Map<StorageObjectRef, InfoDetails> }> {
   const storageObjects = new Map<StorageObjectRef, LiveStorageObject>();
   const details = new Map<StorageObjectRef, InfoDetails>();
+  const tolerant = want.tolerant ?? false;
   const hbas = (await readdirOr(cfs, CORE_DIR)).filter((h) => HBA_RE.test(h) && h !== 'alua');
+  const emptyHbas: string[] = [];
   for (const hba of hbas) {
     const kind = kindOfPlugin(HBA_RE.exec(hba)![1]!);
     if (!kind) continue;
-    for (const name of await readdirOr(cfs, hbaDir(hba))) {
-      if (name === 'hba_info' || name === 'hba_mode') continue;
+    const names = (await readdirOr(cfs, hbaDir(hba))).filter((n) => n !== 'hba_info' && n !== 'hba_mode');
+    if (!names.length) emptyHbas.push(hba);
+    for (const name of names) {
       const ref = storageObjectRef(kind, name);
       if (want.refs && !want.refs.has(ref)) continue;
       const dir = storageObjectDir(hba, name);
       const keys = want.attributes === 'none' ? [] : want.attributes === 'all' ? undefined : Object.keys(want.attributes.storageObjects.get(ref)?.attributes ?? {});
       storageObjects.set(ref, {
         kind, name, dir, hba,
-        enabled: (await cfs.read(`${dir}/enable`)) === '1',
-        dev: await cfs.read(`${dir}/udev_path`),
-        wwn: parseUnitSerial(await cfs.read(`${dir}/wwn/vpd_unit_serial`)),
-        productId: (await cfs.read(`${dir}/wwn/product_id`)).trim(),
+        enabled: (await readAttr(cfs, `${dir}/enable`, tolerant, '1')) === '1',
+        dev: await readAttr(cfs, `${dir}/udev_path`, tolerant, ''),
+        wwn: parseUnitSerial(await readAttr(cfs, `${dir}/wwn/vpd_unit_serial`, tolerant, '')),
+        productId: (await readAttr(cfs, `${dir}/wwn/product_id`, tolerant, '')).trim(),
         attributes: await readGroup(cfs, `${dir}/attrib`, keys),
       });
       const aluaKeys = kind === 'pscsi' ? [] : want.attributes === 'all' ? ALUA_RW_PARAMS
@@ -150,7 +167,7 @@ export async function readStorageObjects(
       if (want.info) details.set(ref, parseInfo(await cfs.read(`${dir}/info`)));
     }
   }
-  return { storageObjects, hbas, details };
+  return { storageObjects, hbas, emptyHbas, details };
 }
 
 /** Every target's LUN links: which targets use each storage object. */
@@ -193,7 +210,8 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
     luns.sort((a, b) => a.index - b.index);
     const tpg: Tpg = {
       tag,
-      enable: (await cfs.read(`${dir}/enable`)) === '1',
+      // A teardown that cannot read enable disables the TPG anyway.
+      enable: (await readAttr(cfs, `${dir}/enable`, depth === 'tree', '1')) === '1',
       attributes: {}, parameters: {}, auth: NO_AUTH, luns, portals: [], acls: [],
     };
     const full = depth === 'full';
@@ -256,10 +274,11 @@ export async function readLive(cfs: ConfigFs, iqns: readonly string[], depth: De
     const t = await readTarget(cfs, iqn, depth, desired?.targets.get(iqn));
     if (t) targets.set(iqn, t);
   }
-  const { storageObjects, hbas } = await readStorageObjects(cfs, {
+  const { storageObjects, hbas, emptyHbas } = await readStorageObjects(cfs, {
     ...(refs ? { refs } : {}),
     attributes: depth === 'full' && desired ? desired : 'none',
+    tolerant: depth === 'tree',
   });
   const users = await readUsers(cfs);
-  return { storageObjects, targets, hbas, users };
+  return { storageObjects, targets, hbas, emptyHbas, users };
 }

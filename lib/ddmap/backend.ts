@@ -61,6 +61,10 @@ export interface ChangeMapBackend {
   hasMap(lun: MapLun): Promise<boolean>;
   /** Read a consistent image of the LUN's map, holding writes as briefly as possible. */
   capture(lun: MapLun, timeoutMs: number): Promise<Capture>;
+  /** Null when the live map's header (and length) are sound, otherwise what is wrong. */
+  checkMap(lun: MapLun, timeoutMs: number): Promise<string | null>;
+  /** Resume the map `id` (one a killed capture left suspended): 'gone' when the map no longer exists. */
+  resume(id: string, timeoutMs: number): Promise<'resumed' | 'gone'>;
 }
 
 export interface BackendOptions {

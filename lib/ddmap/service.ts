@@ -18,6 +18,7 @@ import type { BackendName } from './backends/names.js';
 import { loadBackend } from './backends/registry.js';
 import { type DdmapState, RUNNING_STATES, afterStart, afterStop } from './state.js';
 import { DdmapStore, StoreError } from './store.js';
+import { clearSuspendIntent, leftSuspendIntents, SUSPEND_INTENT_DIR } from './suspend-intent.js';
 
 export interface DdmapSettings {
   vg: string;
@@ -86,6 +87,7 @@ export class DdmapService {
   }
 
   async start(): Promise<void> {
+    await this.resumeInterrupted();
     const marker = await this.readMarker();
     if (marker) {
       // Already running: re-applying the start transitions would turn ACTIVE into DIRTY.
@@ -112,7 +114,16 @@ export class DdmapService {
 
   async stop(): Promise<StopReport> {
     const report: StopReport = { saved: [], lost: [], failed: [] };
-    const marker = await this.readMarker();
+    await this.resumeInterrupted();
+    let marker: Marker | null;
+    try {
+      marker = await this.readMarker();
+    } catch (e) {
+      if (!(e instanceof Failure)) throw e;
+      // Stop must work from the kernel's state alone: save every selected LUN exported now.
+      this.log.warn(`${e.message}; saving the maps of the LUNs exported now`);
+      marker = { vg: this.settings.vg, backend: this.settings.backend, startedAt: '', luns: [] };
+    }
     if (!marker) return report; // not running here: nothing to save, states untouched
     await this.ensureStore();
     const backend = await this.backend();
@@ -170,6 +181,7 @@ export class DdmapService {
 
   /** 'running' | 'stopped'; throws Failure on an inconsistency. */
   async monitor(): Promise<'running' | 'stopped'> {
+    await this.resumeInterrupted();
     const marker = await this.readMarker();
     if (!marker) return 'stopped';
     if (marker.vg !== this.settings.vg) {
@@ -184,6 +196,8 @@ export class DdmapService {
     const known = new Set(marker.luns.map((m) => m.lv));
     for (const l of luns) {
       if (!(await backend.hasMap(l))) throw new Failure('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
+      const bad = await backend.checkMap(l, this.env.budget(this.settings.mapTimeoutMs));
+      if (bad) throw new Failure('generic', bad);
       const s = await this.readStateOrFail(l.lv);
       if (RUNNING_STATES.includes(s)) continue;
       if (s === 'UNKNOWN' || !known.has(l.lv)) {
@@ -203,6 +217,29 @@ export class DdmapService {
     }
     if (changed) await this.writeMarker(luns, marker.startedAt);
     return 'running';
+  }
+
+  /**
+   * Resume every map a killed capture left suspended (its writes blocked), and say so. Costs one
+   * readdir when there is none. Fails only when a left-suspended map cannot be resumed.
+   */
+  private async resumeInterrupted(): Promise<void> {
+    const left = await leftSuspendIntents(this.env.root.path(SUSPEND_INTENT_DIR));
+    if (!left.length) return;
+    const backend = await this.backend();
+    const failed: string[] = [];
+    for (const { id, file, intent } of left) {
+      const by = intent ? ` by process ${intent.pid} at ${intent.at}` : '';
+      try {
+        const r = await backend.resume(id, this.env.budget(this.settings.mapTimeoutMs));
+        await clearSuspendIntent(file);
+        if (r === 'resumed') this.log.warn(`${id}: map was left suspended by an interrupted capture${by} (target writes blocked); resumed it`);
+        else this.log.warn(`${id}: an interrupted capture${by} left a suspend intent, but the map is gone`);
+      } catch (e) {
+        failed.push(`${id}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    if (failed.length) throw new Failure('generic', `map left suspended by an interrupted capture, target writes blocked; resume failed: ${failed.join('; ')}`);
   }
 
   private async transition(l: MapLun, event: 'start'): Promise<void> {

@@ -21,8 +21,15 @@ export interface LoggerOptions {
   /** Where lines go; default: stderr, which pacemaker-execd copies into the Pacemaker log. */
   write?: (line: string) => void;
   terminal?: boolean;
-  /** Also append plain lines here (HA_LOGFILE / HA_DEBUGLOG, as ocf_log does). */
+  /** Also append plain lines of info and above here (HA_LOGFILE, as ocf_log does). */
   logFile?: string;
+  /** Also append plain lines of every level here (HA_DEBUGLOG, as ocf_log does; once if it is logFile too). */
+  debugLogFile?: string;
+}
+
+/** The log files ocf_log writes: HA_LOGFILE (info and above) and HA_DEBUGLOG (everything). */
+export function logFilesFromEnv(env: NodeJS.ProcessEnv): Pick<LoggerOptions, 'logFile' | 'debugLogFile'> {
+  return { ...(env.HA_LOGFILE ? { logFile: env.HA_LOGFILE } : {}), ...(env.HA_DEBUGLOG ? { debugLogFile: env.HA_DEBUGLOG } : {}) };
 }
 
 const ORDER: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };
@@ -55,9 +62,12 @@ export function createLogger(opts: LoggerOptions): Logger {
       fields: redact(fields, secrets),
     };
     write(terminal ? formatTerminal(r) : formatPlain(r));
-    if (opts.logFile) {
+    const files = new Set<string>();
+    if (opts.logFile && r.level !== 'debug') files.add(opts.logFile);
+    if (opts.debugLogFile) files.add(opts.debugLogFile);
+    for (const f of files) {
       try {
-        appendFileSync(opts.logFile, `${new Date().toISOString()} ${formatPlain(r)}\n`);
+        appendFileSync(f, `${new Date().toISOString()} ${formatPlain(r)}\n`);
       } catch {
         /* a log file we cannot write must not fail the action */
       }

@@ -5,7 +5,7 @@ import { Failure, failureOf, type FailureKind } from '../failure.js';
 import { parseParams, secretNames } from './params.js';
 import { invocation, type OcfContext } from './context.js';
 import { usageText } from './usage.js';
-import { createLogger, levelFromEnv, type Logger } from '../log/logger.js';
+import { createLogger, levelFromEnv, logFilesFromEnv, type Logger } from '../log/logger.js';
 
 type Handler<P> = (ctx: OcfContext<P>) => Promise<OcfExit>;
 
@@ -106,7 +106,7 @@ export async function dispatch<D extends AgentDefinition>(
       level: levelFromEnv(io.env),
       secrets: secretNames(def),
       terminal: io.terminal,
-      logFile: io.env.HA_DEBUGLOG || io.env.HA_LOGFILE || undefined,
+      ...logFilesFromEnv(io.env),
     });
 
   let code: number;

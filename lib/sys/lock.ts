@@ -1,42 +1,85 @@
-import { promises as fs } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { constants, promises as fs } from 'node:fs';
 import { dirname } from 'node:path';
+import { searchPath } from '../exec/run.js';
+import { Failure } from '../failure.js';
 
 /**
  * A node-local lock so that two target resources never plan against the same snapshot
- * (HBA index allocation, shared storage objects). A lock left by a dead process is taken over.
+ * (HBA index allocation, shared storage objects).
+ *
+ * The kernel arbitrates it: flock(2) on an open file description. Node has no flock, so the
+ * util-linux `flock` command takes the lock on a descriptor it inherits from this process;
+ * the lock belongs to the open file description, which this process keeps open after the
+ * helper exits. It is released when the description is closed: at the end of `f`, or by the
+ * kernel when this process dies (SIGKILL included). There is no lock file content to trust,
+ * no liveness guess and no stale takeover. Only start and stop take the lock (one short
+ * spawn); monitor does not.
  */
-export async function withLock<T>(path: string, waitMs: number, f: () => Promise<T>): Promise<T> {
-  await fs.mkdir(dirname(path), { recursive: true });
-  const until = Date.now() + waitMs;
-  for (;;) {
-    try {
-      const fh = await fs.open(path, 'wx', 0o600);
-      await fh.write(`${process.pid}\n`);
-      await fh.close();
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const holder = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
-      if (!holder || !alive(holder)) {
-        await fs.rm(path, { force: true });
-        continue;
-      }
-      if (Date.now() > until) throw new Error(`lock ${path} is held by process ${holder}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  try {
-    return await f();
-  } finally {
-    await fs.rm(path, { force: true });
+
+/** The lock could not be taken within the wait; `holder` is the PID the holder wrote, if known. */
+export class LockBusyError extends Failure {
+  override name = 'LockBusyError';
+  constructor(readonly path: string, readonly holder: number | undefined) {
+    super('generic', `node lock ${path} busy until the timeout${holder ? `: held by process ${holder}` : ''}`);
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+/** The lock helper is missing or failed (not a contention): a node-local installation problem. */
+export class LockError extends Failure {
+  override name = 'LockError';
+  constructor(reason: string) {
+    super('installed', reason);
   }
+}
+
+/** Exit code flock(1) uses here for "timed out waiting" (EX_TEMPFAIL). */
+const BUSY = 75;
+
+export async function withLock<T>(path: string, waitMs: number, f: () => Promise<T>): Promise<T> {
+  await fs.mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  // O_NOFOLLOW: a symlink planted at the lock path is refused, not followed.
+  const fh = await fs.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600); // Node adds O_CLOEXEC
+  try {
+    await lockFd(fh.fd, path, waitMs);
+    // For the message of a waiting process only; the lock itself is the flock.
+    await fh.truncate(0);
+    await fh.write(`${process.pid}\n`, 0);
+    return await f();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** flock(LOCK_EX) on `fd` (an open description shared with the helper), waiting at most `waitMs`. */
+function lockFd(fd: number, path: string, waitMs: number): Promise<void> {
+  const seconds = Math.max(0, waitMs / 1000).toFixed(3);
+  return new Promise<void>((resolve, reject) => {
+    let stderr = '';
+    const child = spawn('flock', ['--exclusive', '--timeout', seconds, '--conflict-exit-code', String(BUSY), '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+      env: { PATH: searchPath() },
+    });
+    // Belt and braces: the helper's own timeout ends the wait; this one ends a helper that does not.
+    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs + 2000);
+    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new LockError(`cannot take lock ${path}: flock: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found (util-linux)' : e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve();
+      if (code === BUSY || signal) {
+        void readHolder(path).then((h) => reject(new LockBusyError(path, h)));
+        return;
+      }
+      reject(new LockError(`cannot take lock ${path}: flock exited ${code}: ${stderr.trim()}`));
+    });
+  });
+}
+
+async function readHolder(path: string): Promise<number | undefined> {
+  const n = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
+  return Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, readdirSync, statSync, readlinkSync, rmSync, mkdtempSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, readlinkSync, rmSync, mkdtempSync, mkdirSync, writeFileSync, lstatSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
+import { EmulatedConfigFs, authMethodAfter } from '../../lib/configfs/emulator.js';
 import { NodeConfigFs } from '../../lib/configfs/node-backend.js';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
 import { GuardedConfigFs, ConfigFsHangError } from '../../lib/configfs/io.js';
@@ -138,5 +138,115 @@ describe('configfs emulator, checked against a recorded 6.1 kernel tree', () => 
     await expect(hung.write(`${T}/tpgt_1/enable`, '1')).rejects.toBeInstanceOf(ConfigFsHangError);
     expect(Date.now() - t0).toBeLessThan(2000);
     expect(hung.counts.write).toBe(1);
+  });
+});
+
+describe('configfs emulator: kernel side effects measured on 6.1', () => {
+  it('a new storage object starts with emulate_model_alias=0 (DA_EMULATE_MODEL_ALIAS)', async () => {
+    const so = await blockObject();
+    expect(await fs.read(`${so}/attrib/emulate_model_alias`)).toBe('0');
+    await fs.mkdir('core/rd_mcp_1');
+    await fs.mkdir('core/rd_mcp_1/rd0');
+    expect(await fs.read('core/rd_mcp_1/rd0/attrib/emulate_model_alias')).toBe('0');
+  });
+
+  it('writing attrib/authentication changes param/AuthMethod as iscsit_ta_authentication() does', async () => {
+    await fs.mkdir(T);
+    await fs.mkdir(`${T}/tpgt_1`);
+    const am = () => fs.read(`${T}/tpgt_1/param/AuthMethod`);
+    expect(await am()).toBe('CHAP,None');
+    await fs.write(`${T}/tpgt_1/attrib/authentication`, '1');
+    expect(await am()).toBe('CHAP');
+    await fs.write(`${T}/tpgt_1/attrib/authentication`, '0');
+    expect(await am()).toBe('CHAP,None');
+    await fs.write(`${T}/tpgt_1/param/AuthMethod`, 'None');
+    await fs.write(`${T}/tpgt_1/attrib/authentication`, '1');
+    expect(await am()).toBe('None'); // a lone None stays
+    expect(authMethodAfter('None,CHAP', true)).toBe('CHAP');
+    expect(authMethodAfter('CHAP', false)).toBe('CHAP,None');
+  });
+});
+
+// A configfs syscall either happens or not. The emulator is cut short (its crash-test seam) at every
+// internal step of every operation of a script, and the tree seen by the next process must then equal the
+// tree before or after that operation: never a half-built storage object, a half-removed target or a
+// half-applied attribute write. (test/target/crash.test.ts does the same with SIGKILL on the built agent.)
+describe('configfs emulator: every operation is atomic when cut short', () => {
+  const ops: ((f: EmulatedConfigFs) => Promise<void>)[] = [
+    (f) => f.mkdir('core/iblock_0'),
+    (f) => f.mkdir('core/iblock_0/lun0'),
+    (f) => f.write('core/iblock_0/lun0/control', 'udev_path=/dev/vgx/lv'),
+    (f) => f.write('core/iblock_0/lun0/enable', '1'),
+    (f) => f.mkdir(T),
+    (f) => f.mkdir(`${T}/tpgt_1`),
+    (f) => f.write(`${T}/tpgt_1/attrib/authentication`, '1'),
+    (f) => f.write(`${T}/tpgt_1/auth/userid_mutual`, 'tgt'),
+    (f) => f.write(`${T}/tpgt_1/auth/password_mutual`, 'secret'),
+    (f) => f.mkdir(`${T}/tpgt_1/lun/lun_0`),
+    (f) => f.symlink('core/iblock_0/lun0', `${T}/tpgt_1/lun/lun_0/a`),
+    (f) => f.mkdir(`${T}/tpgt_1/acls/iqn.1994-05.com.redhat:ini`),
+    (f) => f.unlink(`${T}/tpgt_1/lun/lun_0/a`),
+    (f) => f.rmdir(`${T}/tpgt_1/lun/lun_0`),
+    (f) => f.rmdir(`${T}/tpgt_1/acls/iqn.1994-05.com.redhat:ini`),
+    (f) => f.rmdir('core/iblock_0/lun0'),
+  ];
+
+  /** The whole visible tree: kind, mode, value, link target of every entry. */
+  function snapshot(): string {
+    const out: string[] = [];
+    const walkAll = (rel: string) => {
+      for (const name of readdirSync(join(base, rel)).sort()) {
+        if (name.startsWith('.lioha')) continue;
+        const r = rel ? `${rel}/${name}` : name;
+        const st = lstatSync(join(base, r));
+        if (st.isSymbolicLink()) out.push(`L ${r} ${readlinkSync(join(base, r))}`);
+        else if (st.isDirectory()) { out.push(`D ${r}`); walkAll(r); }
+        else out.push(`F ${r} ${(st.mode & 0o777).toString(8)} ${JSON.stringify(readFileSync(join(base, r), 'utf8'))}`);
+      }
+    };
+    walkAll('');
+    return out.join('\n');
+  }
+  const fresh = () => {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(root, { recursive: true });
+    base = createEmulatedConfigFs(root);
+    mkdirSync(join(root, 'dev/vgx'), { recursive: true });
+    writeFileSync(join(root, 'dev/vgx/lv'), '');
+  };
+
+  it('a crash at any step of mkdir, rmdir, write, symlink and unlink leaves the tree before or after the op', async () => {
+    fresh();
+    const states = [snapshot()];
+    for (const op of ops) {
+      await op(new EmulatedConfigFs(base, []));
+      states.push(snapshot());
+    }
+    let crashes = 0;
+    /** Crashes operation i at `step`; false when the operation has fewer steps. */
+    const crashAt = async (i: number, step: number): Promise<boolean> => {
+      fresh();
+      const plain = new EmulatedConfigFs(base, []);
+      for (const op of ops.slice(0, i - 1)) await op(plain);
+      const r = await ops[i - 1]!(new EmulatedConfigFs(base, [], { op: 1, step, throw: true })).then(() => 'done', (e: Error) => e.name);
+      if (r === 'done') return false;
+      expect(r).toBe('EmulatorCrash');
+      crashes++;
+      new EmulatedConfigFs(base, []); // what the next process sees: it finishes a committed change first
+      expect([states[i - 1], states[i]], `crashed in operation ${i} at step ${step}`).toContain(snapshot());
+      return true;
+    };
+    for (let i = 1; i <= ops.length; i++) {
+      // Every step of the short operations; in a long mkdir the first steps, every 7th, and the last three.
+      let last = -1;
+      for (let step = 0; ; step = step < 6 ? step + 1 : step + 7) {
+        if (!(await crashAt(i, step))) {
+          for (let s = Math.max(last + 1, step - 3); s < step; s++) await crashAt(i, s);
+          break;
+        }
+        last = step;
+      }
+    }
+    expect(crashes).toBeGreaterThan(60);
   });
 });

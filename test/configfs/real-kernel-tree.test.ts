@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoDir } from '../helpers/agent.js';
-import { diffTrees, emulatedAgentTree, parseTree } from '../lab/host/configfs-tree.js';
+import { diffTrees, emulatedAgentRun, emulatedAgentTree, parseTree } from '../lab/host/configfs-tree.js';
 import { KNOWN_KERNEL_ONLY, checkKnownGaps } from '../lab/host/fidelity-ignore.js';
 
 // The fast twin of the lab's fidelity check, for each recorded kernel: the tree the `target` agent's start
@@ -30,4 +30,18 @@ describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel trees
       expect(checkKnownGaps([...d.onlyReal, ...d.onlyEmulated, ...d.different])).toEqual({ unexpected: [], fixed: [] });
     });
   }
+});
+
+// The same start's configfs writes, one `<op> <path>` line each, as the lab recorded them on the 6.1 kernel
+// (LIOHA_CONFIGFS_TRACE in 40-target-agent.sh; refreshed with the tree). Final trees can agree while the
+// emulator's defaults or side effects differ (emulate_model_alias defaulted to 1, authentication=1 did not
+// touch AuthMethod): the agent writes an attribute only when it differs, so the trace shows every such gap.
+const recordedTrace = join(repoDir, 'test/fixtures/lab/configfs-target-agent-6.1.trace.txt');
+describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel write trace', () => {
+  it.skipIf(!fs.existsSync(recordedTrace))('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
+    const real = fs.readFileSync(recordedTrace, 'utf8').trim().split('\n');
+    const emu = (await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace.trim().split('\n');
+    expect(real.length).toBeGreaterThan(100);
+    expect(emu).toEqual(real);
+  });
 });

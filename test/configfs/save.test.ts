@@ -1,6 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { repoDir } from '../helpers/agent.js';
+import { writePrivateFile } from '../../lib/sys/private-file.js';
 import { createTargetActions } from '../../agents/target/actions.js';
 import { saveLive, listTargets } from '../../lib/configfs/save.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
@@ -40,5 +43,37 @@ describe('lioha target save', () => {
 
   it('refuses to dump a target that does not exist', async () => {
     await expect(saveLive(new EmulatedConfigFs(fx.base, []), ['iqn.2016-09.com.example:nope'])).rejects.toThrow(/does not exist/);
+  });
+});
+
+describe('lioha target save -o', () => {
+  const cli = join(repoDir, 'dist/bin/lioha');
+  it.skipIf(!existsSync(cli))('writes 0600 through an exclusive random temp file: planted F.temp symlink and an old 0644 file do not leak', async () => {
+    await createTargetActions().start(ctxFor(fx.root, 'start'));
+    const out = join(fx.root, 'saved.json');
+    const victim = join(fx.root, 'victim');
+    writeFileSync(victim, 'untouched\n', { mode: 0o644 });
+    symlinkSync(victim, `${out}.temp`); // the old code wrote through this link
+    writeFileSync(out, '{}\n', { mode: 0o644 });
+    chmodSync(out, 0o644);
+    const r = spawnSync(cli, ['target', 'save', '--root', fx.root, '-o', out], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(readFileSync(out, 'utf8')).toContain('password-user01');
+    expect(readdirSync(fx.root).filter((n) => n.includes('.tmp'))).toEqual([]);
+  });
+
+  it('writePrivateFile replaces a symlink at the destination instead of writing through it', async () => {
+    const victim = join(fx.root, 'victim2');
+    writeFileSync(victim, 'untouched\n');
+    const out = join(fx.root, 'out.json');
+    symlinkSync(victim, out);
+    await writePrivateFile(out, 'secret\n');
+    expect(readFileSync(victim, 'utf8')).toBe('untouched\n');
+    expect(lstatSync(out).isFile()).toBe(true);
+    expect(statSync(out).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,7 +1,11 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildSync } from 'esbuild';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { repoDir } from '../helpers/agent.js';
 import { actions } from '../../agents/ddmap/actions.js';
 import { definition } from '../../agents/ddmap/definition.js';
 import { Failure } from '../../lib/failure.js';
@@ -199,5 +203,93 @@ describe('ddmap agent', () => {
     await expect(actions.validate!(ctx('validate-all', { state_dir: 'relative' }))).rejects.toThrow(/state_dir/);
     await expect(actions.validate!(ctx('validate-all', { vgname: 'a/b' }))).rejects.toThrow(/vgname/);
     await expect(actions.validate!(ctx('validate-all', { map_timeout: '0' }))).rejects.toThrow(/map_timeout/);
+  });
+});
+
+// Issue 14 item 4: a capture killed between mapsuspend and mapresume, corrupt run markers and live maps.
+describe('ddmap agent after crashes and corruption', () => {
+  let bundle: string;
+  beforeAll(() => {
+    bundle = mkdtempSync(join(tmpdir(), 'ddmap-kill-'));
+    buildSync({
+      stdin: {
+        contents: "export { IetBackend } from './lib/ddmap/backends/iet/backend.ts'; export { fsProcEntryIo } from './lib/ddmap/backends/iet/proc-entry.ts'; export { Root } from './lib/sys/root.ts';",
+        resolveDir: repoDir, loader: 'ts',
+      },
+      bundle: true, platform: 'node', format: 'esm', outfile: join(bundle, 'lib.mjs'), logLevel: 'error',
+    });
+    // A capture that is SIGKILLed right after its mapsuspend reached the entry.
+    writeFileSync(join(bundle, 'kill.mjs'), `
+import { IetBackend, Root, fsProcEntryIo } from './lib.mjs';
+const [root, lv] = process.argv.slice(2);
+const io = { async open(p) { const h = await fsProcEntryIo.open(p); return { ...h, async command(c) { await h.command(c); if (c === 'mapsuspend') process.kill(process.pid, 'SIGKILL'); } }; } };
+const b = new IetBackend({ root: new Root(root), io });
+const [lun] = (await b.listLuns('vg_dsk_0')).filter((l) => l.lv === lv);
+await b.capture(lun, 5000);
+`);
+  });
+  afterAll(() => rmSync(bundle, { recursive: true, force: true }));
+
+  const killMidCapture = (lv: string) => {
+    const r = spawnSync(process.execPath, [join(bundle, 'kill.mjs'), root, lv], { encoding: 'utf8' });
+    expect(r.signal, r.stderr).toBe('SIGKILL');
+  };
+
+  for (const action of ['monitor', 'start', 'stop'] as const) {
+    it(`${action} resumes a map left suspended by a capture killed after mapsuspend, and says so`, async () => {
+      await setState('lv-db', 'CLEAN');
+      if (action !== 'start') await run('start');
+      killMidCapture('lv-db');
+      expect((await readEntry(root, DB)).commands).toEqual(['mapsuspend']);
+      const log = memoryLogger();
+      expect((await run(action, {}, log)).code).toBe(OcfExit.SUCCESS);
+      const cmds = (await readEntry(root, DB)).commands;
+      expect(cmds.slice(0, 2)).toEqual(['mapsuspend', 'mapresume']);
+      expect(log.lines.some((l) => l.level === 'warn' && /lv-db\.0: map was left suspended by an interrupted capture by process \d+ .*resumed it/.test(l.msg))).toBe(true);
+      expect(await readdir(join(root, 'run/lioha/ddmap/suspended'))).toEqual([]);
+    });
+  }
+
+  it('a capture in progress (its process alive) is not resumed behind its back', async () => {
+    await run('start');
+    await mkdir(join(root, 'run/lioha/ddmap/suspended'), { recursive: true });
+    const stat = readFileSync('/proc/self/stat', 'latin1');
+    const start = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    await writeFile(join(root, 'run/lioha/ddmap/suspended', `${DB}.json`), JSON.stringify({ id: DB, pid: process.pid, start, at: 'now' }));
+    expect((await run('monitor')).code).toBe(OcfExit.SUCCESS);
+    expect((await readEntry(root, DB)).commands).toEqual([]);
+  });
+
+  it('stop succeeds from the kernel state when the run marker is corrupt, saving every exported LUN', async () => {
+    await setState('lv-db', 'CLEAN');
+    await run('start');
+    await writeFile(join(root, 'run/lioha/ddmap/p_ddmap_vg_dsk_0.json'), '{"vg": "vg_dsk_0", "lu');
+    expect((await run('monitor')).code).toBe(OcfExit.ERR_GENERIC); // monitor reports it
+    const log = memoryLogger();
+    expect(await run('stop', {}, log)).toEqual({ code: OcfExit.SUCCESS, reason: '' });
+    expect(log.lines.some((l) => l.level === 'warn' && /run marker .* is corrupt/.test(l.msg))).toBe(true);
+    expect(await state('lv-db')).toBe('DDMAP_CLEAN');
+    expect(await dumps('lv-db')).toHaveLength(1);
+    expect(await dumps('lv_junk')).toHaveLength(1);
+    expect((await run('monitor')).code).toBe(OcfExit.NOT_RUNNING);
+  });
+
+  it('monitor reports a corrupt or truncated live map header', async () => {
+    await run('start');
+    const good = await readFile(entryPath(root, DB));
+    await writeFile(entryPath(root, DB), Buffer.concat([Buffer.from('garbage!'), good.subarray(8)]));
+    let r = await run('monitor');
+    expect(r.code).toBe(OcfExit.ERR_GENERIC);
+    expect(r.reason).toMatch(/live map header of .*lv-db\.0 is corrupt: not a ddmap image/);
+    await tearEntry(root, DB, 12);
+    r = await run('monitor');
+    expect(r.code).toBe(OcfExit.ERR_GENERIC);
+    expect(r.reason).toMatch(/live map header of .*lv-db\.0 is corrupt: ddmap header needs 20 bytes, got 12/);
+    await writeFile(entryPath(root, DB), good.subarray(0, 100));
+    r = await run('monitor');
+    expect(r.code).toBe(OcfExit.ERR_GENERIC);
+    expect(r.reason).toMatch(/live map of .*lv-db\.0 is shorter than the 532 bytes its header declares \(truncated\)/);
+    await writeFile(entryPath(root, DB), good);
+    expect((await run('monitor')).code).toBe(OcfExit.SUCCESS);
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -121,5 +121,24 @@ describe('lioha ddmap merge', () => {
     expect(r.stdout).toBe('vg_dsk_0/ddmap/lv_junk DDMAP_UNKNOWN -> DDMAP_DIRTY\n');
     r = spawnSync(cli, ['ddmap', 'state', 'list'], { env, encoding: 'utf8' });
     expect(r.stdout).toBe('vg_dsk_0/ddmap/lv_junk DDMAP_DIRTY dumps=0\n');
+  });
+});
+
+describe('lioha ddmap state list into a pipe that closes early', () => {
+  const cli = join(process.cwd(), 'dist/bin/lioha');
+  it.skipIf(!existsSync(cli))('`| head -2` prints two lines and no EPIPE trace', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ddmap-pipe-'));
+    try {
+      const d = join(dir, 'mnt/iscsi-target/vg_dsk_0/ddmap');
+      await mkdir(d, { recursive: true });
+      // ~130 KB of output: more than a pipe holds, so writes continue after head has exited
+      for (let i = 0; i < 800; i++) await writeFile(join(d, `lv_${String(i).padStart(4, '0')}_${'x'.repeat(100)}.state`), 'DDMAP_DIRTY\n');
+      const r = spawnSync('sh', ['-c', `"${cli}" ddmap state list | head -2`], { env: { ...process.env, LIOHA_ROOT: dir }, encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim().split('\n')).toHaveLength(2);
+      expect(r.status).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, chmodSync, unlinkSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, mkdirSync, writeFileSync, chmodSync, unlinkSync, readlinkSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTargetActions } from '../../agents/target/actions.js';
 import { setEmulatorFaults } from '../../lib/configfs/emulator-fixture.js';
@@ -9,7 +9,7 @@ import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import type { LogLine } from '../helpers/context.js';
-import { ctxFor, makeRoot, IQN, OTHER } from './setup.js';
+import { ctxFor, makeRoot, IQN, OTHER, CONFIG } from './setup.js';
 
 const actions = createTargetActions();
 const T = `iscsi/${IQN}/tpgt_1`;
@@ -99,6 +99,20 @@ describe('target agent on the configfs emulator', () => {
     expect(existsSync(join(fx.base, `${ini3}/lun_2`))).toBe(true);
     expect(existsSync(join(fx.base, `${T}/np/192.0.2.1:3260`))).toBe(false);
     expect(read(`${T}/acls/iqn.2016-09.com.example:initiator04/auth/password`)).toBe('password-user04\n');
+  });
+
+  it('repairs authentication drift although the kernel rewrites AuthMethod when authentication is written', async () => {
+    // A configuration that keeps None in AuthMethod with authentication=1 (restorable: attributes go first).
+    const cfg = JSON.parse(readFileSync(join(fx.root, CONFIG), 'utf8')) as { targets: { tpgs: { parameters: Record<string, string> }[] }[] };
+    cfg.targets[0]!.tpgs[0]!.parameters.AuthMethod = 'CHAP,None';
+    writeFileSync(join(fx.root, CONFIG), JSON.stringify(cfg), { mode: 0o600 });
+    expect((await start()).code).toBe(OcfExit.SUCCESS);
+    expect(read(`${T}/param/AuthMethod`)).toBe('CHAP,None\n');
+    await new EmulatedConfigFs(fx.base, []).write(`${T}/attrib/authentication`, '0'); // AuthMethod keeps its None
+    expect((await start()).code).toBe(OcfExit.SUCCESS); // writing authentication=1 strips None; the agent restores it
+    expect(read(`${T}/attrib/authentication`)).toBe('1\n');
+    expect(read(`${T}/param/AuthMethod`)).toBe('CHAP,None\n');
+    expect((await monitor({}, 10)).code).toBe(OcfExit.SUCCESS);
   });
 
   it('monitor: password drift is reported without the password', async () => {
@@ -296,6 +310,16 @@ describe('target agent on the configfs emulator', () => {
       expect(await monitor({ config: '/etc/target/none.json' })).toEqual({ code: OcfExit.ERR_GENERIC, reason: `target ${IQN} is live but cannot be checked: configuration /etc/target/none.json does not exist` });
       expect((await stop({ config: '/etc/target/none.json' })).code).toBe(OcfExit.SUCCESS); // stop needs only iqn
       expect(readdirSync(join(fx.base, 'core'))).toEqual(['alua']);
+    });
+
+    it('a configuration of 600 MB is refused with ERR_CONFIGURED and a clear reason, before it is read', async () => {
+      const huge = join(fx.root, 'etc/target/huge.json');
+      writeFileSync(huge, '', { mode: 0o600 });
+      truncateSync(huge, 600 * 1024 * 1024); // sparse
+      const t0 = Date.now();
+      const r = await call(actions.validate, ctxFor(fx.root, 'validate-all', { config: '/etc/target/huge.json' }));
+      expect(r).toEqual({ code: OcfExit.ERR_CONFIGURED, reason: '/etc/target/huge.json is 600.0 MiB, more than the 16 MiB a configuration may be' });
+      expect(Date.now() - t0).toBeLessThan(2000);
     });
 
     it('refuses a saveconfig.json with passwords that others can read', async () => {

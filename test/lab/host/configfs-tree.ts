@@ -56,6 +56,16 @@ export function dumpTree(dir: string): string {
  * with the four LVs present as files) and returns the emulated tree in the dump format.
  */
 export async function emulatedAgentTree(config: string = LAB_CONFIG, kernel = '6.1'): Promise<string> {
+  return (await emulatedAgentRun(config, kernel)).tree;
+}
+
+/**
+ * The same start, also returning its configfs write trace (LIOHA_CONFIGFS_TRACE: one `<op> <path>`
+ * line per mkdir/rmdir/symlink/unlink/write). A kernel default or side effect the emulator gets
+ * wrong shows up here even when the final trees agree: the agent's `ensure` writes an attribute
+ * only when its current value differs. `kernel`: the recorded kernel the emulator models.
+ */
+export async function emulatedAgentRun(config: string = LAB_CONFIG, kernel = '6.1'): Promise<{ tree: string; trace: string }> {
   // resolved at run time: the emulator lives with the target agent's lib
   const fixtureMod = pathToFileURL(join(repoDir, 'lib/configfs/emulator-fixture.ts')).href;
   const { createEmulatedConfigFs } = (await import(fixtureMod)) as { createEmulatedConfigFs(root: string, opts?: { kernel?: string }): string };
@@ -67,9 +77,10 @@ export async function emulatedAgentTree(config: string = LAB_CONFIG, kernel = '6
     fs.mkdirSync(join(root, 'etc/target'), { recursive: true });
     fs.copyFileSync(config, join(root, 'etc/target/saveconfig.json'));
     fs.chmodSync(join(root, 'etc/target/saveconfig.json'), 0o600);
-    const r = runBuiltAgent('target', 'start', { root, params: { iqn: LAB_IQN, config: '/etc/target/saveconfig.json' } });
+    const trace = join(root, 'trace.txt');
+    const r = runBuiltAgent('target', 'start', { root, params: { iqn: LAB_IQN, config: '/etc/target/saveconfig.json' }, env: { LIOHA_CONFIGFS_TRACE: trace } });
     if (r.code !== 0) throw new Error(`target start on the emulator exited ${r.code}: ${r.stderr}`);
-    return dumpTree(base);
+    return { tree: dumpTree(base), trace: fs.readFileSync(trace, 'utf8') };
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { diffTrees, emulatedAgentTree, parseTree } from './configfs-tree.js';
+import { diffTrees, emulatedAgentRun, parseTree } from './configfs-tree.js';
 import { labTests, resultsDir } from './results.js';
 import { KNOWN_KERNEL_ONLY, checkKnownGaps } from './fidelity-ignore.js';
 
@@ -15,11 +15,16 @@ describe.skipIf(!haveRealTree)('configfs fidelity (real kernel vs emulator)', ()
     const real = parseTree(fs.readFileSync(realTreeFile, 'utf8'));
     // the config the guest actually started (see 40-target-agent.sh)
     const effective = join(realTreeFile, '..', 'effective-config.json');
-    const emu = parseTree(await emulatedAgentTree(fs.existsSync(effective) ? effective : undefined));
+    const run = await emulatedAgentRun(fs.existsSync(effective) ? effective : undefined);
+    const emu = parseTree(run.tree);
     const d = diffTrees(real, emu, KNOWN_KERNEL_ONLY);
     fs.writeFileSync(join(resultsDir(), 'fidelity-diff.txt'),
       ['# only on the real kernel', ...d.onlyReal, '# only on the emulator', ...d.onlyEmulated, '# different', ...d.different].join('\n') + '\n');
     expect(real.size).toBeGreaterThan(500);
     expect(checkKnownGaps([...d.onlyReal, ...d.onlyEmulated, ...d.different])).toEqual({ unexpected: [], fixed: [] });
+    // the writes too: a default or side effect the emulator gets wrong changes which attributes the start writes
+    const realTrace = join(realTreeFile, '..', 'trace-agent.txt');
+    expect(fs.existsSync(realTrace)).toBe(true);
+    expect(run.trace.trim().split('\n')).toEqual(fs.readFileSync(realTrace, 'utf8').trim().split('\n'));
   });
 });

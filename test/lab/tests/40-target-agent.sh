@@ -15,7 +15,9 @@ run_agent() { agent target "$1" iqn="$IQN" config="$CFG"; }
 
 lab_target_config
 ok "monitor before start = 7" agent_rc_is 7 run_agent monitor
-ok "start" timed agent_first_start_ms run_agent start
+# the start's configfs writes (op and path, no values) for the fidelity check of the emulator's defaults and side effects
+ok "start" timed agent_first_start_ms env LIOHA_CONFIGFS_TRACE="$T/trace-agent.txt" bash -c "$(declare -f agent run_agent); LAB_AGENTS=$LAB_AGENTS IQN=$IQN CFG=$CFG run_agent start"
+ok "write trace recorded" test -s "$T/trace-agent.txt"
 ok "monitor = 0" timed agent_monitor_ms agent_rc_is 0 run_agent monitor
 ok "monitor depth 10 = 0" env OCF_CHECK_LEVEL=10 bash -c "$(declare -f agent run_agent agent_rc_is); LAB_AGENTS=$LAB_AGENTS IQN=$IQN CFG=$CFG agent_rc_is 0 run_agent monitor"
 lab_lio_tree "$T/tree-agent.txt"

@@ -1,10 +1,12 @@
 /** The IET ddmap backend: /proc/net/iet/volume for the LUN list, /proc/net/iet/ddmap/<target>.<lun> for maps. */
-import { readFile, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
 import type { Root } from '../../../sys/root.js';
 import { type BackendOptions, BackendUnavailableError, type Capture, CaptureError, type ChangeMapBackend, type MapLun } from '../../backend.js';
-import { DdmapFormatError, HEADER_SIZE, decodeHeader, decodeImage, imageBytes, nameSum } from '../../format.js';
+import { DdmapFormatError, HEADER_SIZE, decodeHeader, decodeImage, imageBytes, mapSizeForVolume, nameSum } from '../../format.js';
 import { lvFromDevicePath, splitDmName, type LvName } from '../../lvm-path.js';
 import { fsProcEntryIo, type ProcEntryHandle, type ProcEntryIo } from './proc-entry.js';
+import { clearSuspendIntent, recordSuspendIntent, SUSPEND_INTENT_DIR } from '../../suspend-intent.js';
 import { parseIetVolume } from './volume.js';
 
 export const IET_VOLUME = '/proc/net/iet/volume';
@@ -60,7 +62,54 @@ export class IetBackend implements ChangeMapBackend {
 
   /** A consistent image of the LUN's map (see captureProcEntry). */
   async capture(lun: MapLun, timeoutMs: number): Promise<Capture> {
-    return captureProcEntry(this.entryPath(lun.id), { id: lun.id, target: lun.target, timeoutMs, io: this.io });
+    return captureProcEntry(this.entryPath(lun.id), { id: lun.id, target: lun.target, timeoutMs, io: this.io, intentDir: this.root.path(SUSPEND_INTENT_DIR) });
+  }
+
+  /**
+   * Header of the live map (read without suspending: it does not change while the map exists) and
+   * whether the map is as long as the header says. Read-only; bounded by `timeoutMs`.
+   */
+  async checkMap(lun: MapLun, timeoutMs: number): Promise<string | null> {
+    const path = this.entryPath(lun.id);
+    let fh: FileHandle;
+    try {
+      fh = await within(open(path, constants.O_RDONLY), timeoutMs, `open ${path}`);
+    } catch (e) {
+      return `cannot open ${path}: ${msg(e)}`;
+    }
+    try {
+      const head = Buffer.alloc(HEADER_SIZE);
+      let header;
+      try {
+        const { bytesRead } = await within(fh.read(head, 0, HEADER_SIZE, 0), timeoutMs, `read header of ${path}`);
+        header = decodeHeader(head.subarray(0, bytesRead));
+      } catch (e) {
+        return `live map header of ${lun.id} is corrupt: ${msg(e)}`;
+      }
+      if (lun.sizeBytes !== undefined && header.mapSize !== mapSizeForVolume(lun.sizeBytes)) {
+        return `live map of ${lun.id} has ${header.mapSize} words, its ${lun.sizeBytes}-byte volume needs ${mapSizeForVolume(lun.sizeBytes)}`;
+      }
+      const end = imageBytes(header);
+      const { bytesRead } = await within(fh.read(Buffer.alloc(1), 0, 1, end - 1), timeoutMs, `read ${path}`);
+      if (bytesRead !== 1) return `live map of ${lun.id} is shorter than the ${end} bytes its header declares (truncated)`;
+      return null;
+    } catch (e) {
+      return `cannot read the live map of ${lun.id}: ${msg(e)}`;
+    } finally {
+      void fh.close().catch(() => undefined);
+    }
+  }
+
+  async resume(id: string, timeoutMs: number): Promise<'resumed' | 'gone'> {
+    const path = this.entryPath(id);
+    if (!(await isFile(path))) return 'gone';
+    const h = await within(this.io.open(path), timeoutMs, `open ${path}`);
+    try {
+      await within(h.command('mapresume'), Math.max(RESUME_MIN_MS, timeoutMs), `mapresume ${id}`);
+    } finally {
+      await h.close().catch(() => undefined);
+    }
+    return 'resumed';
   }
 
   /** VG/LV of a LUN's backing path: /dev/<vg>/<lv>, /dev/mapper/<vg>-<lv>, or via the dm name in sysfs. */
@@ -92,7 +141,7 @@ export class IetBackend implements ChangeMapBackend {
  */
 export async function captureProcEntry(
   path: string,
-  o: { id: string; target?: string; timeoutMs: number; io?: ProcEntryIo },
+  o: { id: string; target?: string; timeoutMs: number; io?: ProcEntryIo; intentDir?: string },
 ): Promise<Capture> {
   const lun = { id: o.id, target: o.target ?? o.id.replace(/\.\d+$/, '') };
   const io = o.io ?? fsProcEntryIo;
@@ -115,6 +164,8 @@ export async function captureProcEntry(
     }
     const buf = new Uint8Array(imageBytes(header));
 
+    // Recorded before the suspend: a process killed from here on leaves the intent for the next action.
+    const intent = o.intentDir ? await recordSuspendIntent(o.intentDir, lun.id) : undefined;
     let failure: unknown = null;
     const t0 = performance.now();
     try {
@@ -133,6 +184,7 @@ export async function captureProcEntry(
       throw new CaptureError(`mapresume failed on ${lun.id}: ${msg(e)}${cause}; writes to ${lun.target} may be blocked`, false);
     }
     const suspendMs = performance.now() - t0;
+    if (intent) await clearSuspendIntent(intent);
     if (failure) throw new CaptureError(`capture of ${lun.id} failed: ${msg(failure)} (map resumed)`, true);
 
     const warnings: string[] = [];

@@ -1,0 +1,66 @@
+/**
+ * Suspend intents: a capture records one before it suspends a map and removes it once the map is
+ * resumed. A capture killed in between (SIGKILL, a crash) leaves the map suspended, which on IET
+ * blocks every write of the target; the intent lets the next start, monitor or stop find and
+ * resume it. An intent whose writer is still running is a capture in progress and is left alone.
+ * Under /run: a reboot clears both the intents and the maps.
+ */
+import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from './atomic.js';
+import { selfIdentity, stillRunning, type ProcessIdentity } from '../proc/process.js';
+
+export const SUSPEND_INTENT_DIR = '/run/lioha/ddmap/suspended';
+
+export interface SuspendIntent extends ProcessIdentity {
+  /** The backend's map id (IET: the proc entry name <target>.<lun>). */
+  id: string;
+  at: string;
+}
+
+const fileOf = (dir: string, id: string): string => {
+  if (!id || id.includes('/') || id.startsWith('.')) throw new Error(`invalid map id ${JSON.stringify(id)}`);
+  return join(dir, `${id}.json`);
+};
+
+/** Written completely before the map is suspended; returns the file to clear after the resume. */
+export async function recordSuspendIntent(dir: string, id: string): Promise<string> {
+  await mkdir(dir, { recursive: true, mode: 0o755 });
+  const file = fileOf(dir, id);
+  const intent: SuspendIntent = { id, ...selfIdentity(), at: new Date().toISOString() };
+  await writeFileAtomic(file, `${JSON.stringify(intent)}\n`);
+  return file;
+}
+
+export async function clearSuspendIntent(file: string): Promise<void> {
+  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT') throw e;
+  });
+}
+
+/** Intents left by captures that are no longer running (an unreadable intent counts as left). */
+export async function leftSuspendIntents(dir: string): Promise<Array<{ id: string; file: string; intent?: SuspendIntent }>> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: Array<{ id: string; file: string; intent?: SuspendIntent }> = [];
+  for (const name of names) {
+    if (!name.endsWith('.json') || name.startsWith('.')) continue;
+    const file = join(dir, name);
+    const id = name.slice(0, -'.json'.length);
+    let intent: SuspendIntent | undefined;
+    try {
+      const parsed = JSON.parse(await readFile(file, 'utf8')) as SuspendIntent;
+      if (Number.isInteger(parsed.pid) && typeof parsed.start === 'number') intent = parsed;
+    } catch {
+      intent = undefined;
+    }
+    if (intent && stillRunning(intent)) continue;
+    out.push({ id, file, ...(intent ? { intent } : {}) });
+  }
+  return out;
+}
