@@ -14,7 +14,8 @@ import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, aclTagFile, aluaGroupDir,
 const LUN_FILES = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
 const MLUN_FILES = new Set(['write_protect', 'statistics']);
 /** Attributes the kernel shows read-only: never part of a configuration. */
-const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target']);
+// default_submit_type and direct_submit_supported: read-only target parameters of 6.12 (rtslib saves only writable ones).
+const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target', 'default_submit_type', 'direct_submit_supported']);
 
 /** core/<plugin>_<N>/<name> -> /backstores/<kind>/<name> */
 export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefined {
