@@ -7,6 +7,7 @@ import type { AgentDefinition } from '../lib/definition.js';
 import type { AgentActions } from '../lib/ocf/dispatch.js';
 import type { AgentRegistry } from '../lib/cluster/member-agents.js';
 import { definition as ddmap } from './ddmap/definition.js';
+import { definition as discovery } from './discovery/definition.js';
 import { definition as dummy } from './dummy/definition.js';
 import { definition as portal } from './portal/definition.js';
 import { definition as target } from './target/definition.js';
@@ -28,6 +29,7 @@ function entry(definition: AgentDefinition, actions: AgentEntry['actions']): Age
 /** Every agent, by name order. */
 export const REGISTRY: readonly AgentEntry[] = [
   entry(ddmap, async () => (await import('./ddmap/actions.js')).actions),
+  entry(discovery, async () => (await import('./discovery/actions.js')).actions),
   entry(dummy, async () => (await import('./dummy/actions.js')).actions),
   entry(portal, async () => (await import('./portal/actions.js')).actions),
   entry(target, async () => (await import('./target/actions.js')).actions),
@@ -35,4 +37,4 @@ export const REGISTRY: readonly AgentEntry[] = [
 ];
 
 /** The agents a volume-group group is made of, by member role (for the cluster generator). */
-export const AGENTS: AgentRegistry = { vg, ddmap, target, portal };
+export const AGENTS: AgentRegistry = { vg, ddmap, target, portal, discovery };

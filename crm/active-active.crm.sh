@@ -80,6 +80,18 @@ primitive p_portal_vg_dsk_1_1 ocf:lioha:portal \
   op monitor interval=10s timeout=10s
 group g_vg_dsk_1 p_vg_vg_dsk_1 p_target_vg_dsk_1_0 p_target_vg_dsk_1_1 p_ddmap_vg_dsk_1 p_portal_vg_dsk_1_0 p_portal_vg_dsk_1_1 \
   meta resource-stickiness=200 migration-threshold=2 failure-timeout=300s
+primitive p_portal_discovery ocf:lioha:portal \
+  params ip=192.0.2.9 cidr_netmask=24 nic=eth2 \
+  op start interval=0s timeout=20s \
+  op stop interval=0s timeout=20s \
+  op monitor interval=10s timeout=10s
+primitive p_discovery ocf:lioha:discovery \
+  params config=/etc/lioha/portald.json \
+  op start interval=0s timeout=20s \
+  op stop interval=0s timeout=20s \
+  op monitor interval=10s timeout=10s
+group g_discovery p_portal_discovery p_discovery \
+  meta resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 colocation col_g_vg_dsk_0_with_ms_drbd_r0 inf: g_vg_dsk_0 ms_drbd_r0:Promoted
 order ord_ms_drbd_r0_promote_g_vg_dsk_0 Mandatory: ms_drbd_r0:promote g_vg_dsk_0:start
 location loc_g_vg_dsk_0_prefers_iscsitgt02a g_vg_dsk_0 100: iscsitgt02a

@@ -121,6 +121,21 @@ pcs -f "$cib" resource create p_portal_vg_dsk_1_1 ocf:lioha:portal --no-default-
   --group g_vg_dsk_1
 pcs -f "$cib" resource meta g_vg_dsk_1 resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 
+# Group g_discovery: p_portal_discovery -> p_discovery (stopped in reverse)
+pcs -f "$cib" resource create p_portal_discovery ocf:lioha:portal --no-default-ops \
+  ip=192.0.2.9 cidr_netmask=24 nic=eth2 \
+  op start interval=0s timeout=20s \
+     stop interval=0s timeout=20s \
+     monitor interval=10s timeout=10s \
+  --group g_discovery
+pcs -f "$cib" resource create p_discovery ocf:lioha:discovery --no-default-ops \
+  config=/etc/lioha/portald.json \
+  op start interval=0s timeout=20s \
+     stop interval=0s timeout=20s \
+     monitor interval=10s timeout=10s \
+  --group g_discovery
+pcs -f "$cib" resource meta g_discovery resource-stickiness=200 migration-threshold=2 failure-timeout=300s
+
 # Constraints
 pcs -f "$cib" constraint colocation add g_vg_dsk_0 with Promoted ms_drbd_r0 INFINITY id=col_g_vg_dsk_0_with_ms_drbd_r0
 pcs -f "$cib" constraint order promote ms_drbd_r0 then start g_vg_dsk_0 kind=Mandatory id=ord_ms_drbd_r0_promote_g_vg_dsk_0

@@ -42,6 +42,7 @@ for a in $agents; do
 done
 check sh -c "lioha --version | grep -qx '$version'"
 check sh -c "lioha agents | grep -q 'ocf:lioha:'"
+check sh -c "lioha-portald --version | grep -qx '$version'"
 check test -f /usr/share/doc/lioha/copyright
 check sh -c "node -e 'JSON.parse(require(\"fs\").readFileSync(\"/usr/share/lioha/grafana/lioha.json\",\"utf8\")).panels.length' "
 check sh -c "lioha stats --root /nonexistent | grep -q '^lioha_lio_loaded 0$'"

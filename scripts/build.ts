@@ -4,6 +4,7 @@
  *
  *   dist/resource.d/lioha/<name>   OCF agents (install into /usr/lib/ocf/resource.d/lioha/)
  *   dist/bin/lioha                 admin CLI
+ *   dist/bin/lioha-portald         discovery portal daemon (pino bundled in: long-running, startup cost irrelevant)
  *   dist/metadata/<name>.xml       meta-data, for packaging and docs
  *   dist/man/ocf_lioha_<name>.7    man page per agent
  */
@@ -144,7 +145,16 @@ async function main(): Promise<void> {
     define: cliDefine,
   });
   chmodSync(cli, 0o755);
-  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) and the lioha CLI into dist/\n`);
+
+  const portald = join(out, 'bin', 'lioha-portald');
+  await build({
+    ...common,
+    entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
+    outfile: portald,
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
+  });
+  chmodSync(portald, 0o755);
+  process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) the lioha CLI and lioha-portald into dist/\n`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

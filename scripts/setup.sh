@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(pacemaker corosync pcs crmsh pacemaker-cli-utils resource-agents drbd-utils libxml2-utils
-  iproute2 iputils-ping nftables procps psmisc hyperfine time
+  iproute2 iputils-ping nftables procps psmisc hyperfine time libiscsi-bin
   prometheus)  # promtool: `promtool check metrics` on lioha stats output
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

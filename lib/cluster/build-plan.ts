@@ -9,6 +9,7 @@ import type { ClusterDescription, MemberRole, VolumeGroupSpec } from './descript
 import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
 import { opsFromActions } from './ops.js';
+import { discoveryGroup } from './discovery.js';
 import { LIOHA_PROVIDER, type AgentRegistry } from './member-agents.js';
 import type {
   ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
@@ -71,6 +72,11 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
       type: 'location', id: `loc_${cloneId(r.name)}_promoted_prefers_${idPart(v.preferredNode)}`,
       rsc: cloneId(r.name), role: 'Promoted', node: v.preferredNode, score: d.options.preferenceScore,
     });
+  }
+  if (d.discovery) {
+    const x = discoveryGroup(d.discovery, agents, failurePolicy(d), primitive, d.options.preferenceScore);
+    groups.push(x.group);
+    constraints.push(...x.constraints);
   }
   const duplicate = firstDuplicate([
     ...promotables.flatMap((p) => [p.id, p.primitive.id]),
@@ -150,7 +156,7 @@ function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly N
     if (!def) throw new PlanError(`volume group ${v.vg} needs the ${role} agent, which this build does not have`);
     const user = v.params[role] ?? {};
     const make = (id: string, generated: Record<string, string | undefined>): PlanPrimitive =>
-      primitive(id, def, generated, user, v);
+      primitive(id, def, generated, user, `volume group ${v.vg}, ${def.name}`);
     switch (role) {
       case 'vg':
         members.push(make(`p_vg_${vgId}`, { vgname: v.vg, drbd_resource: v.drbd }));
@@ -194,9 +200,8 @@ function primitive(
   def: AgentDefinition,
   generated: Record<string, string | undefined>,
   user: Readonly<Record<string, string>>,
-  v: VolumeGroupSpec,
+  where: string,
 ): PlanPrimitive {
-  const where = `volume group ${v.vg}, ${def.name}`;
   const params: NameValue[] = [];
   for (const [name, value] of Object.entries(generated)) {
     if (value === undefined) continue;

@@ -3,6 +3,7 @@
  * which DRBD resources, and which volume groups with their targets and portal
  * addresses run on top of them. Both script generators (pcs, crmsh) read only this.
  */
+import type { DiscoverySpec } from './discovery.js';
 
 export interface ClusterNode {
   /** The node name as Pacemaker knows it (`crm_node -n`). */
@@ -80,6 +81,8 @@ export interface ClusterDescription {
   readonly options: ClusterOptions;
   readonly drbd: readonly DrbdResource[];
   readonly volumeGroups: readonly VolumeGroupSpec[];
+  /** The discovery portal (lioha-portald on its own address), when asked for. */
+  readonly discovery?: DiscoverySpec;
 }
 
 export const DEFAULT_OPTIONS: ClusterOptions = {

@@ -5,7 +5,7 @@
 import type { AgentDefinition } from '../definition.js';
 import type { MemberRole } from './description.js';
 
-export type AgentRegistry = Readonly<Partial<Record<MemberRole, AgentDefinition>>>;
+export type AgentRegistry = Readonly<Partial<Record<MemberRole | 'discovery', AgentDefinition>>>;
 
 /** The OCF provider the agents are installed under (/usr/lib/ocf/resource.d/lioha). */
 export const LIOHA_PROVIDER = 'lioha';

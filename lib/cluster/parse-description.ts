@@ -18,6 +18,7 @@ import {
   type TargetSpec,
   type VolumeGroupSpec,
 } from './description.js';
+import { parseDiscovery } from './discovery.js';
 
 export type ParseResult =
   | { readonly ok: true; readonly description: ClusterDescription }
@@ -195,7 +196,7 @@ function validate(raw: Json, c: Collector): ClusterDescription | undefined {
     c.add('', 'the description must be a JSON object');
     return undefined;
   }
-  unknownKeys(raw, ['$comment', 'cluster', 'nodes', 'options', 'drbd', 'volumeGroups'], '', c);
+  unknownKeys(raw, ['$comment', 'cluster', 'nodes', 'options', 'drbd', 'volumeGroups', 'discovery'], '', c);
   const cluster = str(raw, 'cluster', '', c, NODE_NAME, 'a valid cluster name') ?? '';
   const options = parseOptions(raw['options'], c);
 
@@ -234,9 +235,16 @@ function validate(raw: Json, c: Collector): ClusterDescription | undefined {
     if (spec) vgs.push(spec);
   });
   crossCheckVolumeGroups(vgs, c);
+  const discovery = parseDiscovery(raw['discovery'], (p, m) => c.add(p, m), nodes.map((n) => n.name));
+  if (discovery) {
+    const clash = vgs.find((v) => v.portals.some((pt) => pt.ip === discovery.ip));
+    if (clash) c.add('discovery.ip', `${discovery.ip} is also a portal of volume group ${clash.vg}; the discovery portal needs its own address`);
+    const groupClash = vgs.find((v) => v.group === discovery.group);
+    if (groupClash) c.add('discovery.group', `group id ${discovery.group} is also used by volume group ${groupClash.vg}`);
+  }
 
   if (c.errors.length > 0 || !options) return undefined;
-  return { cluster, nodes, options, drbd, volumeGroups: vgs };
+  return { cluster, nodes, options, drbd, volumeGroups: vgs, ...(discovery && { discovery }) };
 }
 
 function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {

@@ -46,7 +46,7 @@ describe.skipIf(missing.length > 0 || !isRoot)(`offline CIB from the generated s
       jobs.push(buildCibAsync(kind, script, examples[0]!.nodes, layer).then((f) => void built.set(`sandbox/${kind}`, f)));
     }
     await Promise.all(jobs);
-  }, 180_000);
+  }, 420_000);
   afterAll(() => {
     rmSync(layer, { recursive: true, force: true });
     removeTemps();

@@ -1,0 +1,179 @@
+/**
+ * ocf:lioha:discovery — starts, stops and watches lioha-portald.
+ *  - start returns only once the daemon listens on every discovery address and answers a login there;
+ *  - stop is SIGTERM, then SIGKILL when the budget runs out, and succeeds when nothing runs;
+ *  - monitor: 7 only when cleanly stopped (no pid file); a dead daemon with its pid file left is a failure.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { ParamsOf } from '../../lib/definition.js';
+import type { AgentActions } from '../../lib/ocf/dispatch.js';
+import type { OcfContext } from '../../lib/ocf/context.js';
+import { OcfExit } from '../../lib/ocf/exit-codes.js';
+import { Failure } from '../../lib/failure.js';
+import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
+import type { definition } from './definition.js';
+
+type Ctx = OcfContext<ParamsOf<typeof definition>>;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function pidfile(ctx: Ctx): string {
+  return ctx.root.path(ctx.params.pidfile ?? `/run/lioha/portald-${ctx.instance}.pid`);
+}
+function logfile(ctx: Ctx): string {
+  return ctx.root.path(ctx.params.logfile ?? `/var/log/lioha/portald-${ctx.instance}.log`);
+}
+
+function loadConfig(ctx: Ctx): PortaldConfig {
+  const path = ctx.root.path(ctx.params.config);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    // A file missing on this node: another node may have it (5, not 6).
+    throw new Failure('installed', `config ${ctx.params.config} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  try {
+    const cfg = parseConfig(text, ctx.params.config);
+    if (hasSecrets(cfg) && (statSync(path).mode & 0o077) !== 0) {
+      throw new Failure('installed', `config ${ctx.params.config} holds CHAP secrets but is readable by others (chmod 600)`);
+    }
+    return cfg;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Failure('config', `config invalid: ${e.errors[0]}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ''}`);
+    throw e;
+  }
+}
+
+function readPid(path: string): number | undefined {
+  try {
+    const n = Number(readFileSync(path, 'utf8').trim());
+    return Number.isInteger(n) && n > 1 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Alive and really our daemon (a recycled pid must not be signalled). */
+function isPortald(pid: number): boolean {
+  try {
+    const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmd.includes('portald');
+  } catch {
+    return false;
+  }
+}
+
+function probeTarget(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '::1';
+  return address;
+}
+
+async function answering(ctx: Ctx, cfg: PortaldConfig): Promise<string | undefined> {
+  const { probeLogin } = await import('../../lib/iscsi/probe.js');
+  for (const p of cfg.portals) {
+    try {
+      await probeLogin(probeTarget(p.address), p.port, ctx.deadline.budget(3000));
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return undefined;
+}
+
+async function monitor(ctx: Ctx): Promise<OcfExit> {
+  const pf = pidfile(ctx);
+  const pid = readPid(pf);
+  if (pid === undefined) {
+    try {
+      statSync(pf);
+    } catch {
+      return OcfExit.NOT_RUNNING;
+    }
+    throw new Failure('generic', `pid file ${pf} is unreadable or corrupt`);
+  }
+  if (!isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) is gone; it crashed or was killed`);
+  const cfg = loadConfig(ctx);
+  const why = await answering(ctx, cfg);
+  if (why) throw new Failure('generic', `lioha-portald runs but does not answer: ${why}`);
+  return OcfExit.SUCCESS;
+}
+
+async function validate(ctx: Ctx): Promise<OcfExit> {
+  loadConfig(ctx);
+  try {
+    accessSync(ctx.params.daemon, constants.X_OK);
+  } catch {
+    throw new Failure('installed', `daemon ${ctx.params.daemon} is not installed or not executable`);
+  }
+  return OcfExit.SUCCESS;
+}
+
+async function start(ctx: Ctx): Promise<OcfExit> {
+  await validate(ctx);
+  const pf = pidfile(ctx);
+  const running = readPid(pf);
+  if (running !== undefined && isPortald(running)) return monitor(ctx);
+  rmSync(pf, { force: true }); // stale: the daemon died
+  mkdirSync(dirname(pf), { recursive: true });
+  const lf = logfile(ctx);
+  mkdirSync(dirname(lf), { recursive: true });
+  const fd = openSync(lf, 'a', 0o640);
+  let exited: string | undefined;
+  try {
+    const child = spawn(ctx.params.daemon, ['--config', ctx.root.path(ctx.params.config), '--pidfile', pf, '--log-level', ctx.params.log_level], {
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
+    });
+    child.on('exit', (code, sig) => (exited = sig ? `killed by ${sig}` : `exit code ${code}`));
+    child.on('error', (e) => (exited = e.message));
+    child.unref();
+  } finally {
+    closeSync(fd);
+  }
+  while (readPid(pf) === undefined) {
+    if (exited) throw new Failure('generic', `lioha-portald did not start (${exited}); see ${lf}`);
+    if (ctx.deadline.expired()) throw new Failure('generic', `lioha-portald did not listen in time; see ${lf}`);
+    await sleep(25);
+  }
+  const cfg = loadConfig(ctx);
+  const why = await answering(ctx, cfg);
+  if (why) {
+    await stop(ctx); // roll back: a half-started portal is worse than none
+    throw new Failure('generic', `lioha-portald started but does not answer: ${why}`);
+  }
+  ctx.log.info('lioha-portald started', { pid: readPid(pf), portals: cfg.portals.map((p) => `${p.address}:${p.port}`).join(' ') });
+  return OcfExit.SUCCESS;
+}
+
+async function stop(ctx: Ctx): Promise<OcfExit> {
+  const pf = pidfile(ctx);
+  const pid = readPid(pf);
+  if (pid !== undefined && isPortald(pid)) {
+    process.kill(pid, 'SIGTERM');
+    const killAt = ctx.deadline.budget() - 1000;
+    const t0 = Date.now();
+    while (isPortald(pid)) {
+      if (Date.now() - t0 > killAt) {
+        ctx.log.warn('lioha-portald ignored SIGTERM; sending SIGKILL', { pid });
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+        while (isPortald(pid) && !ctx.deadline.expired()) await sleep(20);
+        if (isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) survives SIGKILL`);
+        break;
+      }
+      await sleep(20);
+    }
+  }
+  rmSync(pf, { force: true });
+  return OcfExit.SUCCESS;
+}
+
+export const actions: AgentActions<ParamsOf<typeof definition>> = { start, stop, monitor, validate };
