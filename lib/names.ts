@@ -10,7 +10,8 @@ export const ISCSI_NAME_MAX_BYTES = 223;
 // RFC 3720 3.2.6.3: iqn.<yyyy-mm>.<reversed domain>[:<anything the naming authority picks>],
 // eui.<16 hex> (EUI-64), naa.<16 or 32 hex> (RFC 3980). The characters after stringprep
 // (RFC 3722) are letters, digits, '-', '.' and ':'; '_' is accepted as real names use it.
-const IQN = /^iqn\.\d{4}-(0[1-9]|1[0-2])\.[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[a-z0-9.:_-]+)?$/i;
+// The month is checked as rtslib does ([01][0-9]): real targetcli files carry names like iqn.2016-17.com.chelsio.
+const IQN = /^iqn\.\d{4}-[01]\d\.[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*(:[a-z0-9.:_-]+)?$/i;
 const EUI = /^eui\.[0-9a-f]{16}$/i;
 const NAA = /^naa\.([0-9a-f]{16}|[0-9a-f]{32})$/i;
 

@@ -14,7 +14,10 @@ import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.
 import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
 import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
-import type { DesiredState, StorageObjectRef } from '../../lib/configfs/model.js';
+import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
+import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
+import { ConfigError } from '../../lib/configfs/saveconfig.js';
+import { preparePr, prDirMissing } from './pr-setup.js';
 import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
@@ -47,8 +50,41 @@ const loaded = new WeakMap<Ctx, Promise<DesiredState>>();
  */
 function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
   let d = loaded.get(ctx);
-  if (!d) loaded.set(ctx, (d = loadDesired(settings(ctx), (p) => ctx.root.path(p))));
+  if (!d) {
+    d = loadDesired(settings(ctx), (p) => ctx.root.path(p), (msg) => ctx.log.debug('configuration: ignored', { note: msg })).catch(
+      (e: unknown) => {
+        // The reason holds the most fundamental problem; the log holds them all.
+        if (e instanceof ConfigError && e.problems.length > 1) ctx.log.error('configuration refused', { problems: e.problems });
+        throw e;
+      },
+    );
+    loaded.set(ctx, d);
+  }
   return d;
+}
+/** attrib/<name> or param/<name> of each skipped path, once each. */
+function missingNames(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))].sort();
+}
+
+/** Another storage object live on this node whose serial gives one of ours the same NAA id. */
+function liveClash(desired: DesiredState, live: LiveState): string | undefined {
+  const ours: [string, string][] = [...desired.storageObjects].filter(([, so]) => so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [r, so.wwn!]);
+  const others: [string, string][] = [...live.storageObjects].filter(([r, so]) => !desired.storageObjects.has(r) && so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [`${r} (live)`, so.wwn]);
+  const clash = naaClashes([...others, ...ours])[0];
+  return clash && describeClash(clash);
+}
+
+/** A write the kernel refused, with the attribute named first (the reason is cut at 128 characters). */
+function rejectedReason(e: ApplyError): string {
+  const op = e.failed;
+  const code = (e.cause as { code?: string })?.code ?? 'error';
+  if ((op.op === 'write' || op.op === 'ensure') && /\/(attrib|param|alua\/[^/]+)\/[^/]+$/.test(op.path)) {
+    const name = op.path.split('/').slice(-2).join('/');
+    const owner = op.path.split('/').slice(0, op.path.startsWith('core/') ? 3 : -2).join('/');
+    return `start: kernel rejected ${name}=${JSON.stringify(op.value)} (${code}) on ${owner}`;
+  }
+  return `start: ${e.message}`;
 }
 
 function open(ctx: Ctx) {
@@ -111,7 +147,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
   const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
-  const diff = firstDifference(desired, live, full, details);
+  const diff = firstDifference(desired, live, full, details) ?? (full ? await prDirMissing(cfs, (p) => ctx.root.path(p)) : undefined);
   ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
   if (diff) throw new Failure('generic', diff);
   return OcfExit.SUCCESS;
@@ -145,27 +181,36 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   await ensureFabric(ctx);
   const cfs = await open(ctx);
   const t0 = performance.now();
+  let missing: string[] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
+    const clash = liveClash(desired, live);
+    if (clash) throw new Failure('config', clash);
+    const pr = await preparePr(cfs, { dbroot: ctx.params.dbroot, prDir: ctx.params.pr_dir }, desired, live, (p) => ctx.root.path(p));
+    for (const note of pr.notes) ctx.log.warn(note);
     hideClaimedNps(live, desired, claims(ctx));
     let ops;
     try {
-      ops = planReconcile(desired, live);
+      ops = planReconcile(desired, live, { aptpl: pr.registrations });
     } catch (e) {
       if (e instanceof PlanError) throw new Failure('generic', e.message);
       throw e;
     }
     if (ops.some((o) => o.op === 'mkdir' && o.path.startsWith('core/'))) await checkDevices(ctx, desired);
     try {
-      await applyPlan(cfs, ops);
+      missing = (await applyPlan(cfs, ops)).missing;
     } catch (e) {
       if (e instanceof ApplyError) {
         const clash = e.failed.op === 'mkdir' && (e.cause as { code?: string })?.code === 'EINVAL' ? await npClash(cfs, e.failed.path) : undefined;
-        throw new Failure('generic', clash ?? `start: ${e.message}`);
+        throw new Failure('generic', clash ?? rejectedReason(e));
       }
       throw e;
     }
   });
+  if (missing.length) {
+    // As targetctl restore: carried on without them; monitor does not count them as drift.
+    ctx.log.warn(`configured attributes this kernel does not have were skipped: ${missingNames(missing).join(', ')}`, { paths: missing });
+  }
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.
   const claimed = claims(ctx);
@@ -266,7 +311,12 @@ export function makeStop(deps: TargetDeps) {
 
 export async function validate(ctx: Ctx): Promise<OcfExit> {
   if (!(ctx.params.write_timeout >= 1)) throw new Failure('config', 'parameter write_timeout must be at least 1 second');
-  await desiredOrFail(ctx);
+  const desired = await desiredOrFail(ctx);
+  // Say now, not at failover, which configured attributes this node's kernel lacks.
+  const { kernelLacks } = await import('../../lib/configfs/kernel-attributes.js');
+  const report = await kernelLacks(desired, (p) => ctx.root.path(p));
+  if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
+  else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);
   return OcfExit.SUCCESS;
 }
 

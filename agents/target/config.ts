@@ -89,9 +89,15 @@ async function readSecretsFile(path: string, hostPath: string): Promise<Secrets>
   return parseSecrets(await fs.readFile(hostPath, 'utf8'), path);
 }
 
-export async function loadDesired(s: TargetSettings, rootPath: (abs: string) => string): Promise<DesiredState> {
+/** `debug` receives what the configuration holds that this resource ignores (objects it does not own). */
+export async function loadDesired(s: TargetSettings, rootPath: (abs: string) => string, debug?: (msg: string) => void): Promise<DesiredState> {
   if (!s.iqns.length) throw new ConfigError(['parameter iqn names no target']);
   const cfg = await readConfig(s.config, rootPath(s.config));
   const secrets = s.secrets ? await readSecretsFile(s.secrets, rootPath(s.secrets)) : undefined;
-  return selectDesired(cfg, s.iqns, { deriveWwn: s.deriveWwn, ...(secrets ? { secrets } : {}) });
+  const desired = selectDesired(cfg, s.iqns, { deriveWwn: s.deriveWwn, ...(secrets ? { secrets } : {}) });
+  if (debug) {
+    for (const note of cfg.ignored) debug(note);
+    for (const [key, ps] of cfg.broken) if (!desired.targets.has(key) && !desired.storageObjects.has(key as never)) debug(`not owned, not checked: ${ps[0]!.text}`);
+  }
+  return desired;
 }

@@ -81,6 +81,28 @@ export const definition = defineAgent({
         'refused. When true, a missing serial is derived deterministically from the storage object name ' +
         '(identical on every node) instead.',
     },
+    {
+      name: 'dbroot',
+      type: 'string',
+      default: '/etc/rtslib-fb-target',
+      shortdesc: 'LIO dbroot (where persistent reservation files go)',
+      longdesc:
+        'Directory LIO writes persistent reservation (APTPL) files under, in <dbroot>/pr. It is node-global ' +
+        'and the kernel accepts a change only while no device is configured on the node, so the agent sets it ' +
+        'then and otherwise keeps the current one; either way it creates the pr/ directory, without which every ' +
+        'PERSISTENT RESERVE OUT fails. The default is what rtslib (targetcli, targetctl) uses, so the tools agree.',
+    },
+    {
+      name: 'pr_dir',
+      type: 'string',
+      shortdesc: 'Directory for APTPL files that moves with the group',
+      longdesc:
+        'A directory on storage that moves with this resource\'s group (for example a filesystem on the DRBD-backed ' +
+        'volume group, started before this resource). The APTPL file of each owned LUN is kept there through a link ' +
+        'in <dbroot>/pr, and start restores the registrations and reservation from it, so they survive a switchover ' +
+        'and a failover. Registrations persist only when the initiator sets APTPL, or the storage object has ' +
+        'attribute force_pr_aptpl=1. Unset: APTPL files stay on the node.',
+    },
   ],
   actions: [
     { name: 'start', timeout: 60 },

@@ -6,7 +6,16 @@
 import { ConfigFsHangError, isSecretPath, type ConfigFs } from './io.js';
 import type { PlanOp } from './plan.js';
 
-export interface ApplyResult { executed: number; writesSkipped: number }
+export interface ApplyResult {
+  executed: number;
+  writesSkipped: number;
+  /** Configured attribute files the running kernel does not have (skipped, as targetctl restore does). */
+  missing: string[];
+}
+
+function isMissing(op: PlanOp, cause: unknown): boolean {
+  return (op.op === 'write' || op.op === 'ensure') && op.optional === true && (cause as { code?: string })?.code === 'ENOENT';
+}
 
 export class ApplyError extends Error {
   constructor(
@@ -39,6 +48,7 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
   const created: PlanOp[] = [];
   let executed = 0;
   let writesSkipped = 0;
+  const missing: string[] = [];
   for (const op of ops) {
     try {
       switch (op.op) {
@@ -54,6 +64,7 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
       }
       executed++;
     } catch (cause) {
+      if (isMissing(op, cause)) { missing.push(op.path); continue; }
       if (!opts.rollback || cause instanceof ConfigFsHangError) {
         // Nothing more can be done safely through a hung interface.
         throw new ApplyError(op, cause, 0);
@@ -71,5 +82,5 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
       throw new ApplyError(op, cause, rolledBack);
     }
   }
-  return { executed, writesSkipped };
+  return { executed, writesSkipped, missing };
 }

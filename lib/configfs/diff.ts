@@ -5,16 +5,19 @@
  */
 import type { InfoDetails } from './reader.js';
 import {
-  portalDirName, type Attributes, type ChapAuth, type DesiredState, type LiveState, type StorageObject, type StorageObjectRef, type Target,
+  ALUA_DEFAULT_GROUP, portalDirName, type Attributes, type ChapAuth, type DesiredState, type LiveState, type StorageObject, type StorageObjectRef, type Target,
 } from './model.js';
 
-function attrDiff(where: string, want: Attributes, have: Attributes): string | undefined {
+/** Keys the running kernel does not have (undefined in `have`) are not differences: start reported them. */
+function attrDiff(where: string, want: Attributes, have: Attributes, skip?: ReadonlySet<string>): string | undefined {
   for (const [k, v] of Object.entries(want)) {
-    if (have[k] === undefined) return `${where}: ${k} is not available`;
+    if (have[k] === undefined || skip?.has(k)) continue;
     if (have[k] !== v) return `${where}: ${k} is ${have[k]}, configured ${v}`;
   }
   return undefined;
 }
+/** Initiators change these with SET TARGET PORT GROUPS: applied at start, not policed. */
+const ALUA_RUNTIME = new Set(['alua_access_state', 'alua_access_status']);
 
 function authDiff(where: string, want: ChapAuth, have: ChapAuth): string | undefined {
   if (want.userid !== have.userid) return `${where}: CHAP userid is "${have.userid}", configured "${want.userid}"`;
@@ -33,12 +36,12 @@ export function storageObjectDiff(ref: StorageObjectRef, want: StorageObject, li
   if (!full) return undefined;
   if (want.kind !== 'pscsi') {
     if (want.wwn && have.wwn !== want.wwn) return `storage object ${ref} has unit serial ${have.wwn || '(none)'}, configured ${want.wwn}`;
-    if (want.productId && have.productId !== want.productId) return `storage object ${ref} has product id ${have.productId}, configured ${want.productId}`;
   }
   if (details && want.kind === 'block' && details.readonly !== undefined && details.readonly !== want.readonly) {
     return `storage object ${ref} is ${details.readonly ? 'read-only' : 'writable'}, configured ${want.readonly ? 'read-only' : 'writable'}`;
   }
-  return attrDiff(`storage object ${ref}`, want.attributes, have.attributes);
+  return attrDiff(`storage object ${ref}`, want.attributes, have.attributes)
+    ?? (want.alua ? attrDiff(`storage object ${ref} ALUA ${ALUA_DEFAULT_GROUP}`, want.alua, have.alua ?? {}, ALUA_RUNTIME) : undefined);
 }
 
 /** Depth 0: target, enabled TPGs, LUNs linked to the configured, enabled devices. */
@@ -89,6 +92,7 @@ function targetDiff(want: Target, have: Target, desired: DesiredState, live: Liv
       if (!ha) return `${aw} is missing`;
       d = attrDiff(`${aw} attribute`, wa.attributes, ha.attributes) ?? authDiff(aw, wa.auth, ha.auth);
       if (d) return d;
+      if ((wa.tag ?? '') !== (ha.tag ?? '')) return `${aw}: tag is "${ha.tag ?? ''}", configured "${wa.tag ?? ''}"`;
       if (wa.cmdsnDepth !== undefined && ha.cmdsnDepth !== wa.cmdsnDepth) return `${aw}: cmdsn_depth is ${ha.cmdsnDepth}, configured ${wa.cmdsnDepth}`;
       for (const wm of wa.mappedLuns) {
         const hm = ha.mappedLuns.find((m) => m.index === wm.index);

@@ -11,13 +11,13 @@ export { TARGET_ROOT };
  * version files and the marker that makes every lioha agent use the emulator.
  * Returns the host path of the emulated /sys/kernel/config/target.
  */
-export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[] } = {}): string {
+export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[]; kernel?: string } = {}): string {
   const base = join(root, TARGET_ROOT);
   const dirs = ['core/alua/lu_gps/default_lu_gp', 'iscsi/discovery_auth'];
   const files: [string, number, string][] = [
     ['core/alua/lu_gps/default_lu_gp/lu_gp_id', 0o644, '0\n'],
     ['core/alua/lu_gps/default_lu_gp/members', 0o444, ''],
-    ['dbroot', 0o644, '/etc/target\n'],
+    ['dbroot', 0o644, '/var/target\n'], // the kernel's default
     ['version', 0o444, 'Target Engine Core ConfigFS Infrastructure v5.0 on Linux/x86_64 on lioha-emulator\n'],
     ['iscsi/cpus_allowed_list', 0o644, '0-1\n'],
     ['iscsi/lio_version', 0o444, 'Datera Inc. iSCSI Target v4.1.0\n'],
@@ -34,6 +34,9 @@ export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFa
     fs.chmodSync(join(base, f), mode);
   }
   setEmulatorFaults(root, opts.faults ?? []);
+  // The kernel the emulator models: one of the recorded trees (lib/configfs/kernel-trees.ts), 6.1 by default.
+  fs.mkdirSync(join(root, 'proc/sys/kernel'), { recursive: true });
+  fs.writeFileSync(join(root, 'proc/sys/kernel/osrelease'), `${opts.kernel ?? '6.1'}.0-lioha-emulated\n`);
   return base;
 }
 

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
-import { TEMPLATES, type TemplateKind } from './emulator-templates.js';
+import type { TemplateKind } from './emulator-templates.js';
+import { DEFAULT_SERIES, kernelSeries, RECORDED_KERNELS, type KernelTree } from './kernel-trees.js';
 import { ConfigFsError, EMULATOR_MARKER, linkTextToRel, relToLinkText, underBase, type ConfigFs, type ConfigFsOp } from './io.js';
-import { isIscsiName, parsePortalDirName, portalDirName } from './model.js';
+import { INQUIRY_PROD, isIscsiName, parsePortalDirName, portalDirName } from './model.js';
 import { excludes } from './network-portals.js';
 
 /**
@@ -54,7 +55,7 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
+import { CORE_DIR, DBROOT_FILE, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
 
 function classify(rel: string): Node {
@@ -130,11 +131,17 @@ export class EmulatedConfigFs implements ConfigFs {
   /** Like the real backend, no call ever waits, unless a hang is injected (then each call is guarded by a timer). */
   readonly synchronous: boolean;
 
+  /** The recorded kernel this machine runs (its /proc/sys/kernel/osrelease), 6.1 when unknown. */
+  private readonly tree: KernelTree;
+
   constructor(readonly base: string, faults?: EmulatorFault[], kill?: EmulatorKillPoint) {
     this.hostRoot = base.replace(/\/sys\/kernel\/config\/target\/?$/, '') || '/';
     const marker = faults ? { faults, kill } : readMarker(base);
     this.faults = marker.faults;
     this.killPoint = marker.kill;
+    let release = DEFAULT_SERIES;
+    try { release = fs.readFileSync(join(this.hostRoot, 'proc/sys/kernel/osrelease'), 'utf8').trim(); } catch { /* not set: default */ }
+    this.tree = RECORDED_KERNELS[kernelSeries(release)] ?? RECORDED_KERNELS[DEFAULT_SERIES]!;
     recover(base);
     this.synchronous = !this.faults.some((f) => f.error === 'hang');
   }
@@ -221,7 +228,7 @@ export class EmulatedConfigFs implements ConfigFs {
     const dir = this.staged();
     fs.mkdirSync(dir);
     this.step();
-    for (const entry of TEMPLATES[kind]) {
+    for (const entry of this.tree[kind]) {
       const p = join(dir, entry[0]);
       if (entry[1] === 'd') fs.mkdirSync(p, { recursive: true });
       else writeWithMode(p, values[entry[0]] ?? entry[2], entry[1]);
@@ -298,8 +305,10 @@ export class EmulatedConfigFs implements ConfigFs {
       }
       case 'so': {
         if (!PLUGINS.has(node.plugin)) this.err('mkdir', rel, 'EINVAL');
+        // A new device: no model alias (DA_EMULATE_MODEL_ALIAS 0), product id = the backend's inquiry_prod.
         this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock',
-          { info: `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n` });
+          { info: `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`,
+            'attrib/emulate_model_alias': '0\n', 'wwn/product_id': `${INQUIRY_PROD[node.plugin] ?? ''}\n` });
         return;
       }
       case 'target':
@@ -423,6 +432,7 @@ export class EmulatedConfigFs implements ConfigFs {
     if (!st.isFile()) this.err('write', rel, 'EPERM');
     if (!(st.mode & 0o222)) this.err('write', rel, 'EACCES', 'read-only attribute');
     if (value.includes('\n')) this.err('write', rel, 'EINVAL', 'embedded newline');
+    if (rel === DBROOT_FILE) { this.setDbroot(value); return; }
     const { node, obj, file } = owner(rel);
     const bad = (detail: string): never => this.err('write', rel, 'EINVAL', detail);
     const int = (lo = -Infinity, hi = Infinity) => {
@@ -463,6 +473,19 @@ export class EmulatedConfigFs implements ConfigFs {
           if (value.length > max) bad(`longer than ${max} characters`);
           break;
         }
+        if (file === 'pr/res_aptpl_metadata') {
+          // target_pr_res_aptpl_metadata_store: only before the device is exported; needs the initiator and key.
+          if (exported()) this.err('write', rel, 'EINVAL', 'APTPL metadata while exported');
+          if (!/(^|,)initiator_node=[^,]+/.test(value) || !/(^|,)sa_res_key=\d+/.test(value)) bad('initiator_node and sa_res_key needed');
+          fs.appendFileSync(this.abs(`${obj}/pr/.lioha-aptpl-registrations`), `${value}\n`);
+          return;
+        }
+        if (file === 'attrib/emulate_model_alias') {
+          // target_core_configfs.c emulate_model_alias_store: the model follows the flag at once.
+          if (exported()) this.err('write', rel, 'EINVAL', 'cannot change model alias while exported');
+          int(0, 1);
+          this.setAttr(`${obj}/wwn/product_id`, `${value === '1' ? node.name.slice(0, 16) : INQUIRY_PROD[node.plugin] ?? ''}\n`);
+        }
         if (file.startsWith('attrib/')) {
           int();
           if (file === 'attrib/block_size') {
@@ -486,6 +509,7 @@ export class EmulatedConfigFs implements ConfigFs {
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
+        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
         if (file.startsWith('attrib/')) { int(); break; }
         if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
@@ -494,6 +518,63 @@ export class EmulatedConfigFs implements ConfigFs {
       default: break;
     }
     this.setAttrs([[rel, stored], ...derived]);
+  }
+
+  /** Configured devices on the node (the kernel's target_devices). */
+  private configuredDevices(): number {
+    let n = 0;
+    for (const hba of this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h) && h !== 'alua')) {
+      for (const so of this.subdirs(`${CORE_DIR}/${hba}`)) if (this.getAttr(`${CORE_DIR}/${hba}/${so}/enable`).trim() === '1') n++;
+    }
+    return n;
+  }
+
+  /** target_core_item_dbroot_store: only while no device is configured, and only to an existing directory. */
+  private setDbroot(value: string): void {
+    if (this.configuredDevices() > 0) this.err('write', DBROOT_FILE, 'EINVAL', 'db_root: cannot be changed: target devices registered');
+    if (value.length > 4095 || !value.startsWith('/')) this.err('write', DBROOT_FILE, 'EINVAL');
+    if (!this.isHostDir(value)) this.err('write', DBROOT_FILE, 'EINVAL', `db_root: not a directory: ${value}`);
+    this.setAttr(DBROOT_FILE, `${value}\n`);
+  }
+  /** A path of the emulated machine, resolved on the host with absolute links kept under the machine's root. */
+  private hostPath(p: string): string {
+    let out = this.hostRoot;
+    for (const part of p.split('/').filter(Boolean)) {
+      let next = join(out, part);
+      for (let hops = 0; hops < 8; hops++) {
+        let link: string;
+        try { link = fs.readlinkSync(next); } catch { break; }
+        next = link.startsWith('/') ? join(this.hostRoot, link) : join(dirname(next), link);
+      }
+      out = next;
+    }
+    return out;
+  }
+  private isHostDir(p: string): boolean {
+    try { return fs.statSync(this.hostPath(p)).isDirectory(); } catch { return false; }
+  }
+
+  /**
+   * Test hook standing in for an initiator's PERSISTENT RESERVE OUT on a device: LIO rewrites
+   * <dbroot>/pr/aptpl_<serial> (following links) and fails the command with NOT READY when it
+   * cannot. `registrations` are the metadata lines; none writes the "no registrations" text.
+   */
+  prOut(soRel: string, registrations: string[]): 'GOOD' | 'NOT READY' {
+    const dbroot = this.getAttr(DBROOT_FILE).trim();
+    const serial = this.getAttr(`${soRel}/wwn/vpd_unit_serial`).replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+    const text = registrations.length
+      ? registrations.map((r, i) => `PR_REG_START: ${i}\n${r.split(',').join('\n')}\nPR_REG_END: ${i}\n`).join('')
+      : 'No Registrations or Reservations\n';
+    try {
+      fs.writeFileSync(this.hostPath(`${dbroot}/pr/aptpl_${serial}`), text, { mode: 0o600 });
+      return 'GOOD';
+    } catch {
+      return 'NOT READY';
+    }
+  }
+  /** Test hook: the registrations restored through pr/res_aptpl_metadata since the device was created. */
+  restoredRegistrations(soRel: string): string[] {
+    try { return fs.readFileSync(this.abs(`${soRel}/pr/.lioha-aptpl-registrations`), 'utf8').split('\n').filter(Boolean); } catch { return []; }
   }
 
   private checkParam(key: string, value: string, rel: string): void {
@@ -539,7 +620,8 @@ export class EmulatedConfigFs implements ConfigFs {
       need('rd_pages');
       info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 4294967288\n        TCM RamDisk ID: 0  RamDisk Makeup: rd_mcp\n        PAGES/PAGE_SIZE: ${ctl.get('rd_pages')}*4096  SG_table_count: 1  nullio: ${ctl.get('rd_nullio') ?? '0'} dummy: 0\n`;
     }
-    return [[`${obj}/enable`, '1\n'], [`${obj}/info`, info]];
+    // target_configure_device: vendor and model are (re)set from the backend.
+    return [[`${obj}/enable`, '1\n'], [`${obj}/info`, info], [`${obj}/wwn/product_id`, `${INQUIRY_PROD[plugin] ?? ''}\n`]];
   }
 
   async readdir(rel: string): Promise<string[]> {

@@ -36,6 +36,12 @@ export const npIserFile = (np: string): string => `${np}/iser`;
 export const aclsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/acls`;
 export const aclDir = (iqn: string, tag: number, initiator: string): string => `${aclsDir(iqn, tag)}/${initiator}`;
 export const mappedLunDir = (acl: string, index: number): string => `${acl}/${lunName(index)}`;
+/** Node-global: LIO writes persistent reservation (APTPL) files under <dbroot>/pr. */
+export const DBROOT_FILE = 'dbroot';
+export const aluaGroupDir = (so: string, group: string): string => `${so}/alua/${group}`;
+/** Write-only: one saved PR registration per write, before the device is exported. */
+export const aptplMetadataFile = (so: string): string => `${so}/pr/res_aptpl_metadata`;
+export const aclTagFile = (acl: string): string => `${acl}/tag`;
 
 // ---- runtime state and statistics (read by lib/stats and lib/status) ----------------------------
 

@@ -25,9 +25,13 @@ interface StorageObjectCommon {
   name: string;
   /** T10 VPD unit serial; must be identical on every node. */
   wwn?: string;
-  /** INQUIRY product id (wwn/product_id), at most 16 characters. */
-  productId?: string;
   attributes: Attributes;
+  /**
+   * Settings of the ALUA group default_tg_pt_gp that differ from the kernel's defaults
+   * (ALUA_RW_PARAMS, as integers). The INQUIRY product id is not configured: the kernel
+   * derives it from attrib/emulate_model_alias, as it does under targetctl restore.
+   */
+  alua?: Attributes;
 }
 export interface BlockObject extends StorageObjectCommon { kind: 'block'; dev: string; readonly: boolean; writeBack?: boolean }
 export interface FileioObject extends StorageObjectCommon { kind: 'fileio'; dev: string; size: number; writeBack: boolean; aio: boolean }
@@ -58,6 +62,8 @@ export const NO_AUTH: ChapAuth = { userid: '', password: '', mutualUserid: '', m
 export interface MappedLun { index: number; tpgLun: number; writeProtect: boolean; alias?: string }
 export interface NodeAcl {
   nodeWwn: string;
+  /** Free-form group name (acls/<wwn>/tag) targetcli uses for initiator groups. */
+  tag?: string;
   mappedLuns: MappedLun[];
   attributes: Attributes;
   auth: ChapAuth;
@@ -98,6 +104,8 @@ export interface LiveStorageObject {
   wwn: string;
   productId: string;
   attributes: Attributes;
+  /** All default_tg_pt_gp parameters (read only when asked). */
+  alua?: Attributes;
 }
 export interface LiveState {
   storageObjects: Map<StorageObjectRef, LiveStorageObject>;
@@ -110,6 +118,27 @@ export interface LiveState {
   /** LUN links of every target on the node: storage object ref -> target wwns using it. */
   users: Map<StorageObjectRef, Set<string>>;
 }
+
+/** The ALUA target port group every storage object has; lioha manages no other. */
+export const ALUA_DEFAULT_GROUP = 'default_tg_pt_gp';
+/** Writable ALUA group parameters, in the order they are applied (type before state). */
+export const ALUA_RW_PARAMS = [
+  'alua_access_type', 'alua_access_status', 'alua_write_metadata', 'preferred', 'nonop_delay_msecs', 'trans_delay_msecs',
+  'implicit_trans_secs', 'alua_support_offline', 'alua_support_standby', 'alua_support_transitioning',
+  'alua_support_active_nonoptimized', 'alua_support_unavailable', 'alua_support_active_optimized', 'alua_access_state',
+] as const;
+/** The kernel's values for a new default_tg_pt_gp (recorded 6.1 tree). */
+export const ALUA_DEFAULTS: Readonly<Record<string, string>> = {
+  alua_access_type: '3', alua_access_status: '0', alua_write_metadata: '0', preferred: '0', nonop_delay_msecs: '100',
+  trans_delay_msecs: '0', implicit_trans_secs: '0', alua_support_offline: '1', alua_support_standby: '1',
+  alua_support_transitioning: '1', alua_support_active_nonoptimized: '1', alua_support_unavailable: '1',
+  alua_support_active_optimized: '1', alua_access_state: '0',
+};
+/** Read forms of the two ALUA parameters the kernel shows as text (rtslib alua.py). */
+export const ALUA_TYPE_NAMES = ['None', 'Implicit', 'Explicit', 'Implicit and Explicit'];
+export const ALUA_STATUS_NAMES = ['None', 'Altered by Explicit STPG', 'Altered by Implicit ALUA'];
+/** INQUIRY product id the kernel sets when emulate_model_alias is 0 (transport->inquiry_prod). */
+export const INQUIRY_PROD: Readonly<Record<string, string>> = { iblock: 'IBLOCK', fileio: 'FILEIO', rd_mcp: 'RAMDISK-MCP', pscsi: 'PSCSI' };
 
 /** np directory name: IPv6 addresses in brackets. */
 export function portalDirName(p: { ip: string; port: number }): string {

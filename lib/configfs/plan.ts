@@ -10,7 +10,7 @@
 import { sha1Hex } from '../text/digest.js';
 import { FRESH_ACL_ATTRIB, FRESH_ACL_CMDSN_DEPTH, FRESH_AUTH, FRESH_TPG_ATTRIB, FRESH_TPG_PARAM } from './defaults.js';
 import {
-  HBA_PLUGIN, portalDirName,
+  ALUA_DEFAULT_GROUP, ALUA_RW_PARAMS, HBA_PLUGIN, portalDirName,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type NodeAcl,
   type StorageObject, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
@@ -20,9 +20,14 @@ export type PlanOp =
   | { op: 'rmdir'; path: string }
   | { op: 'symlink'; target: string; path: string }
   | { op: 'unlink'; path: string }
-  | { op: 'write'; path: string; value: string }
+  | { op: 'write'; path: string; value: string; optional?: true }
   /** Read, then write only if different: for attributes of objects created by this plan. */
-  | { op: 'ensure'; path: string; value: string };
+  | { op: 'ensure'; path: string; value: string; optional?: true };
+/**
+ * `optional`: an attribute or parameter named by the configuration. When the running kernel
+ * has no such file (ENOENT), applying skips it and reports it (what `targetctl restore` does);
+ * a value the kernel rejects still fails.
+ */
 
 export class PlanError extends Error {
   constructor(message: string) { super(message); this.name = 'PlanError'; }
@@ -33,7 +38,7 @@ export function linkAlias(...parts: (string | number)[]): string {
   return sha1Hex(parts.join('/')).slice(0, 10);
 }
 
-import { aclDir, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, storageObjectDir, targetDir, targetParamDir, tpgDir } from './layout.js';
+import { aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, storageObjectDir, targetDir, targetParamDir, tpgDir } from './layout.js';
 
 class Planner {
   readonly ops: PlanOp[] = [];
@@ -41,23 +46,37 @@ class Planner {
   /** Where each desired storage object lives (or will live) after the plan. */
   readonly soDir = new Map<StorageObjectRef, string>();
 
-  constructor(private readonly live: LiveState) {
+  constructor(private readonly live: LiveState, private readonly aptpl: ReadonlyMap<StorageObjectRef, readonly string[]> = new Map()) {
     this.usedHbaIndexes = new Set(live.hbas.map((h) => Number(/_(\d+)$/.exec(h)?.[1] ?? -1)));
   }
   push(op: PlanOp): void { this.ops.push(op); }
 
   /**
-   * `fresh`: the object is created by this plan, so current values are the kernel's
-   * defaults: known ones (`defaults`, see defaults.ts) need no read, others are read first ('ensure').
+   * Configured attributes (`keys`, all of `want` by default). `fresh`: the object is created by this
+   * plan, so current values are the kernel's defaults: known ones (`defaults`, see defaults.ts) need no
+   * read, others are read first ('ensure'). On a live object, one the kernel does not show
+   * (have[k] undefined) is left alone; every write is optional (an attribute this kernel lacks is skipped).
    */
-  attrs(dir: string, want: Attributes, have: Attributes | undefined, fresh: boolean, defaults?: Readonly<Record<string, string>>): void {
-    for (const [k, v] of Object.entries(want)) {
+  attrs(
+    dir: string,
+    want: Attributes,
+    have: Attributes | undefined,
+    fresh: boolean,
+    o: { defaults?: Readonly<Record<string, string>>; keys?: readonly string[] } = {},
+  ): void {
+    for (const k of o.keys ?? Object.keys(want)) {
+      const v = want[k];
+      if (v === undefined) continue;
+      const path = `${dir}/${k}`;
       if (fresh) {
-        const d = defaults?.[k];
-        if (d === undefined) this.push({ op: 'ensure', path: `${dir}/${k}`, value: v });
-        else if (d !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
-      } else if (have?.[k] !== v) this.push({ op: 'write', path: `${dir}/${k}`, value: v });
+        const d = o.defaults?.[k];
+        if (d === undefined) this.push({ op: 'ensure', path, value: v, optional: true });
+        else if (d !== v) this.push({ op: 'write', path, value: v, optional: true });
+      } else if (have?.[k] !== undefined && have[k] !== v) this.push({ op: 'write', path, value: v, optional: true });
     }
+  }
+  alua(dir: string, want: Attributes | undefined, have: Attributes | undefined, fresh: boolean): void {
+    if (want) this.attrs(aluaGroupDir(dir, ALUA_DEFAULT_GROUP), want, have, fresh, { keys: ALUA_RW_PARAMS });
   }
   /** A fresh TPG or ACL has empty credentials (FRESH_AUTH): only the set ones are written. */
   auth(dir: string, want: ChapAuth, have: ChapAuth | undefined, fresh: boolean): void {
@@ -97,13 +116,14 @@ class Planner {
     // The udev_path attribute too: with only the control key, saveconfig records "dev": "" (VM lab finding).
     if (so.kind !== 'ramdisk') this.push({ op: 'write', path: `${dir}/udev_path`, value: so.dev });
     this.push({ op: 'write', path: `${dir}/enable`, value: '1' });
-    if (so.kind !== 'pscsi') {
-      if (so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
-      if (so.productId) this.push({ op: 'write', path: `${dir}/wwn/product_id`, value: so.productId });
-    }
+    // The product id is left to the kernel: emulate_model_alias (an attribute) decides it, as under targetctl restore.
+    if (so.kind !== 'pscsi' && so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
     const attributes = { ...so.attributes };
     if (so.kind === 'block' && so.writeBack !== undefined && attributes.emulate_write_cache === undefined) attributes.emulate_write_cache = so.writeBack ? '1' : '0';
     this.attrs(`${dir}/attrib`, attributes, undefined, true);
+    this.alua(dir, so.alua, undefined, true);
+    // Persistent reservations saved by LIO (APTPL), restored before the object is exported.
+    for (const reg of this.aptpl.get(ref) ?? []) this.push({ op: 'write', path: aptplMetadataFile(dir), value: reg });
     this.soDir.set(ref, dir);
   }
 
@@ -150,9 +170,9 @@ function clone<T>(v: T): T {
  * owned targets (readLive(..., 'full', desired)). Throws PlanError when the desired state can
  * only be reached by touching another resource's objects.
  */
-export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[] {
+export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { aptpl?: ReadonlyMap<StorageObjectRef, readonly string[]> } = {}): PlanOp[] {
   const live = clone(liveIn);
-  const p = new Planner(live);
+  const p = new Planner(live, opts.aptpl);
   const owned = new Set(desired.targets.keys());
 
   // Storage objects whose identity is wrong must be recreated, which needs their LUNs gone first.
@@ -163,7 +183,7 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
     const exported = (live.users.get(ref)?.size ?? 0) > 0;
     const foreign = [...(live.users.get(ref) ?? [])].filter((u) => !owned.has(u));
     const devWrong = so.kind !== 'ramdisk' && have.dev !== so.dev;
-    const idWrong = so.kind !== 'pscsi' && exported && ((so.wwn && have.wwn !== so.wwn) || (so.productId && have.productId !== so.productId));
+    const idWrong = so.kind !== 'pscsi' && exported && so.wwn && have.wwn !== so.wwn;
     if (!have.enabled || devWrong || idWrong) {
       if (foreign.length) throw new PlanError(`storage object ${ref} is also used by target ${foreign[0]} and differs from the configuration (device or serial); refusing to touch it`);
       recreate.add(ref);
@@ -186,11 +206,9 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState): PlanOp[
       continue;
     }
     p.soDir.set(ref, have.dir);
-    if (so.kind !== 'pscsi') {
-      if (so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
-      if (so.productId && have.productId !== so.productId) p.push({ op: 'write', path: `${have.dir}/wwn/product_id`, value: so.productId });
-    }
+    if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
     p.attrs(`${have.dir}/attrib`, so.attributes, have.attributes, false);
+    p.alua(have.dir, so.alua, have.alua, false);
   }
 
   for (const [iqn, want] of desired.targets) {
@@ -211,13 +229,13 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   const dir = tpgDir(iqn, want.tag);
   const fresh = !have;
   if (fresh) p.push({ op: 'mkdir', path: dir });
-  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh, FRESH_TPG_ATTRIB);
+  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh, { defaults: FRESH_TPG_ATTRIB });
   // Writing attrib/authentication makes the kernel rewrite AuthMethod (adds or drops None), so an
   // AuthMethod that was right before that write is checked again after it; on a fresh TPG, its
   // default is then no longer known.
   const authWritten = want.attributes.authentication !== undefined && want.attributes.authentication !== FRESH_TPG_ATTRIB.authentication;
   const { AuthMethod: _am, ...paramDefaultsAfterAuth } = FRESH_TPG_PARAM;
-  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh, fresh && authWritten ? paramDefaultsAfterAuth : FRESH_TPG_PARAM);
+  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh, { defaults: fresh && authWritten ? paramDefaultsAfterAuth : FRESH_TPG_PARAM });
   const authMethod = want.parameters.AuthMethod;
   if (have && authMethod !== undefined && want.attributes.authentication !== undefined
     && have.attributes.authentication !== want.attributes.authentication && have.parameters.AuthMethod === authMethod) {
@@ -257,12 +275,14 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
     const adir = aclDir(iqn, want.tag, wa.nodeWwn);
     const afresh = !ha;
     if (afresh) p.push({ op: 'mkdir', path: adir });
-    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh, FRESH_ACL_ATTRIB);
+    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh, { defaults: FRESH_ACL_ATTRIB });
     if (wa.cmdsnDepth !== undefined) {
       if (afresh) { if (String(wa.cmdsnDepth) !== FRESH_ACL_CMDSN_DEPTH) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) }); }
       else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });
     }
     p.auth(adir, wa.auth, ha?.auth, afresh);
+    if (afresh) { if (wa.tag) p.push({ op: 'ensure', path: aclTagFile(adir), value: wa.tag }); }
+    else if ((ha.tag ?? '') !== (wa.tag ?? '')) p.push({ op: 'write', path: aclTagFile(adir), value: wa.tag ?? 'NULL' });
     for (const hm of ha?.mappedLuns ?? []) {
       const wm = wa.mappedLuns.find((m) => m.index === hm.index);
       if (!wm || wm.tpgLun !== hm.tpgLun || !hm.alias) {

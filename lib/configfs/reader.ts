@@ -4,17 +4,18 @@
  */
 import type { ConfigFs } from './io.js';
 import {
-  kindOfPlugin, parsePortalDirName, storageObjectRef, NO_AUTH,
+  ALUA_DEFAULT_GROUP, ALUA_RW_PARAMS, ALUA_STATUS_NAMES, ALUA_TYPE_NAMES, kindOfPlugin, parsePortalDirName, storageObjectRef, NO_AUTH,
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type Lun, type MappedLun,
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
-import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, hbaDir, storageObjectDir, targetDir } from './layout.js';
+import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, aclTagFile, aluaGroupDir, hbaDir, storageObjectDir, targetDir } from './layout.js';
 
 /** Entries the kernel creates in a TPG LUN / mapped LUN directory; anything else is the link. */
 const LUN_FILES = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
 const MLUN_FILES = new Set(['write_protect', 'statistics']);
 /** Attributes the kernel shows read-only: never part of a configuration. */
-const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target']);
+// default_submit_type and direct_submit_supported: read-only target parameters of 6.12 (rtslib saves only writable ones).
+const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target', 'default_submit_type', 'direct_submit_supported']);
 
 /** core/<plugin>_<N>/<name> -> /backstores/<kind>/<name> */
 export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefined {
@@ -27,6 +28,24 @@ export function refOfStorageObjectPath(rel: string): StorageObjectRef | undefine
 
 export function parseUnitSerial(text: string): string {
   return text.replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+}
+
+/** default_tg_pt_gp as integers (the kernel shows access type and status as text). */
+export async function readAlua(cfs: ConfigFs, soDir: string, keys: readonly string[] = ALUA_RW_PARAMS): Promise<Attributes> {
+  const dir = aluaGroupDir(soDir, ALUA_DEFAULT_GROUP);
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    let v: string;
+    try {
+      v = (await cfs.read(`${dir}/${k}`)).trim();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'ENOENT') continue;
+      throw e;
+    }
+    const names = k === 'alua_access_type' ? ALUA_TYPE_NAMES : k === 'alua_access_status' ? ALUA_STATUS_NAMES : undefined;
+    out[k] = names && names.includes(v) ? String(names.indexOf(v)) : v;
+  }
+  return out;
 }
 
 /** What the write-only control file set, as the kernel reports it in `info` (rtslib does the same). */
@@ -60,7 +79,9 @@ async function readGroup(cfs: ConfigFs, dir: string, keys: readonly string[] | u
     try {
       out[k] = await cfs.read(`${dir}/${k}`);
     } catch (e) {
-      if (keys) throw e; // a key the configuration sets must be readable
+      // A configured key the running kernel does not have is left out (and reported by the agent);
+      // any other failure to read a configured key is an error.
+      if (keys && (e as { code?: string }).code !== 'ENOENT') throw e;
     }
   }
   return out;
@@ -73,6 +94,17 @@ async function readAuth(cfs: ConfigFs, dir: string): Promise<ChapAuth> {
     mutualUserid: await cfs.read(`${dir}/auth/userid_mutual`),
     mutualPassword: await cfs.read(`${dir}/auth/password_mutual`),
   };
+}
+
+/** acls/<wwn>/tag: empty (or absent on old kernels) when there is none. */
+async function readTag(cfs: ConfigFs, adir: string): Promise<{ tag?: string }> {
+  try {
+    const tag = (await cfs.read(aclTagFile(adir))).trim();
+    return tag && tag !== 'NULL' ? { tag } : {};
+  } catch (e) {
+    if ((e as { code?: string }).code === 'ENOENT') return {};
+    throw e;
+  }
 }
 
 async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{ alias: string; to: string } | undefined> {
@@ -130,6 +162,9 @@ export async function readStorageObjects(
         productId: (await readAttr(cfs, `${dir}/wwn/product_id`, tolerant, '')).trim(),
         attributes: await readGroup(cfs, `${dir}/attrib`, keys),
       });
+      const aluaKeys = kind === 'pscsi' ? [] : want.attributes === 'all' ? ALUA_RW_PARAMS
+        : want.attributes === 'none' ? [] : Object.keys(want.attributes.storageObjects.get(ref)?.alua ?? {});
+      if (aluaKeys.length) storageObjects.get(ref)!.alua = await readAlua(cfs, dir, aluaKeys);
       if (want.info) details.set(ref, parseInfo(await cfs.read(`${dir}/info`)));
     }
   }
@@ -214,6 +249,7 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
           mappedLuns: mapped,
           attributes: full ? await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
           auth: full ? await readAuth(cfs, adir) : NO_AUTH,
+          ...(full ? await readTag(cfs, adir) : {}),
           ...(full ? { cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)) } : {}),
         });
       }

@@ -15,7 +15,7 @@ export async function listTargets(cfs: ConfigFs): Promise<string[]> {
 }
 
 function toConfig(live: LiveStorageObject, d: InfoDetails): StorageObject {
-  const common = { name: live.name, attributes: live.attributes, ...(live.wwn ? { wwn: live.wwn } : {}) };
+  const common = { name: live.name, attributes: live.attributes, ...(live.wwn ? { wwn: live.wwn } : {}), ...(live.alua ? { alua: live.alua } : {}) };
   switch (live.kind) {
     case 'block': return { kind: 'block', ...common, dev: live.dev, readonly: d.readonly ?? false };
     case 'fileio': return { kind: 'fileio', ...common, dev: live.dev, size: d.size ?? 0, writeBack: d.writeBack ?? true, aio: d.aio ?? false };

@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { ConfigError, dumpSaveConfig, mergeSaveConfigs, parseSaveConfig } from '../../lib/configfs/saveconfig.js';
+import { allProblems, ConfigError, dumpSaveConfig, mergeSaveConfigs, parseSaveConfig } from '../../lib/configfs/saveconfig.js';
 import { parseSecrets, selectDesired } from '../../lib/configfs/desired.js';
 
 const text = readFileSync(new URL('../fixtures/target/saveconfig.json', import.meta.url), 'utf8');
 const IQN = 'iqn.2016-09.com.example:iscsitgt01';
 
 function problems(doc: unknown): string[] {
+  // Every object's problems, as if every object were owned.
   try {
-    parseSaveConfig(typeof doc === 'string' ? doc : JSON.stringify(doc), 'cfg.json');
+    return allProblems(parseSaveConfig(typeof doc === 'string' ? doc : JSON.stringify(doc), 'cfg.json')).map((p) => p.text);
   } catch (e) {
     if (e instanceof ConfigError) return e.problems;
     throw e;
   }
-  return [];
 }
 const base = () => JSON.parse(text) as any;
 
@@ -44,10 +44,11 @@ describe('saveconfig.json parser', () => {
     d.storage_objects[1].devv = '/dev/x';
     d.extra = 1;
     expect(problems(d)).toEqual([
-      'cfg.json: $.extra: unknown field',
       'cfg.json: $.storage_objects[1].devv: unknown field',
       'cfg.json: $.targets[0].tpgs[0].node_acls[2].chap_passwd: unknown field',
     ]);
+    // A top-level field belongs to no resource: noted for the debug log, not refused.
+    expect(parseSaveConfig(JSON.stringify(d), 'cfg.json').ignored).toContain('cfg.json: $.extra: unknown field, ignored');
   });
 
   it('names contradictions', () => {
@@ -72,14 +73,17 @@ describe('saveconfig.json parser', () => {
     const d = base();
     d.targets[0].fabric = 'loopback';
     d.storage_objects[0].dev = '/dev/dm-3';
-    d.storage_objects[1].plugin = 'user';
+    d.storage_objects[1].plugin = 'user:rbd';
     d.storage_objects[2].attributes.block_size = 'big\nger';
     expect(problems(d)).toEqual([
       'cfg.json: $.storage_objects[0].dev: a /dev/dm-N name is not stable across nodes; use /dev/<vg>/<lv>',
-      'cfg.json: $.storage_objects[1].plugin: unsupported backstore "user" (block, fileio, ramdisk, pscsi)',
       'cfg.json: $.storage_objects[2].attributes.block_size: must be an integer or a single-line string',
-      'cfg.json: $.targets[0].fabric: fabric "loopback" is not managed (only iscsi)',
     ]);
+    // Objects lioha does not manage are foreign: refused only when an owned target uses them.
+    const cfg = parseSaveConfig(JSON.stringify(d), 'cfg.json');
+    expect(cfg.foreign.get('/backstores/user:rbd/lun1')).toBe('not managed: tcmu backstore user:rbd');
+    expect(cfg.foreign.get(IQN)).toBe('not managed: fabric loopback (only iscsi), $.targets[0]');
+    expect(() => selectDesired(cfg, [IQN], { deriveWwn: false })).toThrow(/^not managed: fabric loopback \(only iscsi\), \$.targets\[0\]: target iqn.2016-09.com.example:iscsitgt01/);
     const e = base();
     e.targets[0].tpgs[0].portals[0].port = 70000;
     e.targets[0].tpgs[0].node_acls[0].node_wwn = 'not an iqn';
@@ -97,7 +101,9 @@ describe('saveconfig.json parser', () => {
     expect([...mergeSaveConfigs([a, b]).targets.keys()]).toEqual([IQN, 'iqn.2016-09.com.example:second']);
     d.storage_objects[0].wwn = 'different';
     const c = parseSaveConfig(JSON.stringify(d), 'c.json');
-    expect(() => mergeSaveConfigs([a, c])).toThrow('/backstores/block/lun0 differs between a.json and c.json');
+    const merged = mergeSaveConfigs([a, c]);
+    expect(merged.broken.get('/backstores/block/lun0')![0]!.text).toBe('/backstores/block/lun0 differs between a.json and c.json');
+    expect(() => selectDesired(merged, [IQN], { deriveWwn: false })).toThrow('/backstores/block/lun0 differs between a.json and c.json');
   });
 });
 
@@ -106,11 +112,14 @@ describe('ownership selection', () => {
   it('owns the named targets and only the storage objects they use', () => {
     const d = selectDesired(cfg, [IQN], { deriveWwn: false });
     expect([...d.targets.keys()]).toEqual([IQN]);
-    expect(d.storageObjects.get('/backstores/block/lun0')!.productId).toBe('lun0');
+    expect(d.storageObjects.get('/backstores/block/lun0')).not.toHaveProperty('productId');
   });
   it('a secret in both places must agree', () => {
     const s = parseSecrets(JSON.stringify({ [IQN]: { acls: { 'iqn.2016-09.com.example:initiator02': { chap_password: 'other' } } } }), 's.json');
-    expect(() => selectDesired(cfg, [IQN], { deriveWwn: false, secrets: s })).toThrow(`${IQN} ACL iqn.2016-09.com.example:initiator02: chap_password differs between the configuration and the secrets file`);
+    let err: ConfigError | undefined;
+    try { selectDesired(cfg, [IQN], { deriveWwn: false, secrets: s }); } catch (e) { err = e as ConfigError; }
+    expect(err!.problems).toEqual([`${IQN} ACL iqn.2016-09.com.example:initiator02: chap_password differs between the configuration and the secrets file`]);
+    expect(err!.message.length).toBeLessThanOrEqual(128);
     expect(() => parseSecrets('{"x": {"tpg": {"chap_pasword": "p"}}}', 's.json')).toThrow('s.json: x.tpg.chap_pasword: unknown field');
   });
   it('a secrets file parse error does not echo its content', () => {

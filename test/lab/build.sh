@@ -1,16 +1,28 @@
 #!/bin/bash
 # Builds (or reuses) the lab's guest: a Debian bookworm kernel + modules, an uncompressed vmlinux,
-# a busybox initramfs and an ext4 root image made by mmdebstrap. Output: $LAB_CACHE/current/{vmlinux,vmlinuz,initrd.img,root.img,kver}.
+# a busybox initramfs and an ext4 root image made by mmdebstrap. Output: $LAB_CACHE/current[-<suite>]/{vmlinux,vmlinuz,initrd.img,root.img,kver}.
 # The cache key covers the kernel package version, the guest package list, the Node binary and these scripts,
 # so a change in any of them rebuilds and an unchanged tree is reused (prints the path and exits quickly).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 "$LAB_DIR/host-deps.sh"
 
-kpkg=${LAB_KERNEL_PKG:-$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6/{print $2; exit}')}
-[ -n "$kpkg" ] || { apt-get update -qq; kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-6/{print $2; exit}'); }
-[ -n "$kpkg" ] || lab_die "cannot resolve the bookworm kernel package (apt-cache depends linux-image-amd64)"
-kpkg_ver=$(apt-cache policy "$kpkg" | awk '/Candidate:/{print $2}')
+# LAB_KERNEL_SUITE=trixie: the guest (still a bookworm userland) boots that suite's kernel instead, from a
+# private apt state under $LAB_CACHE (the host's apt is left alone). The build is linked as current-<suite>.
+apt_opts=()
+if [ -n "${LAB_KERNEL_SUITE:-}" ]; then
+  ka="$LAB_CACHE/apt-$LAB_KERNEL_SUITE"
+  mkdir -p "$ka/lists/partial" "$ka/cache/archives/partial" "$ka/prefs"
+  echo "deb $LAB_MIRROR $LAB_KERNEL_SUITE main" > "$ka/sources.list"
+  apt_opts=(-o "Dir::Etc::sourcelist=$ka/sources.list" -o Dir::Etc::sourceparts=/dev/null -o "Dir::State::Lists=$ka/lists"
+    -o "Dir::Cache=$ka/cache" -o "Dir::Etc::preferencesparts=$ka/prefs")
+  [ -n "$(ls "$ka/lists" 2>/dev/null | grep -v partial)" ] || apt-get "${apt_opts[@]}" update -qq
+fi
+kpkg=${LAB_KERNEL_PKG:-$(apt-cache "${apt_opts[@]}" depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-6/{print $2; exit}')}
+[ -n "$kpkg" ] || { [ -n "${LAB_KERNEL_SUITE:-}" ] || apt-get update -qq; kpkg=$(apt-cache "${apt_opts[@]}" depends linux-image-amd64 | awk '/Depends: linux-image-6/{print $2; exit}'); }
+[ -n "$kpkg" ] || lab_die "cannot resolve the kernel package (apt-cache depends linux-image-amd64)"
+kpkg_ver=$(apt-cache "${apt_opts[@]}" policy "$kpkg" | awk '/Candidate:/{print $2}')
+current="current${LAB_KERNEL_SUITE:+-$LAB_KERNEL_SUITE}"
 node_bin=$(command -v node) || lab_die "node is not installed on the host"
 
 key=$( {
@@ -21,7 +33,7 @@ key=$( {
 } | sha256sum | cut -c1-16)
 out="$LAB_CACHE/build/$key"
 if [ -f "$out/complete" ]; then
-  ln -sfn "build/$key" "$LAB_CACHE/current"
+  ln -sfn "build/$key" "$LAB_CACHE/$current"
   lab_log "reusing $out"
   exit 0
 fi
@@ -34,8 +46,10 @@ stamp() { printf '%-10s %6.1f s\n' "$1" "$(echo "$(date +%s.%N) - $2" | bc)" | t
 # --- kernel and modules ------------------------------------------------------------------
 t=$(date +%s.%N)
 lab_log "kernel: $kpkg $kpkg_ver"
-(cd "$work" && apt-get download -qq "$kpkg=$kpkg_ver" >/dev/null)
+(cd "$work" && apt-get "${apt_opts[@]}" download -qq "$kpkg=$kpkg_ver" >/dev/null)
 dpkg -x "$work"/"$kpkg"_*.deb "$work/k"
+# trixie's kernel packages are merged-/usr: modules under usr/lib/modules
+[ -d "$work/k/lib/modules" ] || { [ -d "$work/k/usr/lib/modules" ] && mkdir -p "$work/k/lib" && ln -s ../usr/lib/modules "$work/k/lib/modules"; }
 kver=$(ls "$work/k/lib/modules" | head -1)
 depmod -b "$work/k" "$kver"
 echo "$kver" > "$out/kver"
@@ -83,6 +97,8 @@ mkfs.ext4 -q -F -L labroot -d "$rootdir" "$out/root.img"
 stamp image "$t"
 stamp total "$t0"
 touch "$out/complete"
-ln -sfn "build/$key" "$LAB_CACHE/current"
-find "$LAB_CACHE/build" -mindepth 1 -maxdepth 1 -not -name "$key" -exec rm -rf {} +   # keep one build
+ln -sfn "build/$key" "$LAB_CACHE/$current"
+# keep the builds some current* link points at (one per kernel suite)
+keep=$(for l in "$LAB_CACHE"/current*; do [ -L "$l" ] && basename "$(readlink "$l")"; done)
+for b in "$LAB_CACHE"/build/*; do echo "$keep" | grep -qx "$(basename "$b")" || rm -rf "$b"; done
 lab_log "built $out"

@@ -32,6 +32,7 @@ function tree(base: string): string {
   const walk = (rel: string) => {
     for (const name of readdirSync(join(base, rel)).sort()) {
       if (name.startsWith('.lioha')) continue;
+      if (!rel && name === 'dbroot') continue; // node-global: start sets it (as rtslib does) and stop leaves it
       const r = rel ? `${rel}/${name}` : name;
       const st = lstatSync(join(base, r));
       if (st.isSymbolicLink()) out.push(`L ${r} -> ${readlinkSync(join(base, r))}`);
@@ -61,7 +62,7 @@ describe('target stop under failing reads', () => {
 describe.skipIf(!existsSync(join(agentDir, 'target')))('target start killed between an HBA and its storage object (built agent)', () => {
   it('the empty HBA left behind is removed by stop', () => {
     const empty = tree(fx.base);
-    setEmulatorFaults(fx.root, [], { op: 2, step: 0 }); // op 1: mkdir core/iblock_0, op 2: its storage object
+    setEmulatorFaults(fx.root, [], { op: 3, step: 0 }); // op 1: dbroot, op 2: mkdir core/iblock_0, op 3: its storage object
     const r = spawnSync(join(agentDir, 'target'), ['start'], {
       env: { PATH: process.env.PATH, LIOHA_ROOT: fx.root, OCF_ROOT: '/usr/lib/ocf', OCF_RESOURCE_INSTANCE: 'test-target', OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG },
       encoding: 'utf8', timeout: 60_000,

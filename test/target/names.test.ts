@@ -12,7 +12,7 @@ import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { NodeConfigFs } from '../../lib/configfs/node-backend.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
-import { ConfigError, parseSaveConfig } from '../../lib/configfs/saveconfig.js';
+import { allProblems, ConfigError, parseSaveConfig } from '../../lib/configfs/saveconfig.js';
 import { ctxFor, makeRoot, CONFIG, IQN } from './setup.js';
 
 const EVIL = 'iqn.2016-09.com.example:x/../../../../../../escaped';
@@ -77,13 +77,13 @@ describe('saveconfig names that become paths', () => {
   const problems = (edit: (d: any) => void): string[] => {
     const d = JSON.parse(text);
     edit(d);
+    // Every object's problems, as if every object were owned (the parser keeps them with the object).
     try {
-      parseSaveConfig(JSON.stringify(d), 'cfg.json');
+      return allProblems(parseSaveConfig(JSON.stringify(d), 'cfg.json')).map((p) => p.text);
     } catch (e) {
       if (e instanceof ConfigError) return e.problems;
       throw e;
     }
-    return [];
   };
   it('target wwn with / is refused', () => {
     expect(problems((d) => { d.targets[0].wwn = EVIL; }).join()).toMatch(/targets\[0\]\.wwn.*not an iSCSI name/);

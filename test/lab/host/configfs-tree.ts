@@ -55,23 +55,23 @@ export function dumpTree(dir: string): string {
  * Runs the built `target` agent's start with the lab config on the configfs emulator (a fresh fixture root
  * with the four LVs present as files) and returns the emulated tree in the dump format.
  */
-export async function emulatedAgentTree(config: string = LAB_CONFIG): Promise<string> {
-  return (await emulatedAgentRun(config)).tree;
+export async function emulatedAgentTree(config: string = LAB_CONFIG, kernel = '6.1'): Promise<string> {
+  return (await emulatedAgentRun(config, kernel)).tree;
 }
 
 /**
  * The same start, also returning its configfs write trace (LIOHA_CONFIGFS_TRACE: one `<op> <path>`
  * line per mkdir/rmdir/symlink/unlink/write). A kernel default or side effect the emulator gets
  * wrong shows up here even when the final trees agree: the agent's `ensure` writes an attribute
- * only when its current value differs.
+ * only when its current value differs. `kernel`: the recorded kernel the emulator models.
  */
-export async function emulatedAgentRun(config: string = LAB_CONFIG): Promise<{ tree: string; trace: string }> {
+export async function emulatedAgentRun(config: string = LAB_CONFIG, kernel = '6.1'): Promise<{ tree: string; trace: string }> {
   // resolved at run time: the emulator lives with the target agent's lib
   const fixtureMod = pathToFileURL(join(repoDir, 'lib/configfs/emulator-fixture.ts')).href;
-  const { createEmulatedConfigFs } = (await import(fixtureMod)) as { createEmulatedConfigFs(root: string): string };
+  const { createEmulatedConfigFs } = (await import(fixtureMod)) as { createEmulatedConfigFs(root: string, opts?: { kernel?: string }): string };
   const root = fs.mkdtempSync(join(fs.existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'lioha-lab-emu-'));
   try {
-    const base = createEmulatedConfigFs(root);
+    const base = createEmulatedConfigFs(root, { kernel });
     fs.mkdirSync(join(root, 'dev/labvg'), { recursive: true });
     for (let i = 0; i < 4; i++) fs.writeFileSync(join(root, `dev/labvg/lun${i}`), '');
     fs.mkdirSync(join(root, 'etc/target'), { recursive: true });
