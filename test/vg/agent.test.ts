@@ -62,12 +62,12 @@ describe('vg start', () => {
     expect(dmDirs()).toEqual([]);
   });
 
-  it('names the resource of a refused minor (drbdsetup show) and rejects extra_devices matching a backing disk', async () => {
+  it('names the resource of a refused minor (drbdsetup show) and rejects extra_devices matching a backing disk of this node (5)', async () => {
     setup({ disk: 'Outdated', minor: 10 });
     const r = await act('start');
     expect(r.reason).toBe('refusing to activate vg1: local DRBD disk not UpToDate (require_uptodate): DRBD r0 minor 10 is Primary (peer Secondary), disk Outdated');
     const bad = await act('start', { extra_devices: '^/dev/mapper/mpath ^/dev/vg0/' });
-    expect(bad).toEqual({ rc: OcfExit.ERR_CONFIGURED, reason: 'extra_devices ^/dev/vg0/ matches /dev/vg0/lv-drbd10, the backing disk of DRBD r0 minor 10: LVM would see its PV as a duplicate' });
+    expect(bad).toEqual({ rc: OcfExit.ERR_INSTALLED, reason: 'extra_devices ^/dev/vg0/ matches /dev/vg0/lv-drbd10, the backing disk of DRBD r0 minor 10: LVM would see its PV as a duplicate' });
     expect(log().some((l) => l.startsWith('lvm vgchange'))).toBe(false);
   });
 
@@ -125,10 +125,10 @@ describe('vg start', () => {
     expect(readDoubleState(root).vgs[0]!.tags).toEqual([]);
   });
 
-  it('system_id mode without a local system ID is a configuration error', async () => {
+  it('system_id mode without a local system ID is this node\'s problem (5, not 6: the peer may be set up)', async () => {
     setup({ localSystemId: '' });
     const r = await act('start');
-    expect(r.rc).toBe(OcfExit.ERR_CONFIGURED);
+    expect(r.rc).toBe(OcfExit.ERR_INSTALLED);
     expect(r.reason).toContain('set global/system_id_source');
   });
 
