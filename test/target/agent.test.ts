@@ -298,10 +298,10 @@ describe('target agent on the configfs emulator', () => {
       expect(readdirSync(join(fx.base, 'core'))).toEqual(['alua']);
     });
 
-    it('refuses a saveconfig.json with passwords that others can read', async () => {
+    it('refuses a saveconfig.json with passwords that others can read (5: a file mode of this node, not 6)', async () => {
       chmodSync(join(fx.root, 'etc/target/saveconfig.json'), 0o644);
       const r = await start();
-      expect(r.code).toBe(OcfExit.ERR_CONFIGURED);
+      expect(r.code).toBe(OcfExit.ERR_INSTALLED);
       expect(r.reason).toMatch(/holds CHAP passwords but is readable by group or others/);
     });
 
@@ -317,7 +317,7 @@ describe('target agent on the configfs emulator', () => {
       expect(read(`${T}/acls/iqn.2016-09.com.example:initiator01/auth/authenticate_target`)).toBe('1\n');
       chmodSync(join(fx.root, 'etc/target/chap.json'), 0o640);
       const r = await call(actions.validate, ctxFor(fx.root, 'validate-all', p));
-      expect(r.code).toBe(OcfExit.ERR_CONFIGURED);
+      expect(r.code).toBe(OcfExit.ERR_INSTALLED);
       expect(r.reason).toMatch(/secrets file \/etc\/target\/chap.json is readable by group or others \(mode 640/);
     });
 
