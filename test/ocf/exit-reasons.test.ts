@@ -6,7 +6,11 @@ import { dispatch } from '../../lib/ocf/dispatch.js';
 import { defineAgent } from '../../lib/definition.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { memoryLogger } from '../helpers/context.js';
-import { recordReasons } from '../helpers/reasons.js';
+import { reasonProblem, recordReasons, seenReasons } from '../helpers/reasons.js';
+import { runBuiltAgent } from '../helpers/agent.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 // The command line vg's activation runs: hundreds of characters of --config before the VG name.
 const cfg = buildLvmConfig({ extraAccept: ['^/dev/disk/by-id/scsi-3600a098038303634722b4d59704c5a5a$'], noUdev: true, volumeList: ['@pacemaker'] });
@@ -85,5 +89,23 @@ describe('exit reasons: verdict and object first, within 128 characters', () => 
   it('fitReason keeps short reasons as they are and makes one line', () => {
     expect(fitReason('volume group vg0 is not active')).toBe('volume group vg0 is not active');
     expect(fitReason('a\n  b')).toBe('a b');
+  });
+
+  it('the suite-wide collector sees the reasons of built agents (test/setup/exit-reasons.ts)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lioha-reasons-'));
+    try {
+      const r = runBuiltAgent('dummy', 'start', { params: { state: join(dir, 'state'), mode: 'fail-start' } });
+      expect(r.code).toBe(1);
+      expect(seenReasons().some((x) => x.source.includes('/dummy start') && x.reason === r.reasons[0])).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the collector check refuses what Pacemaker would cut or a command line echoed before the verdict', () => {
+    expect(reasonProblem('x'.repeat(129))).toMatch(/129 characters/);
+    expect(reasonProblem(' lead')).toBeDefined();
+    expect(reasonProblem('activating vg0: lvm vgchange -ay --config devices{} --reportformat json … did not finish')).toMatch(/command line/);
+    expect(reasonProblem('activating vg0: lvm vgchange timed out after 30 s and was killed')).toBeUndefined();
   });
 });
