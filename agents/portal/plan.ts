@@ -46,12 +46,14 @@ export function planStart(cfg: PortalConfig, o: StartObservation, haBin: string)
     );
   }
   if (!o.placement) {
-    throw new Failure('config', `nic is not set and no connected route covers ${cfg.ipText}: set nic (and cidr_netmask) for this resource`);
+    // What this node lacks is node-local (5): the other node may have the route (6 would run it nowhere).
+    throw new Failure('installed', `no connected route covers ${cfg.ipText} on this node and nic is not set: add the route or set nic`);
   }
   const { nic, prefixLen } = o.placement;
-  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new Failure('config', `label: "${nic}:${cfg.label}" is longer than 15 characters`);
+  // The nic came from this node's routes: a label too long for it is this node's problem.
+  if (cfg.label && nic.length + 1 + cfg.label.length > 15) throw new Failure('installed', `label: "${nic}:${cfg.label}" is longer than 15 characters`);
   const link = o.link;
-  if (!link?.exists) throw new Failure('config', `interface ${nic} does not exist on this node`);
+  if (!link?.exists) throw new Failure('installed', `interface ${nic} does not exist on this node`);
   const before = o.address;
   if (before.present && before.ifname !== undefined && before.ifname !== nic)
     throw new Failure('generic', `${cfg.ipText} is already on ${before.ifname} of this node, not on ${nic}`);

@@ -11,7 +11,7 @@ import { absolute, ISCSI_DIR, targetDir, TPGT_RE } from '../../lib/configfs/layo
 import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
-import { applyPlan, ApplyError } from '../../lib/configfs/apply.js';
+import { applyPlan, ApplyError, describe } from '../../lib/configfs/apply.js';
 import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
@@ -297,10 +297,11 @@ export function makeStop(deps: TargetDeps) {
     } catch (e) {
       if (!handedOver) child?.cancel();
       if (e instanceof ApplyError && e.hung) {
-        const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `stop: ${e.message}`, deps.reboot);
-        throw new Failure('generic', d.reason);
+        // The operation that hung names the object; the whole story (paths, rollback) goes to the log.
+        const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `${describe(e.failed)} timed out`, deps.reboot);
+        throw new Failure('generic', d.reason, e.message);
       }
-      if (e instanceof ApplyError) throw new Failure('generic', `stop: ${e.message}`);
+      if (e instanceof ApplyError) throw new Failure('generic', `stop failed: ${e.message}`, e.message);
       throw e;
     }
     if (!handedOver) child?.cancel(); // nothing to remove

@@ -56,7 +56,8 @@ async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
   const files: [string, string][] = [];
   if (st.isDirectory()) {
     const names = (await fs.readdir(hostPath)).filter((n) => n.endsWith('.json')).sort();
-    if (!names.length) throw new ConfigError([`${path}: no *.json file in the directory`]);
+    // Files and their modes are this node's (5: the peer may have them right); their content is the configuration (6).
+    if (!names.length) throw new Failure('installed', `configuration ${path} holds no *.json file`);
     for (const n of names) files.push([`${path}/${n}`, join(hostPath, n)]);
   } else {
     files.push([path, hostPath]);
@@ -70,7 +71,7 @@ async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
   for (const [shown, host] of files) {
     const part = parseSaveConfig(await fs.readFile(host, 'utf8'), shown);
     if (hasSecrets(part) && !privateEnough((await fs.stat(host)).mode)) {
-      throw new ConfigError([`${shown} holds CHAP passwords but is readable by group or others (chmod 600 it)`]);
+      throw new Failure('installed', `${shown} holds CHAP passwords but is readable by group or others (chmod 600 it)`);
     }
     parts.push(part);
   }
@@ -84,7 +85,7 @@ async function readSecretsFile(path: string, hostPath: string): Promise<Secrets>
   } catch {
     throw new Failure('installed', `secrets file ${path} does not exist`);
   }
-  if (!privateEnough(st.mode)) throw new ConfigError([`secrets file ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)`]);
+  if (!privateEnough(st.mode)) throw new Failure('installed', `secrets file ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)`);
   if (st.size > MAX_CONFIG_BYTES) throw tooLarge(`secrets file ${path}`, st.size);
   return parseSecrets(await fs.readFile(hostPath, 'utf8'), path);
 }

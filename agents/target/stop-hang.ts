@@ -26,8 +26,9 @@ export const sysrqReboot: RebootFn = async (root, log) => {
 export interface HangDecision { rebooted: boolean; reason: string }
 
 export async function onStopHang(policy: 'fail' | 'reboot', root: Root, log: Logger, what: string, reboot: RebootFn): Promise<HangDecision> {
-  if (policy === 'fail') return { rebooted: false, reason: `${what}; on_stop_hang=fail` };
-  if (existsSync(root.path(NOREBOOT_FLAG))) return { rebooted: false, reason: `${what}; ${NOREBOOT_FLAG} exists, not rebooting` };
+  // Verdict first: Pacemaker keeps 128 characters, and what happened matters more than the path.
+  if (policy === 'fail') return { rebooted: false, reason: `stop hung (on_stop_hang=fail): ${what}` };
+  if (existsSync(root.path(NOREBOOT_FLAG))) return { rebooted: false, reason: `stop hung, not rebooting (${NOREBOOT_FLAG} exists): ${what}` };
   await reboot(root, log);
-  return { rebooted: true, reason: `${what}; reboot through sysrq requested` };
+  return { rebooted: true, reason: `stop hung, reboot through sysrq requested: ${what}` };
 }

@@ -129,7 +129,8 @@ async function refuseBackingDisks(ctx: Ctx, c: VgConfig, drbd: DrbdStatus): Prom
     for (const re of c.extraDevices) {
       const hit = [...names].find((n) => new RegExp(re).test(n));
       if (hit) {
-        throw new Failure('config', `extra_devices ${re} matches ${hit}, the backing disk of DRBD ${m.resource} minor ${m.minor}: LVM would see its PV as a duplicate`);
+        // This node's disks (the peer's backing disk may be named differently): node-local, 5.
+        throw new Failure('installed', `extra_devices ${re} matches ${hit}, the backing disk of DRBD ${m.resource} minor ${m.minor}: LVM would see its PV as a duplicate`);
       }
     }
   }
@@ -153,7 +154,8 @@ async function takeOwnership(c: VgConfig, lvm: Lvm, vgSystemId: string, tags: st
   if (c.mode === 'system_id') {
     const ours = await step('reading the local LVM system ID', () => lvm.systemId());
     if (!ours) {
-      throw new Failure('config', 'vg_access_mode=system_id but this host has no LVM system ID (set global/system_id_source in lvm.conf)');
+      // This host's lvm.conf: node-local, 5 (the peer may be set up right).
+      throw new Failure('installed', 'vg_access_mode=system_id but this host has no LVM system ID (set global/system_id_source in lvm.conf)');
     }
     if (vgSystemId !== ours) await step(`setting system ID ${ours} on ${c.vg} (was "${vgSystemId}")`, () => lvm.takeSystemId(c.vg, ours, vgSystemId));
     return;

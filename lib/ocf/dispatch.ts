@@ -1,7 +1,7 @@
 import { fstatSync } from 'node:fs';
 import type { AgentDefinition, ParamsOf } from '../definition.js';
 import { OcfExit, exitName } from './exit-codes.js';
-import { Failure, failureOf, type FailureKind } from '../failure.js';
+import { Failure, failureOf, fitReason, type FailureKind } from '../failure.js';
 import { parseParams, secretNames } from './params.js';
 import { invocation, type OcfContext } from './context.js';
 import { usageText } from './usage.js';
@@ -61,10 +61,13 @@ export function exitCodeOf(f: Failure): OcfExit {
   return EXIT[f.kind];
 }
 
-/** Print an exit reason the way Pacemaker parses it (PCMK_OCF_REASON_PREFIX). */
+/**
+ * Print an exit reason the way Pacemaker parses it (PCMK_OCF_REASON_PREFIX): one line that
+ * Pacemaker's 128-character cut leaves whole (fitReason shortens the detail, not the verdict).
+ */
 export function exitReasonLine(reason: string, env: NodeJS.ProcessEnv): string {
   const prefix = env.OCF_EXIT_REASON_PREFIX || 'ocf-exit-reason:';
-  return `${prefix}${reason.replace(/\s*\n\s*/g, ' ')}\n`;
+  return `${prefix}${fitReason(reason)}\n`;
 }
 
 /**
@@ -124,11 +127,13 @@ export async function dispatch<D extends AgentDefinition>(
     const f = failureOf(e);
     if (f) {
       io.stderr(exitReasonLine(f.reason, io.env));
+      // The whole story (an over-long reason, the command line, its stderr) goes to the log.
+      if (f.detail !== undefined || fitReason(f.reason) !== f.reason) log.error(f.reason, f.detail !== undefined ? { detail: f.detail } : undefined);
       code = exitCodeOf(f);
     } else {
       const msg = e instanceof Error ? e.message : String(e);
       io.stderr(exitReasonLine(`${action} failed unexpectedly: ${msg}`, io.env));
-      log.error('unexpected failure', { stack: e instanceof Error ? e.stack : undefined });
+      log.error(`${action} failed unexpectedly: ${msg}`, { stack: e instanceof Error ? e.stack : undefined });
       code = OcfExit.ERR_GENERIC;
     }
   }

@@ -37,9 +37,9 @@ describe('run', () => {
     expect((await run('cat', [], { timeoutMs: 5000, input: 'abc' })).stdout).toBe('abc');
   });
 
-  it('throws ExecFailedError with the tail of stderr on failure', async () => {
+  it('throws ExecFailedError naming the command, its exit code and first stderr line', async () => {
     await expect(run('sh', ['-c', 'echo "Volume group vg1 not found" >&2; exit 5'], { timeoutMs: 5000 })).rejects.toThrow(
-      /exited with 5: Volume group vg1 not found/,
+      /^sh exited 5: Volume group vg1 not found$/,
     );
     await expect(run('/nonexistent/cmd', [], { timeoutMs: 5000 })).rejects.toBeInstanceOf(ExecFailedError);
   });

@@ -102,3 +102,30 @@ describe('portal monitor from /proc and /sys', () => {
     expect(await monitor({ ip: '198.51.100.7/24' })).toMatchObject({ code: OcfExit.ERR_CONFIGURED });
   });
 });
+
+describe('portal start: what only this node lacks is 5, not 6 (Pacemaker then tries the other node)', () => {
+  async function start(params: Record<string, string>): Promise<{ code: number; reason?: string }> {
+    const ctx = makeContext(definition, { params, root, action: 'start' as never });
+    try {
+      return { code: await actions.start(ctx) };
+    } catch (e) {
+      if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
+      throw e;
+    }
+  }
+  it('a missing interface is ERR_INSTALLED', async () => {
+    tree();
+    expect(await start({ ip: '198.51.100.8', nic: 'nosuchnic', cidr_netmask: '24' })).toEqual({ code: OcfExit.ERR_INSTALLED, reason: 'interface nosuchnic does not exist on this node' });
+  });
+  it('no connected route covering the address (nic not set) is ERR_INSTALLED', async () => {
+    tree();
+    expect(await start({ ip: '203.0.113.5' })).toEqual({
+      code: OcfExit.ERR_INSTALLED,
+      reason: 'no connected route covers 203.0.113.5 on this node and nic is not set: add the route or set nic',
+    });
+  });
+  it('a parameter wrong on every node is still ERR_CONFIGURED', async () => {
+    tree();
+    expect((await start({ ip: '198.51.100.8', nic: 'bad/nic' })).code).toBe(OcfExit.ERR_CONFIGURED);
+  });
+});

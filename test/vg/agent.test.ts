@@ -62,12 +62,12 @@ describe('vg start', () => {
     expect(dmDirs()).toEqual([]);
   });
 
-  it('names the resource of a refused minor (drbdsetup show) and rejects extra_devices matching a backing disk', async () => {
+  it('names the resource of a refused minor (drbdsetup show) and rejects extra_devices matching a backing disk of this node (5)', async () => {
     setup({ disk: 'Outdated', minor: 10 });
     const r = await act('start');
     expect(r.reason).toBe('refusing to activate vg1: local DRBD disk not UpToDate (require_uptodate): DRBD r0 minor 10 is Primary (peer Secondary), disk Outdated');
     const bad = await act('start', { extra_devices: '^/dev/mapper/mpath ^/dev/vg0/' });
-    expect(bad).toEqual({ rc: OcfExit.ERR_CONFIGURED, reason: 'extra_devices ^/dev/vg0/ matches /dev/vg0/lv-drbd10, the backing disk of DRBD r0 minor 10: LVM would see its PV as a duplicate' });
+    expect(bad).toEqual({ rc: OcfExit.ERR_INSTALLED, reason: 'extra_devices ^/dev/vg0/ matches /dev/vg0/lv-drbd10, the backing disk of DRBD r0 minor 10: LVM would see its PV as a duplicate' });
     expect(log().some((l) => l.startsWith('lvm vgchange'))).toBe(false);
   });
 
@@ -110,7 +110,7 @@ describe('vg start', () => {
     updateDoubleState(root, (s) => { s.fail = { mount: 'wrong fs type' }; });
     const r = await act('start');
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toBe('mounting vg1/lv_iscsi_target on /mnt/iscsi-target/vg1: mount -t exited with 32: mount: /mnt/iscsi-target/vg1: wrong fs type');
+    expect(r.reason).toBe('mounting vg1/lv_iscsi_target on /mnt/iscsi-target/vg1: mount exited 32: mount: /mnt/iscsi-target/vg1: wrong fs type');
     expect(dmDirs()).toEqual([]);
     expect(readDoubleState(root).vgs[0]!.lvs.some((l) => l.active)).toBe(false);
   });
@@ -125,10 +125,10 @@ describe('vg start', () => {
     expect(readDoubleState(root).vgs[0]!.tags).toEqual([]);
   });
 
-  it('system_id mode without a local system ID is a configuration error', async () => {
+  it('system_id mode without a local system ID is this node\'s problem (5, not 6: the peer may be set up)', async () => {
     setup({ localSystemId: '' });
     const r = await act('start');
-    expect(r.rc).toBe(OcfExit.ERR_CONFIGURED);
+    expect(r.rc).toBe(OcfExit.ERR_INSTALLED);
     expect(r.reason).toContain('set global/system_id_source');
   });
 
@@ -205,7 +205,7 @@ describe('vg monitor', () => {
     rmSync(join(root, 'dev/dm-2'));
     const r = await act('monitor', { monitor_lv: 'lv-lun1' }, { checkLevel: 10 });
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toMatch(/^cannot read from vg1\/lv-lun1: dd if=.*No such file or directory/);
+    expect(r.reason).toMatch(/^cannot read from vg1\/lv-lun1: dd exited 1: .*No such file or directory/);
   });
 });
 
@@ -295,17 +295,18 @@ describe('vg stop', () => {
     await act('start');
     updateDoubleState(root, (s) => { s.openLvs = ['lv-lun0']; });
     const r = await act('stop');
-    expect(r.reason).toBe("deactivating vg1: lvm vgchange exited with 5: Logical volume vg1/lv-lun0 in use. / Can't deactivate volume group \"vg1\" with 1 open logical volume(s)");
+    expect(r.reason).toBe("deactivating vg1: lvm vgchange exited 5: Logical volume vg1/lv-lun0 in use.");
   });
 });
 
 describe('command failures', () => {
-  it('a command missing from PATH is not installed (5); others are generic with the last stderr lines', async () => {
+  it('a command missing from PATH is not installed (5); others are generic with their first stderr line (all of it in detail)', async () => {
     const { failureOf } = await import('../../lib/failure.js');
     const { ExecFailedError } = await import('../../lib/exec/run.js');
     const missing = new ExecFailedError('lvm pvs --config x', { exitCode: -1, stdout: '', stderr: 'spawn lvm ENOENT', durationMs: 1 });
     expect(failureOf(missing, 'listing PVs')).toMatchObject({ kind: 'installed', reason: 'listing PVs: lvm is not installed (not found in PATH)' });
     const failed = new ExecFailedError('lvm vgchange --config x', { exitCode: 5, stdout: '', stderr: '  a\n  b\n  c\n  d\n', durationMs: 1 });
-    expect(failureOf(failed, 'x')).toMatchObject({ kind: 'generic', reason: 'x: lvm vgchange exited with 5: b / c / d' });
+    expect(failureOf(failed, 'x')).toMatchObject({ kind: 'generic', reason: 'x: lvm vgchange exited 5: a' });
+    expect(failureOf(failed, 'x')?.detail).toContain('  a\n  b\n  c\n  d');
   });
 });
