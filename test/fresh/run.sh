@@ -4,7 +4,7 @@
 #     ./scripts/setup.sh && npm test      then      npm run demo
 # Either failing fails the stage.
 #
-# Roots: mmdebstrap minbase + git + ca-certificates, nothing else, cached under .cache/fresh/ keyed on their
+# Roots: mmdebstrap minbase + git + ca-certificates, nothing else, cached under /var/cache/lioha/fresh/ keyed on their
 # inputs (suite, mirror, package list, this script's root recipe, the Node.js tarball).
 #   bookworm (Debian 12): + Node.js 20 from the upstream tarball, unpacked into /usr/local as the README says
 #   trixie   (Debian 13): + Debian's own nodejs and npm packages
@@ -13,7 +13,7 @@
 # namespaces. Only the machine's CA trust store and DNS configuration are copied in.
 #
 # Usage: test/fresh/run.sh [bookworm|trixie ...]   (default: both)
-#   LIOHA_FRESH_CACHE=dir        cache directory (default <repo>/.cache/fresh)
+#   LIOHA_FRESH_CACHE=dir        cache directory (default /var/cache/lioha/fresh)
 #   LIOHA_NODE_TARBALL=file      node-v20.*-linux-x64.tar.xz from nodejs.org (default: see node_tarball below)
 #   LIOHA_FRESH_KEEP=1           keep the unpacked root afterwards
 #   LIOHA_FRESH_BUILD_ONLY=1     only build (or find) the cached roots
@@ -21,7 +21,7 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-cache=${LIOHA_FRESH_CACHE:-$repo/.cache/fresh}
+cache=${LIOHA_FRESH_CACHE:-/var/cache/lioha/fresh} # machine-wide, keyed on inputs (a fresh clone in CI reuses it)
 mirror=${LIOHA_FRESH_MIRROR:-http://deb.debian.org/debian}
 security=${LIOHA_FRESH_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 roots=("$@")

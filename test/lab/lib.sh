@@ -2,7 +2,8 @@
 # Everything the lab builds lives under $LAB_CACHE (ignored by git), keyed by its inputs.
 LAB_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_DIR="$LAB_REPO/test/lab"
-LAB_CACHE=${LAB_CACHE:-$LAB_REPO/.cache/lab}
+# Machine-wide, keyed on inputs, so a fresh clone on the same machine (CI) reuses what an earlier run built.
+LAB_CACHE=${LAB_CACHE:-/var/cache/lioha/lab}
 LAB_SUITE=${LAB_SUITE:-bookworm}
 LAB_MIRROR=${LAB_MIRROR:-http://deb.debian.org/debian}
 LAB_SECURITY_MIRROR=${LAB_SECURITY_MIRROR:-http://deb.debian.org/debian-security}

@@ -28,7 +28,7 @@ const { values: argv } = parseArgs({
 });
 
 const repo = resolve(import.meta.dirname, '../../..');
-const cache = process.env.LAB_CACHE ?? join(repo, '.cache/lab');
+const cache = process.env.LAB_CACHE ?? '/var/cache/lioha/lab'; // as test/lab/lib.sh
 const runDir = argv.run ?? join(cache, 'cluster-runs', new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19));
 fs.mkdirSync(runDir, { recursive: true });
 const sockDir = fs.mkdtempSync('/tmp/lioha-cl-');
