@@ -37,7 +37,8 @@ describe.skipIf(!hasPython)('verifying writer (test/lab/cluster/guest/writer.py)
   it('verifies every acknowledged block', async () => {
     const r = await run();
     expect(r.acked).toBeGreaterThan(10);
-    expect(r.verified).toBe(r.acked);
+    // verified counts slots (the latest acknowledged block of each); acked counts writes, which wrap around the disk.
+    expect(r.verified).toBe(Math.min(r.acked!, r.slots!));
     expect([r.lost, r.corrupted, r.errors]).toEqual([0, 0, 0]);
   }, 30_000);
 
@@ -48,6 +49,6 @@ describe.skipIf(!hasPython)('verifying writer (test/lab/cluster/guest/writer.py)
       fs.closeSync(fd);
     });
     expect(r.corrupted).toBe(1);
-    expect(r.verified).toBe((r.acked ?? 0) - 1);
+    expect(r.verified).toBe(Math.min(r.acked!, r.slots!) - 1);
   }, 30_000);
 });

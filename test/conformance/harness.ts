@@ -1,7 +1,7 @@
 /** Drives a built agent through Pacemaker's own tools, as the conformance suite and scripts need. */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agentDir } from '../helpers/agent.js';
@@ -48,6 +48,9 @@ export function copyForOcfTester(name: string): string {
   const file = join(dir, name);
   copyFileSync(join(agentDir, name), file);
   chmodSync(file, 0o755);
+  // The agent file is a launcher: its bundle and code cache live in .lioha/ beside it (scripts/build.ts).
+  cpSync(join(agentDir, '.lioha'), join(dir, '.lioha'), { recursive: true });
+  chmodSync(join(dir, '.lioha'), 0o755);
   return file;
 }
 

@@ -4,7 +4,7 @@
  * namespace where the machine's node is hidden (bind-mounted /dev/null) and /run is a fresh tmpfs.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -38,6 +38,8 @@ describe.skipIf(why !== undefined)(`agent launcher${why ? ` (skipped: ${why})` :
     writeFileSync(node, '');
     const agent = join(work, 'dummy');
     writeFileSync(agent, readFileSync(join(agentDir, 'dummy'), 'utf8').replace(/^lioha_node=.*$/m, `lioha_node='${node}'`), { mode: 0o755 });
+    // The launcher runs the bundle in .lioha/ beside it (scripts/build.ts).
+    if (!existsSync(join(work, '.lioha'))) symlinkSync(join(agentDir, '.lioha'), join(work, '.lioha'));
     // The fixed path gets the real node (bind mount) before the usual places are hidden.
     const setup = `mount --bind ${process.execPath} ${node}; ${hideNode}`;
     expect(inNamespace(setup, agent, 'lioha-interpreter').out.trim()).toBe(node);
