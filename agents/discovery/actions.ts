@@ -7,44 +7,26 @@
 import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
-import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
-import type { definition } from './definition.js';
+import type { PortaldConfig } from '../../lib/portald/config.js';
+import { loadPortaldConfig, logfilePath, pidfilePath, type DiscoveryParams } from './config.js';
 
-type Ctx = OcfContext<ParamsOf<typeof definition>>;
+type Ctx = OcfContext<DiscoveryParams>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function pidfile(ctx: Ctx): string {
-  return ctx.root.path(ctx.params.pidfile ?? `/run/lioha/portald-${ctx.instance}.pid`);
+  return ctx.root.path(pidfilePath(ctx.params, ctx.instance));
 }
 function logfile(ctx: Ctx): string {
-  return ctx.root.path(ctx.params.logfile ?? `/var/log/lioha/portald-${ctx.instance}.log`);
+  return ctx.root.path(logfilePath(ctx.params, ctx.instance));
 }
 
 function loadConfig(ctx: Ctx): PortaldConfig {
-  const path = ctx.root.path(ctx.params.config);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    // A file missing on this node: another node may have it (5, not 6).
-    throw new Failure('installed', `config ${ctx.params.config} cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  try {
-    const cfg = parseConfig(text, ctx.params.config);
-    if (hasSecrets(cfg) && (statSync(path).mode & 0o077) !== 0) {
-      throw new Failure('installed', `config ${ctx.params.config} holds CHAP secrets but is readable by others (chmod 600)`);
-    }
-    return cfg;
-  } catch (e) {
-    if (e instanceof ConfigError) throw new Failure('config', `config invalid: ${e.errors[0]}${e.errors.length > 1 ? ` (+${e.errors.length - 1} more)` : ''}`);
-    throw e;
-  }
+  return loadPortaldConfig(ctx.params, (abs) => ctx.root.path(abs));
 }
 
 function readPid(path: string): number | undefined {
@@ -176,4 +158,4 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
   return OcfExit.SUCCESS;
 }
 
-export const actions: AgentActions<ParamsOf<typeof definition>> = { start, stop, monitor, validate };
+export const actions: AgentActions<DiscoveryParams> = { start, stop, monitor, validate };

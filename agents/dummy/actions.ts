@@ -1,16 +1,15 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ParamsOf } from '../../lib/definition.js';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
-import type { definition } from './definition.js';
+import { checkDummyParams, dummyStatePath, type DummyParams } from './config.js';
 
-type Ctx = OcfContext<ParamsOf<typeof definition>>;
+type Ctx = OcfContext<DummyParams>;
 
 function statePath(ctx: Ctx): string {
-  return ctx.root.path(ctx.params.state ?? `/run/lioha/dummy-${ctx.instance}.state`);
+  return ctx.root.path(dummyStatePath(ctx.params, ctx.instance));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,14 +58,11 @@ async function stop(ctx: Ctx): Promise<OcfExit> {
 }
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
-  const p = ctx.params.state;
-  if (p !== undefined && !p.startsWith('/')) {
-    throw new Failure('config', `parameter state: '${p}' is not an absolute path`);
-  }
+  checkDummyParams(ctx.params);
   return OcfExit.SUCCESS;
 }
 
-export const actions: AgentActions<ParamsOf<typeof definition>> = {
+export const actions: AgentActions<DummyParams> = {
   start,
   stop,
   monitor,
