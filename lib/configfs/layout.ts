@@ -68,3 +68,29 @@ export const targetFabricStatsDir = (iqn: string, group: string): string => `${t
 /** Device-wide counters of a storage object (scsi_lu). */
 export const storageObjectStatsDir = (hba: string, name: string): string => `${storageObjectDir(hba, name)}/statistics/scsi_lu`;
 export const udevPathFile = (storageObject: string): string => `${storageObject}/udev_path`;
+
+// ---- groups inside an object's directory (the object's path comes from the functions above) ------
+
+/** A TPG's (or a target's, an ACL's, a storage object's) attribute and parameter groups. */
+export const attribDir = (obj: string): string => `${obj}/attrib`;
+export const attribFile = (obj: string, key: string): string => `${attribDir(obj)}/${key}`;
+export const paramDir = (obj: string): string => `${obj}/param`;
+export const paramFile = (obj: string, key: string): string => `${paramDir(obj)}/${key}`;
+/** CHAP credentials of a TPG or an ACL: auth/<userid|password|userid_mutual|password_mutual|authenticate_target>. */
+export const authDir = (obj: string): string => `${obj}/auth`;
+export const authFile = (obj: string, key: string): string => `${authDir(obj)}/${key}`;
+/** A storage object's INQUIRY identity: wwn/<vpd_unit_serial|product_id|vendor_id|revision>. */
+export const wwnFile = (so: string, key: string): string => `${so}/wwn/${key}`;
+/** A storage object's persistent-reservation directory. */
+export const prDir = (so: string): string => `${so}/pr`;
+export const prFile = (so: string, name: string): string => `${prDir(so)}/${name}`;
+/** The LUN, network-portal and ACL directories of a TPG, given the TPG's directory. */
+export const lunsOf = (tpg: string): string => `${tpg}/lun`;
+export const lunOf = (tpg: string, lun: string): string => `${lunsOf(tpg)}/${lun}`;
+export const npsOf = (tpg: string): string => `${tpg}/np`;
+export const npOf = (tpg: string, np: string): string => `${npsOf(tpg)}/${np}`;
+export const aclsOf = (tpg: string): string => `${tpg}/acls`;
+export const aclOf = (tpg: string, initiator: string): string => `${aclsOf(tpg)}/${initiator}`;
+/** The statistics subtrees of an object (statistics/) and of a fabric object (fabric_statistics/). */
+export const statisticsDir = (obj: string): string => `${obj}/statistics`;
+export const fabricStatisticsDir = (obj: string): string => `${obj}/fabric_statistics`;

@@ -38,7 +38,10 @@ export function linkAlias(...parts: (string | number)[]): string {
   return sha1Hex(parts.join('/')).slice(0, 10);
 }
 
-import { aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, storageObjectDir, targetDir, targetParamDir, tpgDir } from './layout.js';
+import {
+  aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, attribDir, authFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, paramDir, paramFile,
+  storageObjectDir, targetDir, targetParamDir, tpgDir, tpgEnableFile, wwnFile,
+} from './layout.js';
 
 class Planner {
   readonly ops: PlanOp[] = [];
@@ -85,8 +88,8 @@ class Planner {
       ['userid_mutual', want.mutualUserid, have?.mutualUserid], ['password_mutual', want.mutualPassword, have?.mutualPassword],
     ];
     for (const [file, v, h] of pairs) {
-      if (fresh) { if (v !== FRESH_AUTH) this.push({ op: 'write', path: `${dir}/auth/${file}`, value: v }); }
-      else if (h !== v) this.push({ op: 'write', path: `${dir}/auth/${file}`, value: v });
+      if (fresh) { if (v !== FRESH_AUTH) this.push({ op: 'write', path: authFile(dir, file), value: v }); }
+      else if (h !== v) this.push({ op: 'write', path: authFile(dir, file), value: v });
     }
   }
 
@@ -117,10 +120,10 @@ class Planner {
     if (so.kind !== 'ramdisk') this.push({ op: 'write', path: `${dir}/udev_path`, value: so.dev });
     this.push({ op: 'write', path: `${dir}/enable`, value: '1' });
     // The product id is left to the kernel: emulate_model_alias (an attribute) decides it, as under targetctl restore.
-    if (so.kind !== 'pscsi' && so.wwn) this.push({ op: 'write', path: `${dir}/wwn/vpd_unit_serial`, value: so.wwn });
+    if (so.kind !== 'pscsi' && so.wwn) this.push({ op: 'write', path: wwnFile(dir, 'vpd_unit_serial'), value: so.wwn });
     const attributes = { ...so.attributes };
     if (so.kind === 'block' && so.writeBack !== undefined && attributes.emulate_write_cache === undefined) attributes.emulate_write_cache = so.writeBack ? '1' : '0';
-    this.attrs(`${dir}/attrib`, attributes, undefined, true);
+    this.attrs(attribDir(dir), attributes, undefined, true);
     this.alua(dir, so.alua, undefined, true);
     // Persistent reservations saved by LIO (APTPL), restored before the object is exported.
     for (const reg of this.aptpl.get(ref) ?? []) this.push({ op: 'write', path: aptplMetadataFile(dir), value: reg });
@@ -206,8 +209,8 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { 
       continue;
     }
     p.soDir.set(ref, have.dir);
-    if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: `${have.dir}/wwn/vpd_unit_serial`, value: so.wwn });
-    p.attrs(`${have.dir}/attrib`, so.attributes, have.attributes, false);
+    if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: wwnFile(have.dir, 'vpd_unit_serial'), value: so.wwn });
+    p.attrs(attribDir(have.dir), so.attributes, have.attributes, false);
     p.alua(have.dir, so.alua, have.alua, false);
   }
 
@@ -217,7 +220,7 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { 
     if (want.parameters) p.attrs(targetParamDir(iqn), want.parameters, have?.parameters, !have);
     for (const ht of have?.tpgs ?? []) {
       if (want.tpgs.some((t) => t.tag === ht.tag)) continue;
-      if (ht.enable) p.push({ op: 'write', path: `${tpgDir(iqn, ht.tag)}/enable`, value: '0' });
+      if (ht.enable) p.push({ op: 'write', path: tpgEnableFile(iqn, ht.tag), value: '0' });
       p.removeTpg(iqn, ht);
     }
     for (const wt of want.tpgs) planTpg(p, iqn, wt, have?.tpgs.find((t) => t.tag === wt.tag));
@@ -229,17 +232,17 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   const dir = tpgDir(iqn, want.tag);
   const fresh = !have;
   if (fresh) p.push({ op: 'mkdir', path: dir });
-  p.attrs(`${dir}/attrib`, want.attributes, have?.attributes, fresh, { defaults: FRESH_TPG_ATTRIB });
+  p.attrs(attribDir(dir), want.attributes, have?.attributes, fresh, { defaults: FRESH_TPG_ATTRIB });
   // Writing attrib/authentication makes the kernel rewrite AuthMethod (adds or drops None), so an
   // AuthMethod that was right before that write is checked again after it; on a fresh TPG, its
   // default is then no longer known.
   const authWritten = want.attributes.authentication !== undefined && want.attributes.authentication !== FRESH_TPG_ATTRIB.authentication;
   const { AuthMethod: _am, ...paramDefaultsAfterAuth } = FRESH_TPG_PARAM;
-  p.attrs(`${dir}/param`, want.parameters, have?.parameters, fresh, { defaults: fresh && authWritten ? paramDefaultsAfterAuth : FRESH_TPG_PARAM });
+  p.attrs(paramDir(dir), want.parameters, have?.parameters, fresh, { defaults: fresh && authWritten ? paramDefaultsAfterAuth : FRESH_TPG_PARAM });
   const authMethod = want.parameters.AuthMethod;
   if (have && authMethod !== undefined && want.attributes.authentication !== undefined
     && have.attributes.authentication !== want.attributes.authentication && have.parameters.AuthMethod === authMethod) {
-    p.push({ op: 'ensure', path: `${dir}/param/AuthMethod`, value: authMethod });
+    p.push({ op: 'ensure', path: paramFile(dir, 'AuthMethod'), value: authMethod });
   }
   p.auth(dir, want.auth, have?.auth, fresh);
 
@@ -275,7 +278,7 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
     const adir = aclDir(iqn, want.tag, wa.nodeWwn);
     const afresh = !ha;
     if (afresh) p.push({ op: 'mkdir', path: adir });
-    p.attrs(`${adir}/attrib`, wa.attributes, ha?.attributes, afresh, { defaults: FRESH_ACL_ATTRIB });
+    p.attrs(attribDir(adir), wa.attributes, ha?.attributes, afresh, { defaults: FRESH_ACL_ATTRIB });
     if (wa.cmdsnDepth !== undefined) {
       if (afresh) { if (String(wa.cmdsnDepth) !== FRESH_ACL_CMDSN_DEPTH) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) }); }
       else if (ha.cmdsnDepth !== wa.cmdsnDepth) p.push({ op: 'write', path: `${adir}/cmdsn_depth`, value: String(wa.cmdsnDepth) });

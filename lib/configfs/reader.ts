@@ -8,11 +8,14 @@ import {
   type Attributes, type ChapAuth, type DesiredState, type LiveState, type LiveStorageObject, type Lun, type MappedLun,
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
-import { CORE_DIR, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, aclTagFile, aluaGroupDir, hbaDir, storageObjectDir, targetDir } from './layout.js';
+import {
+  CORE_DIR, HBA_RE, ISCSI_DIR, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
+  npIserFile, npOf, npsOf, paramDir, storageObjectDir, targetDir, wwnFile,
+} from './layout.js';
 
 /** Entries the kernel creates in a TPG LUN / mapped LUN directory; anything else is the link. */
-const LUN_FILES = new Set(['alua_tg_pt_gp', 'alua_tg_pt_offline', 'alua_tg_pt_status', 'alua_tg_pt_write_md', 'statistics']);
-const MLUN_FILES = new Set(['write_protect', 'statistics']);
+const LUN_FILES = LUN_ENTRIES;
+const MLUN_FILES = MAPPED_LUN_ENTRIES;
 /** Attributes the kernel shows read-only: never part of a configuration. */
 // default_submit_type and direct_submit_supported: read-only target parameters of 6.12 (rtslib saves only writable ones).
 const READ_ONLY_ATTRS = new Set(['hw_block_size', 'hw_max_sectors', 'hw_pi_prot_type', 'hw_queue_depth', 'authenticate_target', 'default_submit_type', 'direct_submit_supported']);
@@ -89,10 +92,10 @@ async function readGroup(cfs: ConfigFs, dir: string, keys: readonly string[] | u
 
 async function readAuth(cfs: ConfigFs, dir: string): Promise<ChapAuth> {
   return {
-    userid: await cfs.read(`${dir}/auth/userid`),
-    password: await cfs.read(`${dir}/auth/password`),
-    mutualUserid: await cfs.read(`${dir}/auth/userid_mutual`),
-    mutualPassword: await cfs.read(`${dir}/auth/password_mutual`),
+    userid: await cfs.read(authFile(dir, 'userid')),
+    password: await cfs.read(authFile(dir, 'password')),
+    mutualUserid: await cfs.read(authFile(dir, 'userid_mutual')),
+    mutualPassword: await cfs.read(authFile(dir, 'password_mutual')),
   };
 }
 
@@ -107,7 +110,7 @@ async function readTag(cfs: ConfigFs, adir: string): Promise<{ tag?: string }> {
   }
 }
 
-async function linkIn(cfs: ConfigFs, dir: string, known: Set<string>): Promise<{ alias: string; to: string } | undefined> {
+async function linkIn(cfs: ConfigFs, dir: string, known: ReadonlySet<string>): Promise<{ alias: string; to: string } | undefined> {
   for (const name of await cfs.readdir(dir)) {
     if (known.has(name)) continue;
     return { alias: name, to: await cfs.readlink(`${dir}/${name}`) };
@@ -158,9 +161,9 @@ export async function readStorageObjects(
         kind, name, dir, hba,
         enabled: (await readAttr(cfs, `${dir}/enable`, tolerant, '1')) === '1',
         dev: await readAttr(cfs, `${dir}/udev_path`, tolerant, ''),
-        wwn: parseUnitSerial(await readAttr(cfs, `${dir}/wwn/vpd_unit_serial`, tolerant, '')),
-        productId: (await readAttr(cfs, `${dir}/wwn/product_id`, tolerant, '')).trim(),
-        attributes: await readGroup(cfs, `${dir}/attrib`, keys),
+        wwn: parseUnitSerial(await readAttr(cfs, wwnFile(dir, 'vpd_unit_serial'), tolerant, '')),
+        productId: (await readAttr(cfs, wwnFile(dir, 'product_id'), tolerant, '')).trim(),
+        attributes: await readGroup(cfs, attribDir(dir), keys),
       });
       const aluaKeys = kind === 'pscsi' ? [] : want.attributes === 'all' ? ALUA_RW_PARAMS
         : want.attributes === 'none' ? [] : Object.keys(want.attributes.storageObjects.get(ref)?.alua ?? {});
@@ -177,8 +180,8 @@ export async function readUsers(cfs: ConfigFs): Promise<Map<StorageObjectRef, Se
   for (const wwn of await readdirOr(cfs, ISCSI_DIR)) {
     if (wwn === 'discovery_auth' || wwn === 'lio_version' || wwn === 'cpus_allowed_list') continue;
     for (const tpg of (await readdirOr(cfs, targetDir(wwn))).filter((t) => TPGT_RE.test(t))) {
-      for (const lun of await readdirOr(cfs, `${targetDir(wwn)}/${tpg}/lun`)) {
-        const link = await linkIn(cfs, `${targetDir(wwn)}/${tpg}/lun/${lun}`, LUN_FILES);
+      for (const lun of await readdirOr(cfs, lunsOf(`${targetDir(wwn)}/${tpg}`))) {
+        const link = await linkIn(cfs, lunOf(`${targetDir(wwn)}/${tpg}`, lun), LUN_FILES);
         const ref = link && refOfStorageObjectPath(link.to);
         if (ref) {
           if (!users.has(ref)) users.set(ref, new Set());
@@ -200,10 +203,10 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
     const dir = `${tdir}/${tname}`;
     const want = keysFrom?.tpgs.find((t) => t.tag === tag);
     const luns: Lun[] = [];
-    for (const lname of await readdirOr(cfs, `${dir}/lun`)) {
+    for (const lname of await readdirOr(cfs, lunsOf(dir))) {
       const m = LUN_RE.exec(lname);
       if (!m) continue;
-      const link = await linkIn(cfs, `${dir}/lun/${lname}`, LUN_FILES);
+      const link = await linkIn(cfs, lunOf(dir, lname), LUN_FILES);
       const ref = link && refOfStorageObjectPath(link.to);
       // A LUN without a (recognisable) device is still a LUN: keep it so it is seen as drift.
       luns.push({ index: Number(m[1]), storageObject: ref ?? null, ...(link ? { alias: link.alias } : {}) });
@@ -218,19 +221,19 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
     const full = depth === 'full';
     if (depth !== 'shallow') {
       if (full) {
-        tpg.attributes = await readGroup(cfs, `${dir}/attrib`, want ? Object.keys(want.attributes) : undefined);
-        tpg.parameters = await readGroup(cfs, `${dir}/param`, want ? Object.keys(want.parameters) : undefined);
+        tpg.attributes = await readGroup(cfs, attribDir(dir), want ? Object.keys(want.attributes) : undefined);
+        tpg.parameters = await readGroup(cfs, paramDir(dir), want ? Object.keys(want.parameters) : undefined);
         tpg.auth = await readAuth(cfs, dir);
       }
       const portals: NetworkPortal[] = [];
-      for (const np of await readdirOr(cfs, `${dir}/np`)) {
+      for (const np of await readdirOr(cfs, npsOf(dir))) {
         const p = parsePortalDirName(np);
-        if (p) portals.push({ ...p, iser: full ? (await cfs.read(`${dir}/np/${np}/iser`)) === '1' : false });
+        if (p) portals.push({ ...p, iser: full ? (await cfs.read(npIserFile(npOf(dir, np)))) === '1' : false });
       }
       tpg.portals = portals;
       const acls: NodeAcl[] = [];
-      for (const ini of await readdirOr(cfs, `${dir}/acls`)) {
-        const adir = `${dir}/acls/${ini}`;
+      for (const ini of await readdirOr(cfs, aclsOf(dir))) {
+        const adir = aclOf(dir, ini);
         const wantAcl = want?.acls.find((a) => a.nodeWwn === ini);
         const mapped: MappedLun[] = [];
         for (const ml of (await cfs.readdir(adir)).filter((x) => LUN_RE.test(x))) {
@@ -247,7 +250,7 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
         acls.push({
           nodeWwn: ini,
           mappedLuns: mapped,
-          attributes: full ? await readGroup(cfs, `${adir}/attrib`, want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
+          attributes: full ? await readGroup(cfs, attribDir(adir), want ? Object.keys(wantAcl?.attributes ?? {}) : undefined) : {},
           auth: full ? await readAuth(cfs, adir) : NO_AUTH,
           ...(full ? await readTag(cfs, adir) : {}),
           ...(full ? { cmdsnDepth: Number(await cfs.read(`${adir}/cmdsn_depth`)) } : {}),
@@ -258,8 +261,8 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
     tpgs.push(tpg);
   }
   tpgs.sort((a, b) => a.tag - b.tag);
-  if (depth === 'full' && (await cfs.exists(`${tdir}/param`))) {
-    const parameters = await readGroup(cfs, `${tdir}/param`, keysFrom ? Object.keys(keysFrom.parameters ?? {}) : undefined);
+  if (depth === 'full' && (await cfs.exists(paramDir(tdir)))) {
+    const parameters = await readGroup(cfs, paramDir(tdir), keysFrom ? Object.keys(keysFrom.parameters ?? {}) : undefined);
     if (Object.keys(parameters).length) return { wwn, tpgs, parameters };
   }
   return { wwn, tpgs };
