@@ -11,7 +11,7 @@ import { listensOn, parseProcNetTcp } from '../../lib/proc/net-tcp.js';
 import { findConnectedRoute, parseProcNetIpv6Route, parseProcNetRoute, type Route } from '../../lib/proc/route.js';
 import type { Root } from '../../lib/sys/root.js';
 import type { PortalConfig } from './config.js';
-import { absolute, ISCSI_DIR, npDir, npIserFile, npsDir, targetDir, tpgDir, TPGT_RE } from '../../lib/configfs/layout.js';
+import { absolute, ISCSI_DIR, npDir, npIserFile, npsDir, npsOf, targetDir, tpgDir, TPGT_RE } from '../../lib/configfs/layout.js';
 import { CLAIMS_DIR, isWildcard, npOfDirName, readClaims, serves } from '../../lib/configfs/network-portals.js';
 
 export interface AddressState {
@@ -142,7 +142,7 @@ export function nodeWildcard(root: Root, cfg: PortalConfig): string | undefined 
   const vip = { ip: cfg.ipText, port: cfg.port };
   for (const t of subdirs(root, absolute(ISCSI_DIR))) {
     for (const tpg of subdirs(root, absolute(targetDir(t))).filter((x) => TPGT_RE.test(x))) {
-      for (const n of subdirs(root, absolute(`${targetDir(t)}/${tpg}/np`))) {
+      for (const n of subdirs(root, absolute(npsOf(`${targetDir(t)}/${tpg}`)))) {
         const l = npOfDirName(n);
         if (l && isWildcard(l.ip) && serves(l, vip)) return n;
       }

@@ -2,6 +2,7 @@
  * What a portal start has to do, decided purely from one observation (as the target agent
  * plans from one read of configfs): refusals first, so a refused start changes nothing.
  */
+import { npOf, tpgOfNpPath } from '../../lib/configfs/layout.js';
 import { Failure } from '../../lib/failure.js';
 import type { PortalConfig } from './config.js';
 import { evaluate, type Observation } from './evaluate.js';
@@ -93,8 +94,7 @@ function npWork(cfg: PortalConfig, n: NpState, nodeWildcard: string | undefined)
   if (n.npExists) return cfg.iser && n.iser !== true ? [{ rel: n.npRel, iser: true, exists: true }] : [];
   if (n.servedBy !== undefined) return [];
   if (nodeWildcard !== undefined) {
-    const tpg = n.npRel.slice(0, n.npRel.lastIndexOf('/np/'));
-    return [{ rel: `${tpg}/np/${nodeWildcard}`, iser: false, exists: false }];
+    return [{ rel: npOf(tpgOfNpPath(n.npRel), nodeWildcard), iser: false, exists: false }];
   }
   return [{ rel: n.npRel, iser: cfg.iser, exists: false }];
 }

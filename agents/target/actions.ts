@@ -7,7 +7,7 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
-import { absolute, ISCSI_DIR, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
+import { absolute, isCorePath, isNpPath, ISCSI_DIR, npsOf, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
 import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
@@ -81,7 +81,7 @@ function rejectedReason(e: ApplyError): string {
   const code = (e.cause as { code?: string })?.code ?? 'error';
   if ((op.op === 'write' || op.op === 'ensure') && /\/(attrib|param|alua\/[^/]+)\/[^/]+$/.test(op.path)) {
     const name = op.path.split('/').slice(-2).join('/');
-    const owner = op.path.split('/').slice(0, op.path.startsWith('core/') ? 3 : -2).join('/');
+    const owner = op.path.split('/').slice(0, isCorePath(op.path) ? 3 : -2).join('/');
     return `start: kernel rejected ${name}=${JSON.stringify(op.value)} (${code}) on ${owner}`;
   }
   return `start: ${e.message}`;
@@ -97,10 +97,10 @@ function open(ctx: Ctx) {
  */
 async function npClash(cfs: Awaited<ReturnType<typeof open>>, rel: string): Promise<string | undefined> {
   const mine = npOfDirName(rel.slice(rel.lastIndexOf('/') + 1));
-  if (!mine || !rel.includes('/np/')) return undefined;
+  if (!mine || !isNpPath(rel)) return undefined;
   for (const t of await cfs.readdir(ISCSI_DIR).catch(() => [] as string[])) {
     for (const tpg of (await cfs.readdir(targetDir(t)).catch(() => [] as string[])).filter((x) => TPGT_RE.test(x))) {
-      for (const n of await cfs.readdir(`${targetDir(t)}/${tpg}/np`).catch(() => [] as string[])) {
+      for (const n of await cfs.readdir(npsOf(`${targetDir(t)}/${tpg}`)).catch(() => [] as string[])) {
         const other = npOfDirName(n);
         if (other && excludes(other, mine)) return `start: cannot bind ${portalDirName(mine)}: port ${mine.port} is held by ${n} of ${t} (wildcard vs specific)`;
       }
@@ -196,7 +196,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
       if (e instanceof PlanError) throw new Failure('generic', e.message);
       throw e;
     }
-    if (ops.some((o) => o.op === 'mkdir' && o.path.startsWith('core/'))) await checkDevices(ctx, desired);
+    if (ops.some((o) => o.op === 'mkdir' && isCorePath(o.path))) await checkDevices(ctx, desired);
     try {
       missing = (await applyPlan(cfs, ops)).missing;
     } catch (e) {

@@ -15,6 +15,18 @@ export const CORE_DIR = 'core';
 
 export const HBA_RE = /^([a-z_]+?)_(\d+)$/;
 export const TPGT_RE = /^tpgt_(\d+)$/;
+/** Every TPG directory's name starts so (tpgt_<tag>). */
+export const TPG_PREFIX = 'tpgt_';
+/** core/alua: the ALUA LU groups, beside the HBAs. */
+export const CORE_ALUA = 'alua';
+/** A TPG's LUN, network-portal and ACL groups; attribute groups of any object. */
+export const LUN_GROUP = 'lun';
+export const NP_GROUP = 'np';
+export const ACL_GROUP = 'acls';
+export const ATTRIB_GROUP = 'attrib';
+export const PARAM_GROUP = 'param';
+/** Under <dbroot>: LIO's APTPL files. */
+export const DBROOT_PR_DIR = 'pr';
 export const LUN_RE = /^lun_(\d+)$/;
 
 /** Absolute path (under the agent's root) of a target-root relative path. */
@@ -24,7 +36,7 @@ export const hbaDir = (hba: string): string => `${CORE_DIR}/${hba}`;
 export const storageObjectDir = (hba: string, name: string): string => `${CORE_DIR}/${hba}/${name}`;
 export const targetDir = (iqn: string): string => `${ISCSI_DIR}/${iqn}`;
 export const targetParamDir = (iqn: string): string => `${targetDir(iqn)}/param`;
-export const tpgName = (tag: number): string => `tpgt_${tag}`;
+export const tpgName = (tag: number): string => `${TPG_PREFIX}${tag}`;
 export const tpgDir = (iqn: string, tag: number): string => `${targetDir(iqn)}/${tpgName(tag)}`;
 export const lunName = (index: number): string => `lun_${index}`;
 export const lunsDir = (iqn: string, tag: number): string => `${tpgDir(iqn, tag)}/lun`;
@@ -71,19 +83,28 @@ export const udevPathFile = (storageObject: string): string => `${storageObject}
 
 // ---- groups inside an object's directory (the object's path comes from the functions above) ------
 
+/** Entries of an object's groups, relative to the object's directory (as the emulator sees a write). */
+export const attribEntry = (key: string): string => `attrib/${key}`;
+export const paramEntry = (key: string): string => `param/${key}`;
+export const authEntry = (key: string): string => `auth/${key}`;
+export const wwnEntry = (key: string): string => `wwn/${key}`;
+export const prEntry = (name: string): string => `pr/${name}`;
+
 /** A TPG's (or a target's, an ACL's, a storage object's) attribute and parameter groups. */
 export const attribDir = (obj: string): string => `${obj}/attrib`;
-export const attribFile = (obj: string, key: string): string => `${attribDir(obj)}/${key}`;
+export const attribFile = (obj: string, key: string): string => `${obj}/${attribEntry(key)}`;
 export const paramDir = (obj: string): string => `${obj}/param`;
-export const paramFile = (obj: string, key: string): string => `${paramDir(obj)}/${key}`;
+export const paramFile = (obj: string, key: string): string => `${obj}/${paramEntry(key)}`;
 /** CHAP credentials of a TPG or an ACL: auth/<userid|password|userid_mutual|password_mutual|authenticate_target>. */
 export const authDir = (obj: string): string => `${obj}/auth`;
-export const authFile = (obj: string, key: string): string => `${authDir(obj)}/${key}`;
+export const authFile = (obj: string, key: string): string => `${obj}/${authEntry(key)}`;
 /** A storage object's INQUIRY identity: wwn/<vpd_unit_serial|product_id|vendor_id|revision>. */
-export const wwnFile = (so: string, key: string): string => `${so}/wwn/${key}`;
+export const wwnFile = (so: string, key: string): string => `${so}/${wwnEntry(key)}`;
 /** A storage object's persistent-reservation directory. */
 export const prDir = (so: string): string => `${so}/pr`;
-export const prFile = (so: string, name: string): string => `${prDir(so)}/${name}`;
+export const prFile = (so: string, name: string): string => `${so}/${prEntry(name)}`;
+/** Outside configfs: the APTPL file LIO rewrites under <dbroot>/pr on every PERSISTENT RESERVE OUT. */
+export const dbrootAptplFile = (dbroot: string, serial: string): string => `${dbroot}/pr/aptpl_${serial}`;
 /** The LUN, network-portal and ACL directories of a TPG, given the TPG's directory. */
 export const lunsOf = (tpg: string): string => `${tpg}/lun`;
 export const lunOf = (tpg: string, lun: string): string => `${lunsOf(tpg)}/${lun}`;
@@ -94,3 +115,26 @@ export const aclOf = (tpg: string, initiator: string): string => `${aclsOf(tpg)}
 /** The statistics subtrees of an object (statistics/) and of a fabric object (fabric_statistics/). */
 export const statisticsDir = (obj: string): string => `${obj}/statistics`;
 export const fabricStatisticsDir = (obj: string): string => `${obj}/fabric_statistics`;
+
+// ---- recognising paths (for reasons and checks on planned operations) ----------------------------
+
+/** A path under core/: a backstore or a storage object. */
+export const isCorePath = (rel: string): boolean => rel.startsWith(`${CORE_DIR}/`);
+/** A path of (or under) a network portal: <tpg>/np/<ip:port>. */
+export const isNpPath = (rel: string): boolean => rel.includes('/np/');
+/** The TPG directory of a network-portal path. */
+export const tpgOfNpPath = (rel: string): string => rel.slice(0, rel.lastIndexOf('/np/'));
+/** Absolute paths of the per-LUN and per-initiator-LUN throughput counters: wwn, tag, (initiator,) lun, read|write. */
+export const LUN_MBYTES_PATH_RE = new RegExp(`^${TARGET_ROOT}/${ISCSI_DIR}/([^/]+)/tpgt_(\\d+)/lun/lun_(\\d+)/statistics/scsi_tgt_port/(read|write)_mbytes$`);
+export const MAPPED_LUN_MBYTES_PATH_RE = new RegExp(`^${TARGET_ROOT}/${ISCSI_DIR}/([^/]+)/tpgt_(\\d+)/acls/([^/]+)/lun_(\\d+)/statistics/scsi_auth_intr/(read|write)_mbytes$`);
+
+// ---- the kernel's own entries of an empty tree ---------------------------------------------------
+
+/** The default ALUA logical-unit group the kernel creates with core/. */
+export const DEFAULT_LU_GP_DIR = `${CORE_DIR}/alua/lu_gps/default_lu_gp`;
+/** Discovery-session CHAP credentials (iscsi/discovery_auth/). */
+export const DISCOVERY_AUTH_DIR = `${ISCSI_DIR}/discovery_auth`;
+/** A file directly under iscsi/ (lio_version, cpus_allowed_list). */
+export const iscsiFile = (name: string): string => `${ISCSI_DIR}/${name}`;
+/** Discovery CHAP files sit directly in discovery_auth/ (no auth/ group there). */
+export const discoveryAuthFile = (key: string): string => `${DISCOVERY_AUTH_DIR}/${key}`;

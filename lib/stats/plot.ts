@@ -6,7 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { LOGGED_ROOT, parseWalk, stamp, STATS_NAME_RE } from './walk.js';
+import { parseWalk, stamp, STATS_NAME_RE } from './walk.js';
+import { LUN_MBYTES_PATH_RE, MAPPED_LUN_MBYTES_PATH_RE } from '../configfs/layout.js';
 
 const BARS = '▁▂▃▄▅▆▇█';
 
@@ -52,8 +53,9 @@ export function loadWalks(logDir: string, minutes: number, now: Date): Sample[] 
 
 export interface Series { label: string; unit: string; points: (number | undefined)[] }
 
-const LUN_RE = new RegExp(`^${LOGGED_ROOT}/iscsi/([^/]+)/tpgt_(\\d+)/lun/lun_(\\d+)/statistics/scsi_tgt_port/(read|write)_mbytes$`);
-const INI_RE = new RegExp(`^${LOGGED_ROOT}/iscsi/([^/]+)/tpgt_(\\d+)/acls/([^/]+)/lun_(\\d+)/statistics/scsi_auth_intr/(read|write)_mbytes$`);
+// Walk files log paths under LOGGED_ROOT, which is layout's TARGET_ROOT.
+const LUN_RE = LUN_MBYTES_PATH_RE;
+const INI_RE = MAPPED_LUN_MBYTES_PATH_RE;
 
 /** MiB/s per LUN and per initiator+LUN, one point per minute interval. */
 export function throughputSeries(samples: readonly Sample[]): Series[] {

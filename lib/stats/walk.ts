@@ -27,21 +27,21 @@ export function statisticsFiles(t: TreeReader): string[] {
   const out: string[] = [];
   const tree = (rel: string) => walkFiles(t, rel, out);
   for (const hba of t.dirs(P.CORE_DIR)) {
-    if (hba === 'alua') continue;
-    for (const so of t.dirs(P.hbaDir(hba))) tree(`${P.storageObjectDir(hba, so)}/statistics`);
+    if (hba === P.CORE_ALUA) continue;
+    for (const so of t.dirs(P.hbaDir(hba))) tree(P.statisticsDir(P.storageObjectDir(hba, so)));
   }
   for (const wwn of t.dirs(P.ISCSI_DIR)) {
     if (P.ISCSI_NON_TARGETS.has(wwn)) continue;
-    tree(`${P.targetDir(wwn)}/fabric_statistics`);
+    tree(P.fabricStatisticsDir(P.targetDir(wwn)));
     for (const tpgName of t.dirs(P.targetDir(wwn))) {
       const tm = P.TPGT_RE.exec(tpgName);
       if (!tm) continue;
       const tag = Number(tm[1]);
       for (const ini of t.dirs(P.aclsDir(wwn, tag))) {
-        tree(`${P.aclDir(wwn, tag, ini)}/fabric_statistics`);
-        for (const ml of t.dirs(P.aclDir(wwn, tag, ini))) if (P.LUN_RE.test(ml)) tree(`${P.aclDir(wwn, tag, ini)}/${ml}/statistics`);
+        tree(P.fabricStatisticsDir(P.aclDir(wwn, tag, ini)));
+        for (const ml of t.dirs(P.aclDir(wwn, tag, ini))) if (P.LUN_RE.test(ml)) tree(P.statisticsDir(`${P.aclDir(wwn, tag, ini)}/${ml}`));
       }
-      for (const lun of t.dirs(P.lunsDir(wwn, tag))) tree(`${P.lunsDir(wwn, tag)}/${lun}/statistics`);
+      for (const lun of t.dirs(P.lunsDir(wwn, tag))) tree(P.statisticsDir(P.lunOf(P.tpgDir(wwn, tag), lun)));
     }
   }
   return out;
