@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import type { EmulatorFault, EmulatorKillPoint } from './emulator.js';
 import { EMULATOR_MARKER, TARGET_ROOT } from './io.js';
+import { DEFAULT_LU_GP_DIR, DISCOVERY_AUTH_DIR, discoveryAuthFile, iscsiFile } from './layout.js';
 
 export { TARGET_ROOT };
 
@@ -13,20 +14,20 @@ export { TARGET_ROOT };
  */
 export function createEmulatedConfigFs(root: string, opts: { faults?: EmulatorFault[]; kernel?: string } = {}): string {
   const base = join(root, TARGET_ROOT);
-  const dirs = ['core/alua/lu_gps/default_lu_gp', 'iscsi/discovery_auth'];
+  const dirs = [DEFAULT_LU_GP_DIR, DISCOVERY_AUTH_DIR];
   const files: [string, number, string][] = [
-    ['core/alua/lu_gps/default_lu_gp/lu_gp_id', 0o644, '0\n'],
-    ['core/alua/lu_gps/default_lu_gp/members', 0o444, ''],
+    [`${DEFAULT_LU_GP_DIR}/lu_gp_id`, 0o644, '0\n'],
+    [`${DEFAULT_LU_GP_DIR}/members`, 0o444, ''],
     ['dbroot', 0o644, '/var/target\n'], // the kernel's default
     ['version', 0o444, 'Target Engine Core ConfigFS Infrastructure v5.0 on Linux/x86_64 on lioha-emulator\n'],
-    ['iscsi/cpus_allowed_list', 0o644, '0-1\n'],
-    ['iscsi/lio_version', 0o444, 'Datera Inc. iSCSI Target v4.1.0\n'],
-    ['iscsi/discovery_auth/authenticate_target', 0o444, '0\n'],
-    ['iscsi/discovery_auth/enforce_discovery_auth', 0o644, '0\n'],
-    ['iscsi/discovery_auth/password', 0o644, '\n'],
-    ['iscsi/discovery_auth/password_mutual', 0o644, '\n'],
-    ['iscsi/discovery_auth/userid', 0o644, '\n'],
-    ['iscsi/discovery_auth/userid_mutual', 0o644, '\n'],
+    [iscsiFile('cpus_allowed_list'), 0o644, '0-1\n'],
+    [iscsiFile('lio_version'), 0o444, 'Datera Inc. iSCSI Target v4.1.0\n'],
+    [discoveryAuthFile('authenticate_target'), 0o444, '0\n'],
+    [discoveryAuthFile('enforce_discovery_auth'), 0o644, '0\n'],
+    [discoveryAuthFile('password'), 0o644, '\n'],
+    [discoveryAuthFile('password_mutual'), 0o644, '\n'],
+    [discoveryAuthFile('userid'), 0o644, '\n'],
+    [discoveryAuthFile('userid_mutual'), 0o644, '\n'],
   ];
   for (const d of dirs) fs.mkdirSync(join(base, d), { recursive: true });
   for (const [f, mode, v] of files) {

@@ -55,7 +55,18 @@ type Node =
   | { k: 'acl'; wwn: string; tpg: string; acl: string }
   | { k: 'mlun'; wwn: string; tpg: string; acl: string; mlun: string };
 
-import { CORE_DIR, DBROOT_FILE, HBA_RE, ISCSI_DIR, LUN_RE, TPGT_RE, targetDir } from './layout.js';
+import {
+  ACL_GROUP, CORE_ALUA, CORE_DIR, DBROOT_FILE, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_GROUP, LUN_RE, NP_GROUP, TPGT_RE,
+  aclsOf, attribEntry, authEntry, authFile, dbrootAptplFile, lunOf, lunsOf, npsOf,
+  paramEntry, paramFile, prEntry, prFile, targetDir, wwnEntry, wwnFile,
+} from './layout.js';
+
+/** Group prefixes of an object-relative file name ("attrib/", "param/", "auth/"). */
+const ATTRIB = attribEntry('');
+const PARAM = paramEntry('');
+const AUTH = authEntry('');
+/** The emulator's own record of restored APTPL registrations (hidden from readdir). */
+const REGISTRATIONS_LOG = '.lioha-aptpl-registrations';
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
 
 function classify(rel: string): Node {
@@ -63,26 +74,26 @@ function classify(rel: string): Node {
   const [a, b, c, d, e, f] = p;
   switch (p.length) {
     case 0: return { k: 'root' };
-    case 1: return a === 'core' ? { k: 'core' } : a === 'iscsi' ? { k: 'iscsi' } : { k: 'other' };
+    case 1: return a === CORE_DIR ? { k: 'core' } : a === ISCSI_DIR ? { k: 'iscsi' } : { k: 'other' };
     case 2: {
-      if (a === 'core') { const m = HBA_RE.exec(b!); return m && b !== 'alua' ? { k: 'hba', plugin: m[1]! } : { k: 'other' }; }
-      if (a === 'iscsi' && !['discovery_auth', 'lio_version', 'cpus_allowed_list'].includes(b!)) return { k: 'target', wwn: b! };
+      if (a === CORE_DIR) { const m = HBA_RE.exec(b!); return m && b !== CORE_ALUA ? { k: 'hba', plugin: m[1]! } : { k: 'other' }; }
+      if (a === ISCSI_DIR && !ISCSI_NON_TARGETS.has(b!)) return { k: 'target', wwn: b! };
       return { k: 'other' };
     }
     case 3: {
-      if (a === 'core') { const m = HBA_RE.exec(b!); return m ? { k: 'so', plugin: m[1]!, hba: b!, name: c! } : { k: 'other' }; }
-      if (a === 'iscsi' && TPGT_RE.test(c!)) return { k: 'tpg', wwn: b!, tpg: c! };
+      if (a === CORE_DIR) { const m = HBA_RE.exec(b!); return m ? { k: 'so', plugin: m[1]!, hba: b!, name: c! } : { k: 'other' }; }
+      if (a === ISCSI_DIR && TPGT_RE.test(c!)) return { k: 'tpg', wwn: b!, tpg: c! };
       return { k: 'other' };
     }
     case 5:
-      if (a === 'iscsi' && TPGT_RE.test(c!)) {
-        if (d === 'lun') return { k: 'lun', wwn: b!, tpg: c!, lun: e! };
-        if (d === 'np') return { k: 'np', wwn: b!, tpg: c!, np: e! };
-        if (d === 'acls') return { k: 'acl', wwn: b!, tpg: c!, acl: e! };
+      if (a === ISCSI_DIR && TPGT_RE.test(c!)) {
+        if (d === LUN_GROUP) return { k: 'lun', wwn: b!, tpg: c!, lun: e! };
+        if (d === NP_GROUP) return { k: 'np', wwn: b!, tpg: c!, np: e! };
+        if (d === ACL_GROUP) return { k: 'acl', wwn: b!, tpg: c!, acl: e! };
       }
       return { k: 'other' };
     case 6:
-      if (a === 'iscsi' && TPGT_RE.test(c!) && d === 'acls' && LUN_RE.test(f!)) return { k: 'mlun', wwn: b!, tpg: c!, acl: e!, mlun: f! };
+      if (a === ISCSI_DIR && TPGT_RE.test(c!) && d === ACL_GROUP && LUN_RE.test(f!)) return { k: 'mlun', wwn: b!, tpg: c!, acl: e!, mlun: f! };
       return { k: 'other' };
     default:
       return { k: 'other' };
@@ -249,7 +260,7 @@ export class EmulatedConfigFs implements ConfigFs {
     const out: { np: { ip: string; port: number }; where: string }[] = [];
     for (const t of this.subdirs(ISCSI_DIR)) {
       for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
-        for (const n of this.subdirs(`${targetDir(t)}/${tpg}/np`)) {
+        for (const n of this.subdirs(npsOf(`${targetDir(t)}/${tpg}`))) {
           const np = parsePortalDirName(n);
           if (np) out.push({ np, where: `${t}/${tpg}` });
         }
@@ -263,8 +274,8 @@ export class EmulatedConfigFs implements ConfigFs {
     for (const t of this.subdirs(ISCSI_DIR)) {
       if (t === 'discovery_auth') continue;
       for (const tpg of this.subdirs(targetDir(t)).filter((x) => TPGT_RE.test(x))) {
-        for (const lun of this.subdirs(`${targetDir(t)}/${tpg}/lun`)) {
-          const dir = `${targetDir(t)}/${tpg}/lun/${lun}`;
+        for (const lun of this.subdirs(lunsOf(`${targetDir(t)}/${tpg}`))) {
+          const dir = lunOf(`${targetDir(t)}/${tpg}`, lun);
           for (const l of this.links(dir)) if (linkTextToRel(fs.readlinkSync(this.abs(`${dir}/${l}`))) === soRel) out.push(dir);
         }
       }
@@ -274,7 +285,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private mappedLunsUsing(lunRel: string): string[] {
     const [, wwn, tpg] = lunRel.split('/');
     const out: string[] = [];
-    const acls = `${targetDir(wwn!)}/${tpg}/acls`;
+    const acls = aclsOf(`${targetDir(wwn!)}/${tpg}`);
     for (const acl of this.subdirs(acls)) {
       for (const ml of this.subdirs(`${acls}/${acl}`).filter((x) => LUN_RE.test(x))) {
         const dir = `${acls}/${acl}/${ml}`;
@@ -308,7 +319,7 @@ export class EmulatedConfigFs implements ConfigFs {
         // A new device: no model alias (DA_EMULATE_MODEL_ALIAS 0), product id = the backend's inquiry_prod.
         this.instantiate(rel, node.plugin === 'fileio' ? 'so_fileio' : node.plugin === 'rd_mcp' ? 'so_rd_mcp' : 'so_iblock',
           { info: `Status: DEACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 0\n`,
-            'attrib/emulate_model_alias': '0\n', 'wwn/product_id': `${INQUIRY_PROD[node.plugin] ?? ''}\n` });
+            [attribEntry('emulate_model_alias')]: '0\n', [wwnEntry('product_id')]: `${INQUIRY_PROD[node.plugin] ?? ''}\n` });
         return;
       }
       case 'target':
@@ -362,7 +373,7 @@ export class EmulatedConfigFs implements ConfigFs {
       case 'so': if (this.lunsUsing(rel).length) this.err('rmdir', rel, 'EBUSY', 'exported through a LUN'); break;
       case 'target': if (this.subdirs(rel).some((d) => TPGT_RE.test(d))) this.err('rmdir', rel, 'ENOTEMPTY'); break;
       case 'tpg':
-        if (['lun', 'np', 'acls'].some((g) => this.subdirs(`${rel}/${g}`).length)) this.err('rmdir', rel, 'ENOTEMPTY');
+        if ([LUN_GROUP, NP_GROUP, ACL_GROUP].some((g) => this.subdirs(`${rel}/${g}`).length)) this.err('rmdir', rel, 'ENOTEMPTY');
         break;
       case 'lun':
         if (this.links(rel).length) this.err('rmdir', rel, 'ENOTEMPTY', 'device still linked');
@@ -461,57 +472,57 @@ export class EmulatedConfigFs implements ConfigFs {
           stored = [...ctl].map(([k, v]) => `${k}=${v}\n`).join('');
           break;
         }
-        if (file === 'wwn/vpd_unit_serial') {
+        if (file === wwnEntry('vpd_unit_serial')) {
           if (exported()) this.err('write', rel, 'EINVAL', 'cannot set VPD unit serial while exported');
           if (value.length > 254) bad('serial too long');
           stored = `T10 VPD Unit Serial Number: ${value}\n`;
           break;
         }
-        if (file === 'wwn/product_id' || file === 'wwn/vendor_id' || file === 'wwn/revision') {
+        if (file === wwnEntry('product_id') || file === wwnEntry('vendor_id') || file === wwnEntry('revision')) {
           if (exported()) this.err('write', rel, 'EINVAL', `cannot set ${file} while exported`);
-          const max = file === 'wwn/product_id' ? 16 : file === 'wwn/vendor_id' ? 8 : 4;
+          const max = file === wwnEntry('product_id') ? 16 : file === wwnEntry('vendor_id') ? 8 : 4;
           if (value.length > max) bad(`longer than ${max} characters`);
           break;
         }
-        if (file === 'pr/res_aptpl_metadata') {
+        if (file === prEntry('res_aptpl_metadata')) {
           // target_pr_res_aptpl_metadata_store: only before the device is exported; needs the initiator and key.
           if (exported()) this.err('write', rel, 'EINVAL', 'APTPL metadata while exported');
           if (!/(^|,)initiator_node=[^,]+/.test(value) || !/(^|,)sa_res_key=\d+/.test(value)) bad('initiator_node and sa_res_key needed');
-          fs.appendFileSync(this.abs(`${obj}/pr/.lioha-aptpl-registrations`), `${value}\n`);
+          fs.appendFileSync(this.abs(prFile(obj, REGISTRATIONS_LOG)), `${value}\n`);
           return;
         }
-        if (file === 'attrib/emulate_model_alias') {
+        if (file === attribEntry('emulate_model_alias')) {
           // target_core_configfs.c emulate_model_alias_store: the model follows the flag at once.
           if (exported()) this.err('write', rel, 'EINVAL', 'cannot change model alias while exported');
           int(0, 1);
-          this.setAttr(`${obj}/wwn/product_id`, `${value === '1' ? node.name.slice(0, 16) : INQUIRY_PROD[node.plugin] ?? ''}\n`);
+          this.setAttr(wwnFile(obj, 'product_id'), `${value === '1' ? node.name.slice(0, 16) : INQUIRY_PROD[node.plugin] ?? ''}\n`);
         }
-        if (file.startsWith('attrib/')) {
+        if (file.startsWith(ATTRIB)) {
           int();
-          if (file === 'attrib/block_size') {
+          if (file === attribEntry('block_size')) {
             if (!BLOCK_SIZES.has(value)) bad('block size must be 512, 1024, 2048 or 4096');
             if (exported()) this.err('write', rel, 'EINVAL', 'cannot change block_size while exported');
           }
-          if (/^attrib\/(emulate_|enforce_|is_nonrot|force_pr_aptpl|pi_prot_verify|unmap_zeroes_data)/.test(file)) int(0, 1);
+          if (/^(emulate_|enforce_|is_nonrot|force_pr_aptpl|pi_prot_verify|unmap_zeroes_data)/.test(file.slice(ATTRIB.length))) int(0, 1);
         }
         break;
       }
       case 'tpg':
         if (file === 'enable') { if (value !== '0' && value !== '1') bad('0 or 1'); break; }
-        if (file.startsWith('attrib/')) {
+        if (file.startsWith(ATTRIB)) {
           int();
-          if (TPG_BOOL_ATTRS.has(file.slice(7))) int(0, 1);
-          if (file === 'attrib/authentication') derived = this.authMethodUpdate(obj, value === '1');
+          if (TPG_BOOL_ATTRS.has(file.slice(ATTRIB.length))) int(0, 1);
+          if (file === attribEntry('authentication')) derived = this.authMethodUpdate(obj, value === '1');
           break;
         }
-        if (file.startsWith('param/')) { this.checkParam(file.slice(6), value, rel); break; }
-        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
+        if (file.startsWith(PARAM)) { this.checkParam(file.slice(PARAM.length), value, rel); break; }
+        if (file.startsWith(AUTH)) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
         if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
-        if (file.startsWith('attrib/')) { int(); break; }
-        if (file.startsWith('auth/')) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
+        if (file.startsWith(ATTRIB)) { int(); break; }
+        if (file.startsWith(AUTH)) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
       case 'np': if (file === 'iser' || file === 'cxgbit') int(0, 1); break;
       case 'mlun': if (file === 'write_protect') int(0, 1); break;
@@ -523,7 +534,7 @@ export class EmulatedConfigFs implements ConfigFs {
   /** Configured devices on the node (the kernel's target_devices). */
   private configuredDevices(): number {
     let n = 0;
-    for (const hba of this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h) && h !== 'alua')) {
+    for (const hba of this.subdirs(CORE_DIR).filter((h) => HBA_RE.test(h) && h !== CORE_ALUA)) {
       for (const so of this.subdirs(`${CORE_DIR}/${hba}`)) if (this.getAttr(`${CORE_DIR}/${hba}/${so}/enable`).trim() === '1') n++;
     }
     return n;
@@ -561,12 +572,12 @@ export class EmulatedConfigFs implements ConfigFs {
    */
   prOut(soRel: string, registrations: string[]): 'GOOD' | 'NOT READY' {
     const dbroot = this.getAttr(DBROOT_FILE).trim();
-    const serial = this.getAttr(`${soRel}/wwn/vpd_unit_serial`).replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
+    const serial = this.getAttr(wwnFile(soRel, 'vpd_unit_serial')).replace(/^T10 VPD Unit Serial Number:\s*/, '').trim();
     const text = registrations.length
       ? registrations.map((r, i) => `PR_REG_START: ${i}\n${r.split(',').join('\n')}\nPR_REG_END: ${i}\n`).join('')
       : 'No Registrations or Reservations\n';
     try {
-      fs.writeFileSync(this.hostPath(`${dbroot}/pr/aptpl_${serial}`), text, { mode: 0o600 });
+      fs.writeFileSync(this.hostPath(dbrootAptplFile(dbroot, serial)), text, { mode: 0o600 });
       return 'GOOD';
     } catch {
       return 'NOT READY';
@@ -574,7 +585,7 @@ export class EmulatedConfigFs implements ConfigFs {
   }
   /** Test hook: the registrations restored through pr/res_aptpl_metadata since the device was created. */
   restoredRegistrations(soRel: string): string[] {
-    try { return fs.readFileSync(this.abs(`${soRel}/pr/.lioha-aptpl-registrations`), 'utf8').split('\n').filter(Boolean); } catch { return []; }
+    try { return fs.readFileSync(this.abs(prFile(soRel, REGISTRATIONS_LOG)), 'utf8').split('\n').filter(Boolean); } catch { return []; }
   }
 
   private checkParam(key: string, value: string, rel: string): void {
@@ -590,16 +601,16 @@ export class EmulatedConfigFs implements ConfigFs {
 
   /** authenticate_target follows the mutual credentials; `file` is about to become `value`. */
   private authTargetUpdate(obj: string, file: string, value: string): [string, string][] {
-    const cur = (f: string) => (file === `auth/${f}` ? value : this.getAttr(`${obj}/auth/${f}`)).trim();
+    const cur = (f: string) => (file === authEntry(f) ? value : this.getAttr(authFile(obj, f))).trim();
     const want = cur('userid_mutual') && cur('password_mutual') ? '1\n' : '0\n';
-    return this.getAttr(`${obj}/auth/authenticate_target`) !== want ? [[`${obj}/auth/authenticate_target`, want]] : [];
+    return this.getAttr(authFile(obj, 'authenticate_target')) !== want ? [[authFile(obj, 'authenticate_target'), want]] : [];
   }
 
   /** The kernel's iscsit_ta_authentication(): authentication=1 drops None from AuthMethod, =0 adds it. */
   private authMethodUpdate(tpg: string, on: boolean): [string, string][] {
-    const cur = this.getAttr(`${tpg}/param/AuthMethod`).replace(/\n$/, '');
+    const cur = this.getAttr(paramFile(tpg, 'AuthMethod')).replace(/\n$/, '');
     const next = authMethodAfter(cur, on);
-    return next !== cur ? [[`${tpg}/param/AuthMethod`, `${next}\n`]] : [];
+    return next !== cur ? [[paramFile(tpg, 'AuthMethod'), `${next}\n`]] : [];
   }
 
   /** enable=1 on a storage object: the backend opens its device. */
@@ -621,7 +632,7 @@ export class EmulatedConfigFs implements ConfigFs {
       info = `Status: ACTIVATED  Max Queue Depth: 0  SectorSize: 512  HwMaxSectors: 4294967288\n        TCM RamDisk ID: 0  RamDisk Makeup: rd_mcp\n        PAGES/PAGE_SIZE: ${ctl.get('rd_pages')}*4096  SG_table_count: 1  nullio: ${ctl.get('rd_nullio') ?? '0'} dummy: 0\n`;
     }
     // target_configure_device: vendor and model are (re)set from the backend.
-    return [[`${obj}/enable`, '1\n'], [`${obj}/info`, info], [`${obj}/wwn/product_id`, `${INQUIRY_PROD[plugin] ?? ''}\n`]];
+    return [[`${obj}/enable`, '1\n'], [`${obj}/info`, info], [wwnFile(obj, 'product_id'), `${INQUIRY_PROD[plugin] ?? ''}\n`]];
   }
 
   async readdir(rel: string): Promise<string[]> {
