@@ -16,7 +16,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { Failure } from '../../lib/failure.js';
 import type { ConfigFs } from '../../lib/configfs/io.js';
-import { DBROOT_FILE } from '../../lib/configfs/layout.js';
+import { DBROOT_FILE, DBROOT_PR_DIR } from '../../lib/configfs/layout.js';
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { APTPL_PATH_MAX, aptplFileName, parseAptpl } from '../../lib/configfs/pr.js';
 
@@ -62,7 +62,7 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
       notes.push(`dbroot stays ${dbroot}: devices are configured on this node, and the kernel allows no change then`);
     }
   }
-  const prHost = rootPath(join(dbroot, 'pr'));
+  const prHost = rootPath(join(dbroot, DBROOT_PR_DIR));
   await fs.mkdir(prHost, { recursive: true, mode: 0o700 });
 
   const registrations = new Map<StorageObjectRef, string[]>();
@@ -72,7 +72,7 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
   for (const [ref, so] of desired.storageObjects) {
     if (so.kind === 'pscsi' || !so.wwn) continue;
     const name = aptplFileName(so.wwn);
-    if (join(dbroot, 'pr', name).length > APTPL_PATH_MAX) throw new PrSetupError(`${ref}: ${join(dbroot, 'pr', name)} is longer than LIO's ${APTPL_PATH_MAX} characters`);
+    if (join(dbroot, DBROOT_PR_DIR, name).length > APTPL_PATH_MAX) throw new PrSetupError(`${ref}: ${join(dbroot, DBROOT_PR_DIR, name)} is longer than LIO's ${APTPL_PATH_MAX} characters`);
     const local = join(prHost, name);
     let file = local;
     if (s.prDir) {
@@ -97,6 +97,6 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
 export async function prDirMissing(cfs: ConfigFs, rootPath: (abs: string) => string): Promise<string | undefined> {
   const dbroot = (await cfs.read(DBROOT_FILE).catch(() => '')).trim();
   if (!dbroot) return undefined;
-  return (await isDir(rootPath(join(dbroot, 'pr')))) ? undefined : `${join(dbroot, 'pr')} is missing: persistent reservations fail (NOT READY)`;
+  return (await isDir(rootPath(join(dbroot, DBROOT_PR_DIR)))) ? undefined : `${join(dbroot, DBROOT_PR_DIR)} is missing: persistent reservations fail (NOT READY)`;
 }
 

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import { CORE_DIR, ISCSI_DIR, TARGET_ROOT } from './layout.js';
+import { ACL_GROUP, ATTRIB_GROUP, CORE_DIR, ISCSI_DIR, PARAM_GROUP, TARGET_ROOT, TPG_PREFIX } from './layout.js';
 import { HBA_PLUGIN, type DesiredState } from './model.js';
 
 type Kind = 'so_iblock' | 'so_fileio' | 'so_rd_mcp' | 'so_pscsi' | 'tpg/attrib' | 'tpg/param' | 'acl/attrib' | 'target/param';
@@ -33,17 +33,17 @@ function liveSets(base: string): Map<Kind, Set<string>> {
     const kind = `so_${m[1]}` as Kind;
     if (out.has(kind)) continue;
     const so = list(join(base, CORE_DIR, hba)).find((n) => n !== 'hba_info' && n !== 'hba_mode');
-    if (so) out.set(kind, new Set(list(join(base, CORE_DIR, hba, so, 'attrib'))));
+    if (so) out.set(kind, new Set(list(join(base, CORE_DIR, hba, so, ATTRIB_GROUP))));
   }
   for (const t of list(join(base, ISCSI_DIR))) {
-    if (!existsSync(join(base, ISCSI_DIR, t, 'param')) && !list(join(base, ISCSI_DIR, t)).some((x) => x.startsWith('tpgt_'))) continue;
-    if (!out.has('target/param') && existsSync(join(base, ISCSI_DIR, t, 'param'))) out.set('target/param', new Set(list(join(base, ISCSI_DIR, t, 'param'))));
-    for (const tpg of list(join(base, ISCSI_DIR, t)).filter((x) => x.startsWith('tpgt_'))) {
+    if (!existsSync(join(base, ISCSI_DIR, t, PARAM_GROUP)) && !list(join(base, ISCSI_DIR, t)).some((x) => x.startsWith(TPG_PREFIX))) continue;
+    if (!out.has('target/param') && existsSync(join(base, ISCSI_DIR, t, PARAM_GROUP))) out.set('target/param', new Set(list(join(base, ISCSI_DIR, t, PARAM_GROUP))));
+    for (const tpg of list(join(base, ISCSI_DIR, t)).filter((x) => x.startsWith(TPG_PREFIX))) {
       const dir = join(base, ISCSI_DIR, t, tpg);
-      if (!out.has('tpg/attrib')) out.set('tpg/attrib', new Set(list(join(dir, 'attrib'))));
-      if (!out.has('tpg/param')) out.set('tpg/param', new Set(list(join(dir, 'param'))));
-      const acl = list(join(dir, 'acls'))[0];
-      if (acl && !out.has('acl/attrib')) out.set('acl/attrib', new Set(list(join(dir, 'acls', acl, 'attrib'))));
+      if (!out.has('tpg/attrib')) out.set('tpg/attrib', new Set(list(join(dir, ATTRIB_GROUP))));
+      if (!out.has('tpg/param')) out.set('tpg/param', new Set(list(join(dir, PARAM_GROUP))));
+      const acl = list(join(dir, ACL_GROUP))[0];
+      if (acl && !out.has('acl/attrib')) out.set('acl/attrib', new Set(list(join(dir, ACL_GROUP, acl, ATTRIB_GROUP))));
     }
   }
   return out;

@@ -9,7 +9,7 @@ import {
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
 import {
-  CORE_DIR, HBA_RE, ISCSI_DIR, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
+  CORE_ALUA, CORE_DIR, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
   npIserFile, npOf, npsOf, paramDir, storageObjectDir, targetDir, wwnFile,
 } from './layout.js';
 
@@ -145,7 +145,7 @@ export async function readStorageObjects(
   const storageObjects = new Map<StorageObjectRef, LiveStorageObject>();
   const details = new Map<StorageObjectRef, InfoDetails>();
   const tolerant = want.tolerant ?? false;
-  const hbas = (await readdirOr(cfs, CORE_DIR)).filter((h) => HBA_RE.test(h) && h !== 'alua');
+  const hbas = (await readdirOr(cfs, CORE_DIR)).filter((h) => HBA_RE.test(h) && h !== CORE_ALUA);
   const emptyHbas: string[] = [];
   for (const hba of hbas) {
     const kind = kindOfPlugin(HBA_RE.exec(hba)![1]!);
@@ -178,7 +178,7 @@ export async function readStorageObjects(
 export async function readUsers(cfs: ConfigFs): Promise<Map<StorageObjectRef, Set<string>>> {
   const users = new Map<StorageObjectRef, Set<string>>();
   for (const wwn of await readdirOr(cfs, ISCSI_DIR)) {
-    if (wwn === 'discovery_auth' || wwn === 'lio_version' || wwn === 'cpus_allowed_list') continue;
+    if (ISCSI_NON_TARGETS.has(wwn)) continue;
     for (const tpg of (await readdirOr(cfs, targetDir(wwn))).filter((t) => TPGT_RE.test(t))) {
       for (const lun of await readdirOr(cfs, lunsOf(`${targetDir(wwn)}/${tpg}`))) {
         const link = await linkIn(cfs, lunOf(`${targetDir(wwn)}/${tpg}`, lun), LUN_FILES);

@@ -3,6 +3,7 @@
  * writes), so admins can design with targetcli and hand the result to the agent.
  */
 import type { ConfigFs } from './io.js';
+import { ISCSI_DIR } from './layout.js';
 import { readStorageObjects, readTarget, type InfoDetails } from './reader.js';
 import { dumpSaveConfig } from './saveconfig.js';
 import type { LiveStorageObject, StorageObject, StorageObjectRef, Target } from './model.js';
@@ -10,8 +11,8 @@ import type { LiveStorageObject, StorageObject, StorageObjectRef, Target } from 
 const IGNORED = new Set(['discovery_auth', 'lio_version', 'cpus_allowed_list']);
 
 export async function listTargets(cfs: ConfigFs): Promise<string[]> {
-  if (!(await cfs.exists('iscsi'))) return [];
-  return (await cfs.readdir('iscsi')).filter((n) => !IGNORED.has(n)).sort();
+  if (!(await cfs.exists(ISCSI_DIR))) return [];
+  return (await cfs.readdir(ISCSI_DIR)).filter((n) => !IGNORED.has(n)).sort();
 }
 
 function toConfig(live: LiveStorageObject, d: InfoDetails): StorageObject {
