@@ -161,7 +161,7 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   const backstores: LioBackstore[] = [];
   if (opts.backstores) {
     for (const hba of t.dirs(P.CORE_DIR)) {
-      if (hba === 'alua' || !P.HBA_RE.test(hba)) continue;
+      if (hba === P.CORE_ALUA || !P.HBA_RE.test(hba)) continue;
       for (const name of t.dirs(P.hbaDir(hba))) {
         const dir = P.storageObjectDir(hba, name);
         const bs = backstoreOf(dir);
