@@ -37,11 +37,15 @@ describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel trees
 // emulator's defaults or side effects differ (emulate_model_alias defaulted to 1, authentication=1 did not
 // touch AuthMethod): the agent writes an attribute only when it differs, so the trace shows every such gap.
 const recordedTrace = join(repoDir, 'test/fixtures/lab/configfs-target-agent-6.1.trace.txt');
+// Storage-object attributes the kernel derives from the backing device's queue limits (iblock's
+// configure_device): the emulator's devices are plain files, so whether start must write them depends on the
+// lab VM's disk, not on the emulator's fidelity. Every other write must match line for line.
+const DEVICE_LIMITS = /^write core\/[^/]+\/[^/]+\/attrib\/(max_unmap_lba_count|max_unmap_block_desc_count|max_write_same_len|optimal_sectors|unmap_granularity|unmap_granularity_alignment|hw_max_sectors|hw_block_size|hw_queue_depth|is_nonrot|unmap_zeroes_data)$/;
 describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel write trace', () => {
-  it.skipIf(!fs.existsSync(recordedTrace))('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
+  it('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
     const real = fs.readFileSync(recordedTrace, 'utf8').trim().split('\n');
     const emu = (await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace.trim().split('\n');
-    expect(real.length).toBeGreaterThan(100);
-    expect(emu).toEqual(real);
+    expect(real.length).toBeGreaterThan(50); // 4 LUNs x 4 ACLs: ~85 writes since fresh objects are planned against known defaults
+    expect(emu.filter((l) => !DEVICE_LIMITS.test(l))).toEqual(real.filter((l) => !DEVICE_LIMITS.test(l)));
   });
 });
