@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoDir } from '../helpers/agent.js';
 import { diffTrees, emulatedAgentRun, emulatedAgentTree, parseTree } from '../lab/host/configfs-tree.js';
-import { KNOWN_KERNEL_ONLY, checkKnownGaps } from '../lab/host/fidelity-ignore.js';
+import { KNOWN_KERNEL_ONLY, checkKnownGaps, comparableWrites } from '../lab/host/fidelity-ignore.js';
 
 // The fast twin of the lab's fidelity check, for each recorded kernel: the tree the `target` agent's start
 // built on the real kernel (test/fixtures/lab/, refreshed by the lab run) must equal what the same start
@@ -37,15 +37,11 @@ describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel trees
 // emulator's defaults or side effects differ (emulate_model_alias defaulted to 1, authentication=1 did not
 // touch AuthMethod): the agent writes an attribute only when it differs, so the trace shows every such gap.
 const recordedTrace = join(repoDir, 'test/fixtures/lab/configfs-target-agent-6.1.trace.txt');
-// Storage-object attributes the kernel derives from the backing device's queue limits (iblock's
-// configure_device): the emulator's devices are plain files, so whether start must write them depends on the
-// lab VM's disk, not on the emulator's fidelity. Every other write must match line for line.
-const DEVICE_LIMITS = /^write core\/[^/]+\/[^/]+\/attrib\/(max_unmap_lba_count|max_unmap_block_desc_count|max_write_same_len|optimal_sectors|unmap_granularity|unmap_granularity_alignment|hw_max_sectors|hw_block_size|hw_queue_depth|is_nonrot|unmap_zeroes_data)$/;
 describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel write trace', () => {
   it('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
-    const real = fs.readFileSync(recordedTrace, 'utf8').trim().split('\n');
-    const emu = (await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace.trim().split('\n');
+    const real = comparableWrites(fs.readFileSync(recordedTrace, 'utf8'));
+    const emu = comparableWrites((await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace);
     expect(real.length).toBeGreaterThan(50); // 4 LUNs x 4 ACLs: ~85 writes since fresh objects are planned against known defaults
-    expect(emu.filter((l) => !DEVICE_LIMITS.test(l))).toEqual(real.filter((l) => !DEVICE_LIMITS.test(l)));
+    expect(emu).toEqual(real);
   });
 });
