@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoDir } from '../helpers/agent.js';
 import { diffTrees, emulatedAgentRun, emulatedAgentTree, parseTree } from '../lab/host/configfs-tree.js';
-import { KNOWN_KERNEL_ONLY, checkKnownGaps } from '../lab/host/fidelity-ignore.js';
+import { KNOWN_KERNEL_ONLY, checkKnownGaps, comparableWrites } from '../lab/host/fidelity-ignore.js';
 
 // The fast twin of the lab's fidelity check, for each recorded kernel: the tree the `target` agent's start
 // built on the real kernel (test/fixtures/lab/, refreshed by the lab run) must equal what the same start
@@ -38,10 +38,10 @@ describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel trees
 // touch AuthMethod): the agent writes an attribute only when it differs, so the trace shows every such gap.
 const recordedTrace = join(repoDir, 'test/fixtures/lab/configfs-target-agent-6.1.trace.txt');
 describe.skipIf(!haveAgent)('configfs emulator vs the recorded real-kernel write trace', () => {
-  it.skipIf(!fs.existsSync(recordedTrace))('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
-    const real = fs.readFileSync(recordedTrace, 'utf8').trim().split('\n');
-    const emu = (await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace.trim().split('\n');
-    expect(real.length).toBeGreaterThan(100);
+  it('the emulated start makes exactly the writes the real start made (fixture recorded by the lab)', async () => {
+    const real = comparableWrites(fs.readFileSync(recordedTrace, 'utf8'));
+    const emu = comparableWrites((await emulatedAgentRun(join(repoDir, 'test/fixtures/lab/lab-4lun-effective.json'))).trace);
+    expect(real.length).toBeGreaterThan(50); // 4 LUNs x 4 ACLs: ~85 writes since fresh objects are planned against known defaults
     expect(emu).toEqual(real);
   });
 });

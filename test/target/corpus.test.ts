@@ -4,8 +4,8 @@
  * the emulator: validate-all, start, depth-10 monitor, an idempotent second start, `lioha
  * target save` equal to the input modulo the normalisations documented in
  * docs/target-saveconfig.md, stop, and a monitor answering 7. A new file in the folder is
- * picked up without code. The folder is found at shared/reference/saveconfig-corpus beside
- * the repository (or any of its parents, or LIOHA_CORPUS); a missing folder fails.
+ * picked up without code: the repository's copy (test/fixtures/saveconfig-corpus) and the shared
+ * folder beside the repository (or any of its parents, or LIOHA_CORPUS) when it exists.
  */
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,14 +25,20 @@ import { roundTripDifferences } from './round-trip.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-function findCorpus(): string {
-  if (process.env.LIOHA_CORPUS) return process.env.LIOHA_CORPUS;
+/**
+ * The corpus the repository carries (test/fixtures/saveconfig-corpus, a copy of the shared one, so a fresh
+ * clone tests it), plus the shared folder beside the repository (or above it, or LIOHA_CORPUS) when it is
+ * there: a file added there is picked up without code. A file of the same name is taken from the shared folder.
+ */
+function corpusDirs(): string[] {
+  const dirs = [join(REPO, 'test/fixtures/saveconfig-corpus')];
+  if (process.env.LIOHA_CORPUS) return [...dirs, process.env.LIOHA_CORPUS];
   for (let dir = dirname(REPO.replace(/\/$/, '')); ; dir = dirname(dir)) {
     const c = join(dir, 'shared/reference/saveconfig-corpus');
-    if (existsSync(c)) return c;
+    if (existsSync(c)) return [...dirs, c];
     if (dirname(dir) === dir) break;
   }
-  throw new Error(`saveconfig corpus not found: expected shared/reference/saveconfig-corpus beside ${REPO} or above it (or set LIOHA_CORPUS)`);
+  return dirs;
 }
 
 function jsonFiles(dir: string): string[] {
@@ -42,8 +48,9 @@ function jsonFiles(dir: string): string[] {
   });
 }
 
-const CORPUS = findCorpus();
-const FILES = jsonFiles(CORPUS);
+const CORPUS_DIRS = corpusDirs();
+/** Keyed by the path inside its corpus folder: the shared folder's copy wins. */
+const FILES = [...new Map(CORPUS_DIRS.flatMap((d) => jsonFiles(d).map((f) => [relative(d, f), f] as const))).values()].sort();
 const CONFIG = '/etc/target/saveconfig.json';
 const actions = createTargetActions();
 
@@ -82,11 +89,13 @@ function ownable(text: string): { owned: string[]; refused: [string, string][]; 
 
 describe('the saveconfig corpus', () => {
   it('is there, with files in it', () => {
-    expect(FILES.length).toBeGreaterThan(0);
+    // 6 public files and their synthetic companions are carried in the repository.
+    expect(FILES.length).toBeGreaterThanOrEqual(jsonFiles(CORPUS_DIRS[0]!).length);
+    expect(jsonFiles(CORPUS_DIRS[0]!).length).toBeGreaterThan(6);
   });
 
   for (const kernel of ['6.1', '6.12']) for (const file of FILES) {
-    const name = relative(CORPUS, file);
+    const name = relative(CORPUS_DIRS.find((d) => file.startsWith(`${d}/`))!, file);
     it(`${name} on ${kernel}: validate, start, monitor 10, start again, save round trip, stop, monitor 7`, { timeout: 120_000 }, async () => {
       const text = readFileSync(file, 'utf8');
       const { owned, refused, deriveWwn } = ownable(text);

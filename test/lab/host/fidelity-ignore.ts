@@ -14,6 +14,18 @@ const ENVIRONMENT: { re: RegExp; why: string }[] = [
   { re: /^\.\/core\/[^/]+\/[^/]+\/attrib\/hw_max_sectors$/, why: 'queue limit of the real backing device' },
 ];
 
+/**
+ * Storage-object attributes the kernel derives from the backing device's queue limits (iblock's
+ * configure_device). Whether start must write one depends on the VM's disk, not on the emulator's
+ * fidelity: write traces are compared without them; every other write must match line for line.
+ */
+const DEVICE_LIMITS = /^write core\/[^/]+\/[^/]+\/attrib\/(max_unmap_lba_count|max_unmap_block_desc_count|max_write_same_len|optimal_sectors|unmap_granularity|unmap_granularity_alignment|hw_max_sectors|hw_block_size|hw_queue_depth|is_nonrot|unmap_zeroes_data)$/;
+
+/** A configfs write trace (`<op> <path>` lines) without the device-derived attribute writes. */
+export function comparableWrites(trace: string): string[] {
+  return trace.trim().split('\n').filter((l) => !DEVICE_LIMITS.test(l));
+}
+
 export function KNOWN_KERNEL_ONLY(path: string): boolean {
   return ENVIRONMENT.some((r) => r.re.test(path));
 }
