@@ -138,13 +138,14 @@ export interface LoginRequest {
   expStatSN: number;
 }
 
+/** The T, C, CSG and NSG bits of a login request's or response's flags byte (RFC 7143 11.12, 11.13). */
+function loginStages(f: number): { transit: boolean; cont: boolean; csg: StageNo; nsg: StageNo } {
+  return { transit: (f & LOGIN_T) !== 0, cont: (f & CONTINUE) !== 0, csg: ((f >> 2) & 3) as StageNo, nsg: (f & 3) as StageNo };
+}
+
 export function parseLoginRequest(bhs: Buffer): LoginRequest {
-  const f = bhs[1]!;
   return {
-    transit: (f & LOGIN_T) !== 0,
-    cont: (f & CONTINUE) !== 0,
-    csg: ((f >> 2) & 3) as StageNo,
-    nsg: (f & 3) as StageNo,
+    ...loginStages(bhs[1]!),
     versionMax: bhs[2]!,
     versionMin: bhs[3]!,
     isid: Buffer.from(bhs.subarray(8, 14)),
@@ -202,12 +203,8 @@ export interface LoginResponse {
 }
 
 export function parseLoginResponse(bhs: Buffer): LoginResponse {
-  const f = bhs[1]!;
   return {
-    transit: (f & LOGIN_T) !== 0,
-    cont: (f & CONTINUE) !== 0,
-    csg: ((f >> 2) & 3) as StageNo,
-    nsg: (f & 3) as StageNo,
+    ...loginStages(bhs[1]!),
     tsih: bhs.readUInt16BE(14),
     itt: bhs.readUInt32BE(16),
     statSN: bhs.readUInt32BE(24),
