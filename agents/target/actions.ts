@@ -182,6 +182,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   const cfs = await open(ctx);
   const t0 = performance.now();
   let missing: string[] = [];
+  let refused: { path: string; value: string; code: string }[] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
     const clash = liveClash(desired, live);
@@ -198,7 +199,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     }
     if (ops.some((o) => o.op === 'mkdir' && isCorePath(o.path))) await checkDevices(ctx, desired);
     try {
-      missing = (await applyPlan(cfs, ops)).missing;
+      ({ missing, refused } = await applyPlan(cfs, ops));
     } catch (e) {
       if (e instanceof ApplyError) {
         const clash = e.failed.op === 'mkdir' && (e.cause as { code?: string })?.code === 'EINVAL' ? await npClash(cfs, e.failed.path) : undefined;
@@ -210,6 +211,11 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   if (missing.length) {
     // As targetctl restore: carried on without them; monitor does not count them as drift.
     ctx.log.warn(`configured attributes this kernel does not have were skipped: ${missingNames(missing).join(', ')}`, { paths: missing });
+  }
+  if (refused.length) {
+    // As targetctl restore: the device on this node cannot honour a limit saved on another; the kernel keeps its own.
+    const named = refused.map((r) => `${r.path.split('/').pop()}=${r.value} on ${r.path.split('/').slice(0, 3).join('/')} (${r.code})`);
+    ctx.log.warn(`the kernel kept its own value for device-bound attributes it refused: ${named.join(', ')}`, { refused });
   }
   ctx.log.info('target started', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
   // Never report success before everything is really there.

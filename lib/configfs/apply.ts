@@ -4,6 +4,7 @@
  * Writes to objects that existed before are repairs toward the desired state and stay.
  */
 import { ConfigFsHangError, isSecretPath, type ConfigFs } from './io.js';
+import { isDeviceBoundAttribute } from './layout.js';
 import type { PlanOp } from './plan.js';
 
 export interface ApplyResult {
@@ -11,6 +12,18 @@ export interface ApplyResult {
   writesSkipped: number;
   /** Configured attribute files the running kernel does not have (skipped, as targetctl restore does). */
   missing: string[];
+  /** Device-bound attributes whose configured value the kernel refused: it kept its own (as targetctl restore). */
+  refused: { path: string; value: string; code: string }[];
+}
+
+/** The kernel refuses a device-bound value the device cannot honour (EINVAL) or a feature it lacks (ENOSYS). */
+function refusedByDevice(op: PlanOp, cause: unknown): string | undefined {
+  const code = (cause as { code?: string })?.code;
+  if ((op.op !== 'write' && op.op !== 'ensure') || !isDeviceBoundAttribute(op.path)) return undefined;
+  // Only a well-formed value counts as the device's refusal; a malformed one is the configuration's error.
+  const flag = /\/(emulate_tpu|emulate_tpws|unmap_zeroes_data|is_nonrot)$/.test(op.path);
+  if (!(flag ? /^[01]$/ : /^\d{1,10}$/).test(op.value)) return undefined;
+  return code === 'EINVAL' || code === 'ENOSYS' || code === 'EOPNOTSUPP' ? code : undefined;
 }
 
 function isMissing(op: PlanOp, cause: unknown): boolean {
@@ -49,6 +62,7 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
   let executed = 0;
   let writesSkipped = 0;
   const missing: string[] = [];
+  const refused: ApplyResult['refused'] = [];
   for (const op of ops) {
     try {
       switch (op.op) {
@@ -65,6 +79,8 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
       executed++;
     } catch (cause) {
       if (isMissing(op, cause)) { missing.push(op.path); continue; }
+      const code = refusedByDevice(op, cause);
+      if (code && (op.op === 'write' || op.op === 'ensure')) { refused.push({ path: op.path, value: op.value, code }); continue; }
       if (!opts.rollback || cause instanceof ConfigFsHangError) {
         // Nothing more can be done safely through a hung interface.
         throw new ApplyError(op, cause, 0);
@@ -82,5 +98,5 @@ export async function applyPlan(cfs: ConfigFs, ops: readonly PlanOp[], opts: { r
       throw new ApplyError(op, cause, rolledBack);
     }
   }
-  return { executed, writesSkipped, missing };
+  return { executed, writesSkipped, missing, refused };
 }

@@ -504,6 +504,13 @@ export class EmulatedConfigFs implements ConfigFs {
             if (exported()) this.err('write', rel, 'EINVAL', 'cannot change block_size while exported');
           }
           if (/^(emulate_|enforce_|is_nonrot|force_pr_aptpl|pi_prot_verify|unmap_zeroes_data)/.test(file.slice(ATTRIB.length))) int(0, 1);
+          // target_core_configfs.c: limits of the backing device (optimal_sectors_store, queue_depth_store, emulate_tpu_store).
+          const attr = (name: string) => Number(this.getAttr(`${obj}/${attribEntry(name)}`).trim());
+          if (file === attribEntry('optimal_sectors') && Number(value) > attr('hw_max_sectors')) bad('optimal_sectors exceeds hw_max_sectors');
+          if (file === attribEntry('queue_depth') && Number(value) > attr('hw_queue_depth')) bad('queue_depth exceeds the device maximum TCQ');
+          if ((file === attribEntry('emulate_tpu') || file === attribEntry('emulate_tpws')) && value === '1' && !attr('max_unmap_block_desc_count')) {
+            this.err('write', rel, 'ENOSYS', 'Generic Block Discard not supported');
+          }
         }
         break;
       }

@@ -120,6 +120,19 @@ export const fabricStatisticsDir = (obj: string): string => `${obj}/fabric_stati
 
 /** A path under core/: a backstore or a storage object. */
 export const isCorePath = (rel: string): boolean => rel.startsWith(`${CORE_DIR}/`);
+
+/**
+ * Storage-object attributes bounded by the backing device (optimal_sectors <= hw_max_sectors,
+ * queue_depth <= hw_queue_depth, UNMAP only where the device discards). A saveconfig.json saved
+ * on one node carries that node's device limits; the peer's device may refuse them. As
+ * `targetctl restore` does, start keeps the kernel's value and warns; monitor does not police them.
+ */
+export const DEVICE_BOUND_ATTRIBUTES: ReadonlySet<string> = new Set([
+  'optimal_sectors', 'queue_depth', 'emulate_tpu', 'emulate_tpws', 'unmap_zeroes_data', 'max_unmap_lba_count',
+  'max_unmap_block_desc_count', 'unmap_granularity', 'unmap_granularity_alignment', 'max_write_same_len', 'is_nonrot',
+]);
+const DEVICE_BOUND_RE = new RegExp(`^${CORE_DIR}/[^/]+/[^/]+/${ATTRIB_GROUP}/([^/]+)$`);
+export const isDeviceBoundAttribute = (rel: string): boolean => DEVICE_BOUND_ATTRIBUTES.has(DEVICE_BOUND_RE.exec(rel)?.[1] ?? '');
 /** A path of (or under) a network portal: <tpg>/np/<ip:port>. */
 export const isNpPath = (rel: string): boolean => rel.includes('/np/');
 /** The TPG directory of a network-portal path. */

@@ -41,6 +41,7 @@ export function linkAlias(...parts: (string | number)[]): string {
 import {
   aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, attribDir, authFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, paramDir, paramFile,
   storageObjectDir, targetDir, targetParamDir, tpgDir, tpgEnableFile, wwnFile,
+  DEVICE_BOUND_ATTRIBUTES,
 } from './layout.js';
 
 class Planner {
@@ -210,7 +211,8 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { 
     }
     p.soDir.set(ref, have.dir);
     if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: wwnFile(have.dir, 'vpd_unit_serial'), value: so.wwn });
-    p.attrs(attribDir(have.dir), so.attributes, have.attributes, false);
+    // Device-bound limits are set when the object is created and not repaired after (DEVICE_BOUND_ATTRIBUTES).
+    p.attrs(attribDir(have.dir), so.attributes, have.attributes, false, { keys: Object.keys(so.attributes).filter((k) => !DEVICE_BOUND_ATTRIBUTES.has(k)) });
     p.alua(have.dir, so.alua, have.alua, false);
   }
 

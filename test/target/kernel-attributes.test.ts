@@ -4,7 +4,7 @@
  * kernel rejects fails start with the attribute named first.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTargetActions } from '../../agents/target/actions.js';
 import { Failure } from '../../lib/failure.js';
@@ -51,11 +51,41 @@ describe('attributes and the running kernel', () => {
   });
 
   it('a value the kernel rejects fails start, naming the attribute first', async () => {
+    editConfig((d) => { d.storage_objects[2].attributes.emulate_3pc = 4294967295; });
+    const r = await call(actions.start, ctxFor(fx.root, 'start'));
+    expect(r.code).toBe(1);
+    expect(r.reason).toMatch(/^start: kernel rejected attrib\/emulate_3pc="4294967295" \(EINVAL\) on core\/iblock_\d\/lun2$/);
+    expect(r.reason!.length).toBeLessThanOrEqual(128);
+  });
+
+  it('a malformed device-bound value still fails start (only a well-formed limit counts as the device refusing it)', async () => {
     editConfig((d) => { d.storage_objects[2].attributes.unmap_zeroes_data = 4294967295; });
     const r = await call(actions.start, ctxFor(fx.root, 'start'));
     expect(r.code).toBe(1);
-    expect(r.reason).toMatch(/^start: kernel rejected attrib\/unmap_zeroes_data="4294967295" \(EINVAL\) on core\/iblock_\d\/lun2$/);
-    expect(r.reason!.length).toBeLessThanOrEqual(128);
+    expect(r.reason).toMatch(/^start: kernel rejected attrib\/unmap_zeroes_data="4294967295" \(EINVAL\)/);
+  });
+
+  it('device limits saved on another node that this device refuses: start keeps the kernel value and warns, monitor 10 passes, a second start writes nothing', async () => {
+    // A saveconfig.json saved on the peer carries the peer device's optimal_sectors (its hw_max_sectors).
+    editConfig((d) => {
+      d.storage_objects[0].attributes.optimal_sectors = 4294967288;
+      d.storage_objects[0].attributes.emulate_tpu = 1;
+    });
+    const so = readFileSync(join(fx.root, CONFIG), 'utf8');
+    const lines: LogLine[] = [];
+    expect(await call(actions.start, ctxFor(fx.root, 'start', {}, { lines }))).toEqual({ code: 0 });
+    const name: string = JSON.parse(so).storage_objects[0].name;
+    const hba = readdirSync(join(fx.base, 'core')).find((h) => existsSync(join(fx.base, 'core', h, name)))!;
+    const attrib = (a: string) => readFileSync(join(fx.base, 'core', hba, name, 'attrib', a), 'utf8');
+    expect(attrib('optimal_sectors')).toBe(attrib('hw_max_sectors'));
+    expect(attrib('optimal_sectors')).not.toBe('4294967288\n');
+    const warns = lines.filter((l) => l.level === 'warn').map((l) => l.msg);
+    expect(warns).toHaveLength(1);
+    expect(warns[0]).toMatch(/^the kernel kept its own value for device-bound attributes it refused: optimal_sectors=4294967288 on core\/iblock_\d+\/\w+ \(EINVAL\)$/);
+    expect(await call(actions.monitor, ctxFor(fx.root, 'monitor', {}, { checkLevel: 10 }))).toEqual({ code: 0 });
+    const again: LogLine[] = [];
+    expect(await call(actions.start, ctxFor(fx.root, 'start', {}, { lines: again }))).toEqual({ code: 0 });
+    expect((again.find((l) => l.msg === 'target started')!.fields as Record<string, number>).mutating).toBe(0);
   });
 });
 

@@ -6,6 +6,7 @@
  *  - the save adds what targetcli adds (every kernel attribute and parameter, LUN and mapped
  *    LUN aliases, the ALUA group, defaults such as iser/offload/enable/write_protect);
  *  - attributes and parameters the running kernel lacks are gone (start reported them);
+ *  - device-bound attributes the kernel refused keep the device's value (start reported them, as `<so name>/<attr>`);
  *  - tcq_depth and exclusive are not saved (targetcli no longer writes the first; the second
  *    is not visible in configfs), nor empty chap_* fields, nullio:false or ACL parameters;
  *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed.
@@ -16,7 +17,7 @@ type J = Record<string, any>;
 const eq = (a: unknown, b: unknown) => String(a) === String(b) || (typeof a === 'boolean' && Number(a) === Number(b)) || (typeof b === 'boolean' && Number(a) === Number(b));
 const bare = (ip: string) => ip.replace(/^\[(.*)\]$/, '$1');
 
-export function roundTripDifferences(input: J, saved: J, owned: readonly string[], missing: ReadonlySet<string>): string[] {
+export function roundTripDifferences(input: J, saved: J, owned: readonly string[], missing: ReadonlySet<string>, refused: ReadonlySet<string> = new Set()): string[] {
   const out: string[] = [];
   const diff = (path: string, a: unknown, b: unknown) => { if (!eq(a, b)) out.push(`${path}: input ${JSON.stringify(a)}, saved ${JSON.stringify(b)}`); };
   const subset = (path: string, a: J | undefined, b: J | undefined) => {
@@ -103,7 +104,12 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
     if (!s) continue;
     for (const [k, v] of Object.entries(so)) {
       switch (k) {
-        case 'attributes': subset(`${ref}.attributes`, v, s.attributes); break;
+        case 'attributes': {
+          const kept = Object.keys(v as J).filter((a) => refused.has(`${so.name}/${a}`));
+          for (const a of kept) if (s.attributes?.[a] === undefined) out.push(`${ref}.attributes.${a}: refused and not saved`);
+          subset(`${ref}.attributes`, Object.fromEntries(Object.entries(v as J).filter(([a]) => !kept.includes(a))), s.attributes);
+          break;
+        }
         case 'exclusive': break;
         case 'nullio': if (v) diff(`${ref}.nullio`, v, s.nullio); else if (s.nullio !== undefined) out.push(`${ref}.nullio: false saved`); break;
         case 'size': diff(`${ref}.size`, so.plugin === 'ramdisk' ? Math.max(1, Math.round(Number(v) / 4096)) * 4096 : v, s.size); break;

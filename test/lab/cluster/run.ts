@@ -323,9 +323,10 @@ async function main(): Promise<number> {
   t = now();
   const kind = argv.crm ? 'crm' : 'pcs';
   log(`cluster online (${timing.cluster_online_s.toFixed(0)}s); running the generated ${kind} script`);
-  const script = join(runDir, `lab.${kind}.sh`);
+  // written into labA's own output folder, which the guest sees as /lab/out (the run folder is not under the repo)
+  const script = join(A.out, `lab.${kind}.sh`);
   execFileSync('node', [join(repo, 'dist/bin/lioha'), 'cluster', kind, 'test/lab/cluster/lab.json', '-o', script], { cwd: repo, stdio: 'inherit' });
-  const inGuest = `/lab/repo/${script.slice(repo.length + 1)}`;
+  const inGuest = `/lab/out/lab.${kind}.sh`;
   // lab instrumentation, not part of the generated configuration: the alert agent behind the figures
   await A.sh(`cibadmin -C -o configuration -X '<alerts><alert id="lab_alert" path="/usr/local/bin/lab-alert"/></alerts>'`, 120);
   // pcs checks every agent's meta-data through crm_resource, which gives an agent 5 s: a node start-up under
