@@ -13,6 +13,9 @@ LAB_PACKAGES=(
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
   kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils python3 libiscsi-bin
 )
+# A guest is a cluster node: it also gets every tool the agents use (the .deb's Depends, Recommends and Suggests),
+# from the one host-tools list, so the lab runs the agents with what an installed node has.
+mapfile -t LAB_PACKAGES < <(printf '%s\n' "${LAB_PACKAGES[@]}" $("$LAB_REPO/scripts/host-tools.sh" packages agent) | awk '!seen[$0]++')
 # Host packages: the "lab" rows of the one host-tools list.
 mapfile -t LAB_HOST_PACKAGES < <("$LAB_REPO/scripts/host-tools.sh" packages lab)
 
