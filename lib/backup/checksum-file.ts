@@ -111,14 +111,17 @@ export class ChecksumFile {
   static async openForRun(path: string, header: ChecksumHeader): Promise<ChecksumFile> {
     const old = await readChecksumHeader(path);
     if (old && old.segmentSize !== header.segmentSize) throw new BackupError('input', `${path} has ${old.segmentSize}-byte segments, not ${header.segmentSize}`);
-    const fh = await open(path, old ? 'r+' : 'wx', 0o600);
+    const fh = await open(path, old ? 'r+' : 'wx+', 0o600);
     try {
       const f = new ChecksumFile(fh, path, header);
       if (old) {
         const oldSegs = segmentsOf(old.volumeBytes, old.segmentSize);
         const keep = Math.min(oldSegs, f.segments);
-        // A shrunk volume's last kept segment may now be shorter: its checksum no longer applies.
-        if (old.volumeBytes !== header.volumeBytes && keep > 0 && (old.volumeBytes % BigInt(old.segmentSize) !== 0n || header.volumeBytes % BigInt(header.segmentSize) !== 0n)) {
+        // The last kept segment may have another length under the new size: then its checksum no longer applies.
+        const lengthAt = (bytes: bigint, k: number) => bytes - BigInt(k) * BigInt(header.segmentSize);
+        const last = keep - 1;
+        const len = (bytes: bigint) => (lengthAt(bytes, last) < BigInt(header.segmentSize) ? lengthAt(bytes, last) : BigInt(header.segmentSize));
+        if (keep > 0 && len(old.volumeBytes) !== len(header.volumeBytes)) {
           await fh.write(Buffer.alloc(CHECKSUM_BYTES), 0, CHECKSUM_BYTES, CK_HEADER_SIZE + (keep - 1) * CHECKSUM_BYTES);
         }
         await fh.truncate(CK_HEADER_SIZE + keep * CHECKSUM_BYTES); // zero anything beyond the shared part
