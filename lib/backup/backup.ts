@@ -136,6 +136,7 @@ async function checkInputs(o: BackupOptions, d: BackupDeps): Promise<void> {
 async function locked(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
   const t0 = performance.now();
   const now = () => d.now?.() ?? new Date();
+  await d.store.ensure();
   let j = await readJournal(o.checksums);
   let snap: Snapshot | null = null;
   let resumed = false;
@@ -185,6 +186,7 @@ async function locked(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
 
     if (journal.phase === 'copy') {
       d.say(`${journal.mode} backup of ${o.vg}/${o.lv} (${journal.reason}): ${planned} of ${segments} segments to read`);
+      d.progress.begin({ phase: 'copy', doneBytes: journal.counters.bytesRead, totalBytes: plannedBytes, written: journal.counters.segmentsWritten });
       await copySegments({
         source: src, sourceName: snap!.device, dest, destName: o.destination, checksums: ckf, volumeBytes, set,
         cursor: journal.cursor, forced: journal.forced, counters: journal.counters,
@@ -211,6 +213,7 @@ async function locked(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
       await d.dropCache?.(o.destination);
       const vset = o.verify === 'all' ? null : set;
       const vBytes = Math.min(countPlanned(vset, segments) * SEGMENT_SIZE, Number(volumeBytes));
+      d.progress.begin({ phase: 'verify', doneBytes: 0, totalBytes: vBytes, written: 0 });
       verify = await verifySegments({
         dest, destName: o.destination, checksums: ckf, volumeBytes, set: vset, signal: d.signal, chunkSegments: d.chunkSegments,
         onProgress: (r) => d.progress.update({ phase: 'verify', doneBytes: r.bytesChecked, totalBytes: vBytes, written: r.mismatches }),

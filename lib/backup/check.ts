@@ -30,6 +30,7 @@ export async function checkDestination(o: {
     if (bytes < volumeBytes) throw new BackupError('input', `${o.destination} has ${bytes} bytes, its checksums describe ${volumeBytes}`);
     const dest = await open(o.destination, 'r');
     let r: VerifyResult;
+    o.progress.begin({ phase: 'verify', doneBytes: 0, totalBytes: Number(volumeBytes), written: 0 });
     try {
       r = await verifySegments({
         dest, destName: o.destination, checksums: ck, volumeBytes, set: null, signal: o.signal,

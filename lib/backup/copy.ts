@@ -63,7 +63,7 @@ export async function copySegments(job: CopyJob): Promise<CopyCounters> {
   const isForced = (s: number) => forced !== null && s >= forced.from && s < forced.to;
 
   let cursor = job.cursor;
-  let batchSegs = 1024;
+  let batchSegs = BATCH_MIN;
   while (cursor < segments) {
     // The batch: planned segments from the cursor up to batchSegs of them (its end is where the next batch starts).
     let inflightEnd = cursor;

@@ -12,6 +12,8 @@ export interface ProgressSnapshot {
 }
 
 export interface ProgressSink {
+  /** A phase starts (with what an earlier, interrupted run already did). */
+  begin(p: ProgressSnapshot): void;
   update(p: ProgressSnapshot): void;
   /** Ends the line on a terminal; prints the last state on a plain stream. */
   done(p: ProgressSnapshot): void;
@@ -66,29 +68,41 @@ export function progressSink(stream: NodeJS.WriteStream | { write(s: string): un
   const tty = Boolean((stream as { isTTY?: boolean }).isTTY);
   const now = o.now ?? (() => performance.now());
   const interval = o.intervalMs ?? (tty ? 250 : 10_000);
-  const meter = new RateMeter();
-  let last = -Infinity;
-  const emit = (p: ProgressSnapshot, final: boolean) => {
-    const line = progressLine(p, meter.rate());
-    if (tty) {
-      stream.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
-    } else stream.write(`lioha backup: ${line}\n`);
+  let meter = new RateMeter();
+  // Per phase: when it started and when a line was last printed (the first plain line comes after one interval).
+  let phase: { name: string; t0: number; base: number; last: number } | null = null;
+  const write = (line: string, final: boolean) => {
+    if (tty) stream.write(`\r\x1b[K${line}${final ? '\n' : ''}`);
+    else stream.write(`lioha backup: ${line}\n`);
+  };
+  const enter = (p: ProgressSnapshot, t: number) => {
+    if (phase?.name === p.phase) return phase;
+    meter = new RateMeter();
+    return (phase = { name: p.phase, t0: t, base: p.doneBytes, last: tty ? -Infinity : t });
   };
   return {
+    begin(p) {
+      phase = null;
+      enter(p, now());
+    },
     update(p) {
       const t = now();
+      const ph = enter(p, t);
       meter.add(t, p.doneBytes);
-      if (t - last < interval) return;
-      last = t;
-      emit(p, false);
+      if (t - ph.last < interval) return;
+      ph.last = t;
+      write(progressLine(p, meter.rate()), false);
     },
     done(p) {
-      meter.add(now(), p.doneBytes);
-      emit(p, true);
-      last = -Infinity;
+      const t = now();
+      const ph = enter(p, t);
+      // The closing line gives the phase's average rate (a resumed run counts only its own bytes).
+      const secs = (t - ph.t0) / 1000;
+      write(progressLine(p, secs > 0 ? (p.doneBytes - ph.base) / secs : 0).replace(/, ETA [^,]+/, `, ${formatDuration(secs)}`), true);
+      phase = null;
     },
   };
 }
 
 /** A sink that prints nothing (--quiet, tests). */
-export const silentProgress: ProgressSink = { update: () => undefined, done: () => undefined };
+export const silentProgress: ProgressSink = { begin: () => undefined, update: () => undefined, done: () => undefined };
