@@ -48,7 +48,7 @@ function interruptSignal(): AbortSignal {
   return ac.signal;
 }
 
-const run: CommandModule = {
+const runCommand: CommandModule = {
   command: 'run <volume> <destination>',
   describe: 'Back up <vg>/<lv> to a file or block device: read what the maps flag, write what changed, verify',
   builder: (y: Argv) =>
@@ -79,9 +79,9 @@ const run: CommandModule = {
       const throttle = argv.throttle === undefined ? undefined : parseThrottle(String(argv.throttle));
       const { DdmapStore } = await import('../../lib/ddmap/store.js');
       const store = new DdmapStore(root.path(String(argv['state-dir'])), vg);
-      const { run: runCmd } = await import('../../lib/exec/run.js');
+      const { run } = await import('../../lib/exec/run.js');
       const exec = (cmd: string, args: string[], o: { maxMs: number; okCodes?: number[]; env?: Record<string, string> }) =>
-        runCmd(cmd, args, { timeoutMs: o.maxMs, okCodes: o.okCodes, env: o.env });
+        run(cmd, args, { timeoutMs: o.maxMs, okCodes: o.okCodes, env: o.env });
 
       let snapshots;
       if (argv.source !== undefined) {
@@ -120,7 +120,7 @@ const run: CommandModule = {
           say: (l) => { if (!argv.quiet) process.stderr.write(`lioha backup: ${l}\n`); },
           signal: interruptSignal(),
           newSetId: () => randomHex(16),
-          dropCache: async (p) => { await runCmd('dd', [`if=${p}`, 'iflag=nocache', 'count=0', 'status=none'], { timeoutMs }); },
+          dropCache: async (p) => { await run('dd', [`if=${p}`, 'iflag=nocache', 'count=0', 'status=none'], { timeoutMs }); },
         },
       );
       if (argv.json) {
@@ -176,7 +176,7 @@ export const command: CommandModule = {
   builder: (y: Argv) =>
     y
       .option('state-dir', { type: 'string', default: '/mnt/iscsi-target', global: true, describe: 'VGMETA_DIR holding <vg>/ddmap/ (states, dumps, backup records)' })
-      .command([run, check])
+      .command([runCommand, check])
       .demandCommand(1, 'Name a backup command: run or check.'),
   handler: () => undefined,
 };
