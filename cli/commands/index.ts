@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { command as agents } from './agents.js';
+import { command as backup } from './backup.js';
 import { command as cluster } from './cluster.js';
 import { command as ddmap } from './ddmap.js';
 import { command as discovery } from './discovery.js';
@@ -9,4 +10,4 @@ import { command as status } from './status.js';
 import { command as target } from './target.js';
 
 /** Every `lioha` subcommand: one line each. */
-export const commands: CommandModule[] = [agents, cluster, ddmap, discovery, doctor, stats, status, target];
+export const commands: CommandModule[] = [agents, backup, cluster, ddmap, discovery, doctor, stats, status, target];
