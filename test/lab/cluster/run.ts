@@ -285,6 +285,7 @@ let probe: PortalProbe | undefined;
 /** Debug door: `echo 'labA crm_mon -1' | socat - UNIX:<sockdir>/debug.sock` runs a command in a VM. */
 function debugServer(): void {
   net.createServer({ allowHalfOpen: true }, (c) => {
+    c.on('error', () => { /* a client that went away must not end the run */ });
     let buf = '';
     c.on('data', (d) => { buf += d.toString(); });
     c.on('end', () => {
