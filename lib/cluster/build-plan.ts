@@ -78,7 +78,7 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
     agent: f.agent,
     params: [['pcmk_host_list', f.node], ...Object.entries(f.params)] as NameValue[],
     node: f.node,
-    monitor: { name: 'monitor', interval: 60, timeout: 20 } as const,
+    monitor: { name: 'monitor', interval: 60, timeout: 20 * d.options.timeoutScale } as const,
   }));
   if (d.discovery) {
     const x = discoveryGroup(d.discovery, agents, failurePolicy(d), primitive, d.options.preferenceScore);
@@ -101,14 +101,17 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   if (opts.meta && Object.keys(opts.meta).length > 0) {
     notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
   }
+  if (d.options.timeoutScale !== 1) notes.push(`every operation timeout is ${d.options.timeoutScale} times the agents' own (options.timeoutScale)`);
+  const k = d.options.timeoutScale;
+  const scaled = (p: PlanPrimitive): PlanPrimitive => (k === 1 ? p : { ...p, ops: p.ops.map((o) => ({ ...o, timeout: o.timeout * k })) });
   return {
     cluster: d.cluster,
     nodes: d.nodes.map((n) => n.name),
     properties: [['stonith-enabled', String(d.options.stonith)], ['no-quorum-policy', d.options.noQuorumPolicy]],
     opDefaults: Object.entries(opts.meta ?? {}),
     fenceDevices,
-    promotables,
-    groups,
+    promotables: promotables.map((x) => ({ ...x, primitive: scaled(x.primitive) })),
+    groups: groups.map((g) => ({ ...g, members: g.members.map(scaled) })),
     constraints,
     notes,
   };

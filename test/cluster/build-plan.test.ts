@@ -26,6 +26,19 @@ describe('cluster plan', () => {
     expect(p.constraints.map((c) => c.type)).toEqual(['colocation', 'order', 'location', 'location']);
   });
 
+  it('options.timeoutScale multiplies every operation timeout (members, DRBD, fence monitors) and says so; intervals stay', () => {
+    const fenced = (d: any) => { d.options.stonith = true; d.fencing = [{ id: 'f1', agent: 'fence_xvm', node: d.nodes[0].name }]; };
+    const base = plan(fenced);
+    const p = plan((d) => { fenced(d); d.options.timeoutScale = 3; });
+    const ops = (x: typeof p) => [...x.groups.flatMap((g) => g.members), ...x.promotables.map((c) => c.primitive)].flatMap((m) => m.ops);
+    expect(ops(p).map((o) => [o.name, o.interval, o.timeout])).toEqual(ops(base).map((o) => [o.name, o.interval, o.timeout * 3]));
+    expect(p.fenceDevices[0]!.monitor.timeout).toBe(base.fenceDevices[0]!.monitor.timeout * 3);
+    expect(p.notes).toContain("every operation timeout is 3 times the agents' own (options.timeoutScale)");
+    for (const bad of [0, 11, 1.5]) {
+      expect(() => plan((d) => { d.options = { ...d.options, timeoutScale: bad }; })).toThrow(/options\.timeoutScale/);
+    }
+  });
+
   it('takes operation timeouts and intervals from the agent definitions', () => {
     const p = plan();
     for (const m of p.groups[0]!.members) {
