@@ -8,7 +8,9 @@
  *  - attributes and parameters the running kernel lacks are gone (start reported them);
  *  - tcq_depth and exclusive are not saved (targetcli no longer writes the first; the second
  *    is not visible in configfs), nor empty chap_* fields, nullio:false or ACL parameters;
- *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed.
+ *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed;
+ *  - a block object's write cache (emulate_write_cache, write_back) is the backing device's: a
+ *    configured 1/true is skipped and saves as the device's 0/false, as under targetctl restore.
  * Every other input field must come back equal. Returns the differences (empty when equal).
  */
 type J = Record<string, any>;
@@ -101,9 +103,17 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
     if (!used.has(ref)) continue;
     const s = savedSos.get(ref);
     if (!s) continue;
+    // A block object's write cache is the device's (lib/configfs/kernel-decided.ts): a configured 1 saves as 0.
+    const deviceWce = so.plugin === 'block' && (String(so.attributes?.emulate_write_cache ?? (so.write_back ? 1 : 0)) === '1');
     for (const [k, v] of Object.entries(so)) {
       switch (k) {
-        case 'attributes': subset(`${ref}.attributes`, v, s.attributes); break;
+        case 'attributes': {
+          const { emulate_write_cache: wce, ...rest } = v as J;
+          subset(`${ref}.attributes`, deviceWce ? rest : v, s.attributes);
+          if (deviceWce && wce !== undefined && String(s.attributes?.emulate_write_cache) !== '0') out.push(`${ref}.attributes.emulate_write_cache: device's value not saved`);
+          break;
+        }
+        case 'write_back': if (deviceWce) diff(`${ref}.write_back`, false, s.write_back); else diff(`${ref}.write_back`, v, s.write_back); break;
         case 'exclusive': break;
         case 'nullio': if (v) diff(`${ref}.nullio`, v, s.nullio); else if (s.nullio !== undefined) out.push(`${ref}.nullio: false saved`); break;
         case 'size': diff(`${ref}.size`, so.plugin === 'ramdisk' ? Math.max(1, Math.round(Number(v) / 4096)) * 4096 : v, s.size); break;
