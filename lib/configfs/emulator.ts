@@ -522,7 +522,8 @@ export class EmulatedConfigFs implements ConfigFs {
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
-        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
+        // core_tpg_set_initiator_node_tag: kept exactly as written, shown without a newline added.
+        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value.startsWith('NULL') ? '' : value; break; }
         if (file.startsWith(ATTRIB)) { int(); break; }
         if (file.startsWith(AUTH)) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;
