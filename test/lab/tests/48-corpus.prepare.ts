@@ -47,7 +47,10 @@ for (const [i, f] of corpusFiles().entries()) {
   // targetctl's copy: the owned targets and the storage objects they use, nothing node-global.
   const mine = { ...doc, fabric_modules: [] as J[] } as J;
   mine.targets = (doc.targets ?? []).filter((t: J) => owned.includes(t.wwn));
-  mine.storage_objects = (doc.storage_objects ?? []).filter((so: J) => desired.storageObjects.has(`/backstores/${so.plugin}/${so.name}` as never));
+  // The guest's targetctl is bookworm's rtslib-fb 2.1.75, which predates "exclusive" (2.2.x) and refuses the
+  // object; the field is not visible in configfs (docs/target-saveconfig.md), so its copy goes without it.
+  mine.storage_objects = (doc.storage_objects ?? []).filter((so: J) => desired.storageObjects.has(`/backstores/${so.plugin}/${so.name}` as never))
+    .map(({ exclusive: _x, ...so }: J) => so);
   mkdirSync(join(out, id), { recursive: true });
   writeFileSync(join(out, id, 'agent.json'), JSON.stringify(doc, null, 2));
   writeFileSync(join(out, id, 'targetctl.json'), JSON.stringify(mine, null, 2));
