@@ -23,7 +23,7 @@ LAB_TESTS='$*'
 LAB_TEST_TIMEOUT=$test_timeout
 LAB_SMP=$smp
 LAB_ACCEL=$accel
-export LAB_CONFORMANCE=${LAB_CONFORMANCE:-0}
+export LAB_CONFORMANCE=${LAB_CONFORMANCE:-subset}
 P
 # host-side preparation: test/lab/tests/<test>.prepare.ts <dir> writes fixtures the guest finds in $T/prepared
 for t in "$@"; do
