@@ -2,8 +2,9 @@
 # SCSI-3 persistent reservations on the real kernel (issue 16 item 7), through open-iscsi and sg_persist, with
 # two initiators (lab-initiator on the default iface, host2 on a second iface): register (APTPL), reserve Write
 # Exclusive - Registrants Only, read keys and reservation, release, reserve Exclusive Access - Registrants Only,
-# preempt by the other initiator, then a target stop + start: the reservation is still there, restored from
-# <dbroot>/pr. The same sequence runs against the agent-built target and a `targetctl restore`-built one of the
+# preempt by the other initiator, then a target stop + start under the initiators' live sessions, which
+# recover on their own as a real initiator's do (same ISIDs, so the same I_T nexuses): the reservation is still
+# there, restored from <dbroot>/pr, and its holder can release it. The same sequence runs against the agent-built target and a `targetctl restore`-built one of the
 # same file; every sg_persist answer is kept as <build>-<step>.txt and the host (pr.lab.ts) compares them.
 # Then the switchover model in one VM: the agent with pr_dir (the group's storage) on "node A" (one dbroot),
 # stopped, and started as "node B" (another, empty dbroot, same pr_dir): the reservation comes back.
@@ -61,8 +62,22 @@ hasnt() { ! grep -Eq "$2" "$T/$1.txt" || { echo "/$2/ in $1:"; cat "$T/$1.txt"; 
 dbroot() { cat /sys/kernel/config/target/dbroot; }
 # aptpl_has DIR REGEX: some APTPL file in DIR holds a line matching REGEX (LIO writes keys in decimal: 0xb2 = 178)
 aptpl_has() { cat "$1"/aptpl_* 2>/dev/null | grep -Eq "$2"; }
-# direct one-block read (an Exclusive Access - Registrants Only reservation refuses it to a non-registrant)
-read_block() { dd if="$1" of=/dev/null bs=4k count=1 iflag=direct status=none; }
+# read_block DEV: READ(10) of block 0 straight through SG_IO (an Exclusive Access - Registrants Only reservation
+# refuses it to a non-registrant: status RESERVATION CONFLICT, sg_raw exits non-zero)
+read_block() { sg_raw -r 512 "$1" 28 00 00 00 00 00 00 00 01 00 2>&1 | grep -i -E 'status|conflict'; return "${PIPESTATUS[0]}"; }
+# clear_ua DEV: consume pending unit attentions (reservations released/preempted, nexus loss) as an initiator's
+# SCSI layer does, so the next command gets a real answer
+clear_ua() { local i; for i in 1 2 3 4; do sg_turs "$1" >/dev/null 2>&1 && return 0; done; return 1; }
+# ua BUILD STEP DEV: the unit attention waiting for DEV, kept as an answer too (compared between builds)
+ua() { local out; out=$(sg_turs -v "$3" 2>&1); printf '%s\n' "$out" | grep -i -E 'sense|attention|ready' > "$T/$1-$2.txt"; clear_ua "$3"; }
+# recovered: both sessions logged in again after the target came back (iscsid's own recovery, same ISIDs)
+recovered() {
+  local i; for i in $(seq 120); do
+    [ "$(iscsiadm -m session -P 1 2>/dev/null | grep -c 'iSCSI Session State: LOGGED_IN')" = 2 ] &&
+      clear_ua "$DEV_A" && clear_ua "$DEV_B" && return 0
+    sleep 1
+  done; iscsiadm -m session -P 1; return 1
+}
 
 # scenario BUILD START... : the whole sequence; the target is started by START and stopped/started by up/down
 scenario() {
@@ -79,12 +94,15 @@ scenario() {
   ok "$b: reservation held with key 0xa1" has "$b-resv-1" 'Key=0xa1'
   ok "$b: reservation type Write Exclusive, registrants only" has "$b-resv-1" 'Write Exclusive, registrants only'
   ok "$b: B (registrant) may still read" read_block "$DEV_B"
+  ok "$b: A (registered) may read" read_block "$DEV_A"
   ok "$b: A releases" pr "$b" release-a "$DEV_A" --out --release --param-rk=0xa1 --prout-type=5
+  ok "$b: B is told (unit attention)" ua "$b" ua-release "$DEV_B"
   pr "$b" resv-2 "$DEV_A" --in --read-reservation
   ok "$b: no reservation after the release" has "$b-resv-2" 'there is NO reservation'
   ok "$b: A reserves Exclusive Access, registrants only" pr "$b" reserve-ea-ro "$DEV_A" --out --reserve --param-rk=0xa1 --prout-type=6
   ok "$b: B preempts A (0xa1) and takes Exclusive Access, registrants only" \
     pr "$b" preempt-b "$DEV_B" --out --preempt --param-rk=0xb2 --param-sark=0xa1 --prout-type=6
+  ok "$b: A is told (unit attention)" ua "$b" ua-preempt "$DEV_A"
   pr "$b" keys-2 "$DEV_B" --in --read-keys
   ok "$b: after the preemption 0xb2 is registered" has "$b-keys-2" '0xb2'
   ok "$b: after the preemption 0xa1 is not" hasnt "$b-keys-2" '0xa1'
@@ -96,10 +114,9 @@ scenario() {
   pr "$b" full-1 "$DEV_B" --in --read-full-status
   ok "$b: APTPL file with the registration written in $(dbroot)/pr" aptpl_has "$(dbroot)/pr" 'sa_res_key=178'
   local f; for f in "$(dbroot)"/pr/aptpl_*; do [ -e "$f" ] && cp "$f" "$T/$b-${f##*/}.txt"; done
-  ok "$b: logout" logout_both
-  ok "$b: target stop" down
+  ok "$b: target stop (sessions live)" down
   ok "$b: target start again" up
-  ok "$b: both initiators log in again" login_both
+  ok "$b: both sessions recover" recovered
   pr "$b" keys-3 "$DEV_A" --in --read-keys
   ok "$b: after stop + start 0xb2 is still registered" has "$b-keys-3" '0xb2'
   ok "$b: after stop + start 0xa1 is still not" hasnt "$b-keys-3" '0xa1'
@@ -108,9 +125,12 @@ scenario() {
   ok "$b: after stop + start it is still Exclusive Access, registrants only" has "$b-resv-4" 'Exclusive Access, registrants only'
   pr "$b" full-2 "$DEV_B" --in --read-full-status
   fails "$b: A is still refused a read" read_block "$DEV_A"
-  # B's new session may carry another ISID than the registration (enforce_pr_isids=1): the verdict is compared.
-  pr "$b" release-b "$DEV_B" --out --release --param-rk=0xb2 --prout-type=6
-  pr "$b" resv-5 "$DEV_A" --in --read-reservation
+  ok "$b: B, the restored holder, releases" pr "$b" release-b "$DEV_B" --out --release --param-rk=0xb2 --prout-type=6
+  pr "$b" resv-5 "$DEV_B" --in --read-reservation
+  ok "$b: no reservation after the release" has "$b-resv-5" 'there is NO reservation'
+  ok "$b: B clears its registration" pr "$b" clear-b "$DEV_B" --out --clear --param-rk=0xb2
+  pr "$b" keys-4 "$DEV_B" --in --read-keys
+  ok "$b: no key left" has "$b-keys-4" 'there are NO registered reservation keys'
   ok "$b: logout" logout_both
   ok "$b: target stop" down
 }
@@ -146,15 +166,17 @@ ok "$b: both initiators log in" login_both
 ok "$b: B registers 0xb2 (APTPL)" pr "$b" reg-b "$DEV_B" --out --register --param-sark=0xb2 --param-aptpl
 ok "$b: B reserves Exclusive Access, registrants only" pr "$b" reserve-b "$DEV_B" --out --reserve --param-rk=0xb2 --prout-type=6
 ok "$b: the reservation landed in pr_dir" aptpl_has /srv/group-pr 'res_holder=1'
-ok "$b: logout" logout_both
-ok "$b: node A stop" agent target stop iqn="$IQN" config="$CFG" pr_dir=/srv/group-pr
+fails "$b: A, not registered, is refused a read on node A" read_block "$DEV_A"
+ok "$b: node A stop (sessions live)" agent target stop iqn="$IQN" config="$CFG" pr_dir=/srv/group-pr
 ok "$b: node B start (empty dbroot /srv/nodeB, same pr_dir)" agent target start iqn="$IQN" config="$CFG" pr_dir=/srv/group-pr dbroot=/srv/nodeB
 ok "$b: dbroot is node B's" test "$(dbroot)" = /srv/nodeB
-ok "$b: both initiators log in on node B" login_both
+ok "$b: both sessions recover on node B" recovered
 pr "$b" resv-b "$DEV_A" --in --read-reservation
 ok "$b: on node B the reservation is held by 0xb2" has "$b-resv-b" 'Key=0xb2'
 ok "$b: on node B it is Exclusive Access, registrants only" has "$b-resv-b" 'Exclusive Access, registrants only'
 fails "$b: on node B, A (not registered) is refused a read" read_block "$DEV_A"
+ok "$b: on node B, B (the holder) reads" read_block "$DEV_B"
+ok "$b: on node B, B releases" pr "$b" release-b "$DEV_B" --out --release --param-rk=0xb2 --prout-type=6
 ok "$b: logout" logout_both
 ok "$b: node B stop" agent target stop iqn="$IQN" config="$CFG" pr_dir=/srv/group-pr dbroot=/srv/nodeB
 ok "nothing left" lab_lio_empty
