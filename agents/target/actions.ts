@@ -75,7 +75,7 @@ function liveClash(desired: DesiredState, live: LiveState): string | undefined {
   return clash && describeClash(clash);
 }
 
-/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does, and said once. */
+/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
 function warnKernelDecided(ctx: Ctx, desired: DesiredState): void {
   if (desired.kernelDecided?.length) ctx.log.warn(`configured values the kernel decides itself are skipped, as under targetctl restore: ${desired.kernelDecided.join('; ')}`);
 }
@@ -212,7 +212,6 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
       throw e;
     }
   });
-  warnKernelDecided(ctx, desired);
   if (missing.length) {
     // As targetctl restore: carried on without them; monitor does not count them as drift.
     ctx.log.warn(`configured attributes this kernel does not have were skipped: ${missingNames(missing).join(', ')}`, { paths: missing });

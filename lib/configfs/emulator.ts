@@ -504,6 +504,8 @@ export class EmulatedConfigFs implements ConfigFs {
             if (exported()) this.err('write', rel, 'EINVAL', 'cannot change block_size while exported');
           }
           if (/^(emulate_|enforce_|is_nonrot|force_pr_aptpl|pi_prot_verify|unmap_zeroes_data)/.test(file.slice(ATTRIB.length))) int(0, 1);
+          // emulate_dpo/emulate_fua_read: always emulated, read 1; a 0 is accepted and dropped (6.1, 6.12).
+          if (file === attribEntry('emulate_dpo') || file === attribEntry('emulate_fua_read')) { int(0, 1); stored = '1\n'; }
           // emulate_write_cache_store: a backend that reports the device's own cache (iblock) refuses 1.
           if (file === attribEntry('emulate_write_cache') && node.plugin === 'iblock' && value === '1') bad('emulate_write_cache not supported for this device');
         }

@@ -28,6 +28,17 @@ describe('values the kernel decides itself', () => {
     expect(so.kind === 'block' && so.writeBack).toBeFalsy();
     expect(d.kernelDecided?.length).toBe(1);
   });
+  it('emulate_dpo / emulate_fua_read 0 (files from older kernels) are left at the kernel\'s 1 and reported, on every backend', () => {
+    const d = desired({ attributes: { emulate_dpo: 0, emulate_fua_read: 0, emulate_fua_write: 0 } });
+    const so = d.storageObjects.get('/backstores/block/d0' as never)!;
+    expect(so.attributes.emulate_dpo).toBeUndefined();
+    expect(so.attributes.emulate_fua_read).toBeUndefined();
+    expect(so.attributes.emulate_fua_write).toBe('0');
+    expect(d.kernelDecided).toEqual([
+      '/backstores/block/d0 emulate_dpo=0 (the kernel always emulates it and reads 1)',
+      '/backstores/block/d0 emulate_fua_read=0 (the kernel always emulates it and reads 1)',
+    ]);
+  });
   it('0 is written as configured, and nothing is reported', () => {
     const d = desired({ attributes: { emulate_write_cache: 0 }, write_back: false });
     expect(d.storageObjects.get('/backstores/block/d0' as never)!.attributes.emulate_write_cache).toBe('0');

@@ -10,9 +10,12 @@
  *    is not visible in configfs), nor empty chap_* fields, nullio:false or ACL parameters;
  *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed;
  *  - a block object's write cache (emulate_write_cache, write_back) is the backing device's: a
- *    configured 1/true is skipped and saves as the device's 0/false, as under targetctl restore.
+ *    configured 1/true is skipped and saves as the device's 0/false, as under targetctl restore;
+ *  - emulate_dpo and emulate_fua_read save as 1 whatever was configured (always emulated).
  * Every other input field must come back equal. Returns the differences (empty when equal).
  */
+import { ALWAYS_ONE } from '../../lib/configfs/kernel-decided.js';
+
 type J = Record<string, any>;
 
 const eq = (a: unknown, b: unknown) => String(a) === String(b) || (typeof a === 'boolean' && Number(a) === Number(b)) || (typeof b === 'boolean' && Number(a) === Number(b));
@@ -109,7 +112,9 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
       switch (k) {
         case 'attributes': {
           const { emulate_write_cache: wce, ...rest } = v as J;
-          subset(`${ref}.attributes`, deviceWce ? rest : v, s.attributes);
+          // DPO and FUA READ are always emulated: a configured 0 saves as 1 (kernel-decided.ts)
+          for (const a of ALWAYS_ONE) if (rest[a] !== undefined) { diff(`${ref}.attributes.${a}`, 1, s.attributes?.[a]); delete rest[a]; }
+          subset(`${ref}.attributes`, deviceWce ? rest : { ...rest, ...(wce !== undefined ? { emulate_write_cache: wce } : {}) }, s.attributes);
           if (deviceWce && wce !== undefined && String(s.attributes?.emulate_write_cache) !== '0') out.push(`${ref}.attributes.emulate_write_cache: device's value not saved`);
           break;
         }

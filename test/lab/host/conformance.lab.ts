@@ -10,10 +10,12 @@ const dir = labTests().includes('70-conformance') ? join(resultsDir(), '70-confo
 const have = dir !== '' && fs.existsSync(join(dir, 'agent-lun0.xml'));
 
 /**
- * Timing-dependent on a TCG guest (issue 16 saw them differ once between two runs of either build; they matched in
- * the full run of this session): a difference there is not counted, a failure on both still is.
+ * Timing-dependent on a TCG guest: their verdict may differ between two runs of either build, so they are neither
+ * compared nor counted. Reserve6.Logout: LIO releases an SPC-2 reservation when the holder's session is torn down,
+ * after the logout response, so the second initiator's RESERVE(6) races the teardown (it failed on both builds in
+ * one run and on one build in the next). Reserve6.2Initiators and Reserve6.LUNReset: issue 16 saw them differ once.
  */
-const FLAKY = new Set(['Reserve6.2Initiators', 'Reserve6.LUNReset']);
+const FLAKY = new Set(['Reserve6.Logout', 'Reserve6.2Initiators', 'Reserve6.LUNReset']);
 /**
  * Failing on both builds, on both LUNs, on Debian 12's 6.1 kernel with libiscsi 1.19 (full run, 70-conformance):
  * LIO's behaviour, not the agent's. Keyed "<suite>.<test>" as CUnit names them; the run writes both-fail-lun<N>.txt.
@@ -22,7 +24,6 @@ export const BOTH_FAIL: Record<string, string> = {
   'CompareAndWrite.Simple': 'more blocks than MAXIMUM COMPARE AND WRITE LENGTH: LIO answers ILLEGAL REQUEST 0x0e03 (invalid field in command IU), libiscsi wants 0x2400 (invalid field in CDB)',
   'CompareAndWrite.Miscompare': 'the same over-length COMPARE AND WRITE sense (0x0e03 for 0x2400)',
   'ReceiveCopyResults.CopyStatus': 'LIO implements only the OPERATING PARAMETERS service action of RECEIVE COPY RESULTS; COPY STATUS gets INVALID FIELD IN CDB',
-  'Reserve6.Logout': 'an SPC-2 RESERVE(6) survives the holder\'s logout in LIO; the next initiator gets RESERVATION CONFLICT',
   'Verify10.Mismatch': 'LIO does not compare data on VERIFY with BYTCHK=1 (no MISCOMPARE), it returns GOOD',
   'Verify16.Mismatch': 'the same for VERIFY(16)',
   'Verify10.VerifyProtect': 'VRPROTECT set on a LUN without protection information is not refused (no INVALID FIELD IN CDB)',
@@ -61,7 +62,7 @@ describe.skipIf(!have)('conformance (libiscsi iscsi-test-cu): agent build vs tar
       expect(a.size).toBeGreaterThanOrEqual(full ? 230 : 60);
       expect([...a.keys()].sort()).toEqual([...t.keys()].sort());
       const differ = [...a.keys()].filter((k) => a.get(k) !== t.get(k) && !FLAKY.has(k));
-      const both = [...a.keys()].filter((k) => !a.get(k) && !t.get(k)).sort();
+      const both = [...a.keys()].filter((k) => !a.get(k) && !t.get(k) && !FLAKY.has(k)).sort();
       const same = [...a.keys()].filter((k) => a.get(k) === t.get(k)).length;
       fs.writeFileSync(join(dir, `both-fail-lun${lun}.txt`), both.join('\n') + '\n');
       console.log(`conformance LUN ${lun}: ${a.size} tests, ${same} same verdict, ${both.length} failing on both`);
