@@ -1,4 +1,5 @@
 #!/bin/bash
+# lab-timeout: 1500
 # Every saveconfig corpus file on the real kernel (issue 16: handle the schema, not the samples), prepared on the
 # host by 48-corpus.prepare.ts: the agent starts the file's iSCSI targets (one resource owning all of them), its
 # depth-10 monitor passes, `lioha target save` writes them, stop leaves nothing; then `targetctl restore` builds
