@@ -75,6 +75,11 @@ function liveClash(desired: DesiredState, live: LiveState): string | undefined {
   return clash && describeClash(clash);
 }
 
+/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
+function warnKernelDecided(ctx: Ctx, desired: DesiredState): void {
+  if (desired.kernelDecided?.length) ctx.log.warn(`configured values the kernel decides itself are skipped, as under targetctl restore: ${desired.kernelDecided.join('; ')}`);
+}
+
 /** A write the kernel refused, with the attribute named first (the reason is cut at 128 characters). */
 function rejectedReason(e: ApplyError): string {
   const op = e.failed;
@@ -321,6 +326,7 @@ export async function validate(ctx: Ctx): Promise<OcfExit> {
   const desired = await desiredOrFail(ctx);
   // Say now, not at failover, which configured attributes this node's kernel lacks.
   const { kernelLacks } = await import('../../lib/configfs/kernel-attributes.js');
+  warnKernelDecided(ctx, desired);
   const report = await kernelLacks(desired, (p) => ctx.root.path(p));
   if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
   else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);

@@ -511,6 +511,10 @@ export class EmulatedConfigFs implements ConfigFs {
           if ((file === attribEntry('emulate_tpu') || file === attribEntry('emulate_tpws')) && value === '1' && !attr('max_unmap_block_desc_count')) {
             this.err('write', rel, 'ENOSYS', 'Generic Block Discard not supported');
           }
+          // emulate_dpo/emulate_fua_read: always emulated, read 1; a 0 is accepted and dropped (6.1, 6.12).
+          if (file === attribEntry('emulate_dpo') || file === attribEntry('emulate_fua_read')) { int(0, 1); stored = '1\n'; }
+          // emulate_write_cache_store: a backend that reports the device's own cache (iblock) refuses 1.
+          if (file === attribEntry('emulate_write_cache') && node.plugin === 'iblock' && value === '1') bad('emulate_write_cache not supported for this device');
         }
         break;
       }
@@ -527,7 +531,8 @@ export class EmulatedConfigFs implements ConfigFs {
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
-        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
+        // core_tpg_set_initiator_node_tag: kept exactly as written, shown without a newline added.
+        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value.startsWith('NULL') ? '' : value; break; }
         if (file.startsWith(ATTRIB)) { int(); break; }
         if (file.startsWith(AUTH)) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;

@@ -48,11 +48,13 @@ export interface ConfigFs {
  * "value \n", which broke InitialR2T). CHAP credentials are different: the
  * kernel stores them exactly as written, so a newline would become part of the
  * user name or secret and every login would fail (found on a real 6.1 kernel;
- * rtslib writes them bare too).
+ * rtslib writes them bare too). An ACL's tag is kept as written as well
+ * (core_tpg_set_initiator_node_tag), and shown without a newline: written with one,
+ * the tag differed from targetctl's (found by the lab's corpus run, 48-corpus).
  */
-const RAW_AUTH_FILE = /auth\/(userid|password|userid_mutual|password_mutual)$/;
+const RAW_FILE = /(auth\/(userid|password|userid_mutual|password_mutual)|\/acls\/[^/]+\/tag)$/;
 export function wireValue(rel: string, value: string): string {
-  return RAW_AUTH_FILE.test(rel) ? value : `${value}\n`;
+  return RAW_FILE.test(rel) ? value : `${value}\n`;
 }
 
 /** Errors carry the op, the path and an errno-like code; never the written value (may be a secret). */

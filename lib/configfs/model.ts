@@ -89,6 +89,8 @@ export interface Target { wwn: string; tpgs: Tpg[]; parameters?: Attributes }
 export interface DesiredState {
   storageObjects: Map<StorageObjectRef, StorageObject>;
   targets: Map<string, Target>;
+  /** Configured values left out because the kernel decides them (kernel-decided.ts): "<ref> <attribute>=<value> (<why>)". */
+  kernelDecided?: readonly string[];
 }
 
 /** A storage object as found in configfs. */
