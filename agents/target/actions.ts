@@ -8,7 +8,7 @@ import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
 import { absolute, isCorePath, isNpPath, ISCSI_DIR, npsOf, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
-import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
+import { readLive } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError, describe } from '../../lib/configfs/apply.js';
@@ -141,12 +141,12 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   }
   const full = ctx.checkLevel >= 10;
   const refs = new Set(desired.storageObjects.keys());
-  const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs);
+  const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs, { info: full });
   if (full) hideClaimedNps(live, desired, claims(ctx));
   const p = presence(desired, live);
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
-  const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
+  const details = full ? live.details : undefined;
   const diff = firstDifference(desired, live, full, details) ?? (full ? await prDirMissing(cfs, (p) => ctx.root.path(p)) : undefined);
   ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
   if (diff) throw new Failure('generic', diff);
@@ -240,10 +240,10 @@ async function differenceAfterStart(
   cfs: Awaited<ReturnType<typeof open>>, desired: DesiredState, iqns: string[], claimed: Map<string, string>,
 ): Promise<string | undefined> {
   const refs = new Set(desired.storageObjects.keys());
-  const live = await readLive(cfs, iqns, 'full', desired, refs);
+  // What a depth-10 monitor reads: the comparison needs no other target's LUN links.
+  const live = await readLive(cfs, iqns, 'full', desired, refs, { info: true });
   hideClaimedNps(live, desired, claimed);
-  const details = (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details;
-  return firstDifference(desired, live, true, details);
+  return firstDifference(desired, live, true, live.details);
 }
 
 export function makeStop(deps: TargetDeps) {
