@@ -17,6 +17,7 @@ import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
 import { ConfigError } from '../../lib/configfs/saveconfig.js';
+import { agentIdentity, cacheKey, readDesiredCache, writeDesiredCache } from '../../lib/configfs/desired-cache.js';
 import { preparePr, prDirMissing } from './pr-setup.js';
 import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
@@ -62,6 +63,27 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
   }
   return d;
 }
+/** Where monitors keep the compiled configuration (lib/configfs/desired-cache.ts). */
+const CACHE_DIR = '/run/lioha/cache';
+
+/**
+ * The configuration for a monitor: from the compiled cache when nothing it was derived from has
+ * changed, else read and checked as usual (and cached). Only monitors use the cache.
+ */
+async function desiredForMonitor(ctx: Ctx): Promise<DesiredState> {
+  const s = settings(ctx);
+  const key = cacheKey({
+    agent: agentIdentity(), iqns: s.iqns, deriveWwn: s.deriveWwn,
+    config: ctx.root.path(s.config), ...(s.secrets ? { secrets: ctx.root.path(s.secrets) } : {}),
+  });
+  const file = ctx.root.path(`${CACHE_DIR}/target-${ctx.instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
+  const hit = key === undefined ? undefined : readDesiredCache(file, key.key);
+  if (hit) return hit;
+  const desired = await desiredOrFail(ctx);
+  if (key?.settled) writeDesiredCache(file, key.key, desired);
+  return desired;
+}
+
 /** attrib/<name> or param/<name> of each skipped path, once each. */
 function missingNames(paths: readonly string[]): string[] {
   return [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))].sort();
@@ -128,7 +150,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   const cfs = await open(ctx);
   let desired: DesiredState;
   try {
-    desired = await desiredOrFail(ctx);
+    desired = await desiredForMonitor(ctx);
   } catch (e) {
     // A probe on a node without the configuration must still be able to say "not here".
     for (const iqn of iqns) {
