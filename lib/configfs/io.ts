@@ -72,12 +72,20 @@ export class ConfigFsHangError extends ConfigFsError {
   }
 }
 
+/** A relative path whose components are all non-empty and neither '.' nor '..'. */
+const PLAIN_REL = /^(?!\.\.?(?:\/|$))[^/\0]+(?:\/(?!\.\.?(?:\/|$))[^/\0]+)*$/;
+
 /**
  * The host path of `rel` under `base`, refusing any path that resolves outside it ('..'
  * components, absolute paths): a name that slipped past validation still cannot leave configfs.
  */
 export function underBase(base: string, op: ConfigFsOp, rel: string): string {
-  const abs = rel === '' ? base : resolve(base, rel);
+  if (rel === '') return base;
+  // A plain relative path (no '.' or '..' component, no empty one) is under base as it stands.
+  // This runs for every configfs operation: path.resolve's character loop got hot enough for
+  // V8 to optimize it, which cost a monitor ~8% of Node's start-up.
+  if (PLAIN_REL.test(rel)) return base.endsWith('/') ? base + rel : `${base}/${rel}`;
+  const abs = resolve(base, rel);
   if (abs !== base && !abs.startsWith(base.endsWith('/') ? base : `${base}/`)) {
     throw new ConfigFsError(op, rel, 'EACCES', 'resolves outside the configfs root');
   }

@@ -103,6 +103,7 @@ export interface LiveStorageObject {
   enabled: boolean;
   /** udev_path attribute ('' for ramdisk). */
   dev: string;
+  /** Unit serial and product id ('' when read for a depth-0 monitor, which does not compare them). */
   wwn: string;
   productId: string;
   attributes: Attributes;
@@ -117,7 +118,7 @@ export interface LiveState {
   hbas: string[];
   /** HBAs of a known plugin holding no storage object (left by a start killed between the two mkdirs). */
   emptyHbas?: string[];
-  /** LUN links of every target on the node: storage object ref -> target wwns using it. */
+  /** LUN links of every target on the node: storage object ref -> target wwns using it (a monitor reads them only when it needs them: readLive). */
   users: Map<StorageObjectRef, Set<string>>;
 }
 
