@@ -58,6 +58,8 @@ try {
   if (callgrind) {
     const irOf = (cmd: string, argv: string[], env: Record<string, string>) => {
       const p = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+      if (p.status !== 0) throw new Error(`callgrind: ${cmd} ${argv.join(' ')} exited ${p.status}: ${p.stderr.slice(-300)}`);
+      if (argv.length && p.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length !== samples) throw new Error(`callgrind: the scrape printed other samples than ${samples}`);
       const ir = /refs:\s+([\d,]+)/.exec(p.stderr)?.[1];
       if (!ir) throw new Error(`callgrind: no count for ${cmd} ${argv.join(' ')}: ${p.stderr.slice(-300)}`);
       return Number(ir.replace(/,/g, '')) / 1e6;
