@@ -9,7 +9,7 @@ import {
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
 import {
-  CORE_ALUA, CORE_DIR, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
+  CORE_ALUA, CORE_DIR, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, tpgLunOfLink, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
   npIserFile, npOf, npsOf, paramDir, storageObjectDir, targetDir, wwnFile,
 } from './layout.js';
 
@@ -243,10 +243,9 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
         const mapped: MappedLun[] = [];
         for (const ml of (await cfs.readdir(adir)).filter((x) => LUN_RE.test(x))) {
           const link = await linkIn(cfs, `${adir}/${ml}`, MLUN_FILES);
-          const lm = link ? /\/lun\/lun_(\d+)$/.exec(link.to) : null;
           mapped.push({
             index: Number(LUN_RE.exec(ml)![1]),
-            tpgLun: lm ? Number(lm[1]) : -1,
+            tpgLun: (link ? tpgLunOfLink(link.to) : undefined) ?? -1,
             writeProtect: full ? (await cfs.read(`${adir}/${ml}/write_protect`)) === '1' : false,
             ...(link ? { alias: link.alias } : {}),
           });
