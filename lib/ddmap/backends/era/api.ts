@@ -1,0 +1,54 @@
+/**
+ * The era backend's API for tools other than the ddmap agent (`lioha backup`): what an era
+ * device recorded for one LV, and the mark that says which eras are covered. OCF-free.
+ * Contract: docs/ddmap-era.md ("For backup tools").
+ */
+import type { RunResult } from '../../../exec/run.js';
+import type { Exec } from '../../../lvm/lvm.js';
+import type { Root } from '../../../sys/root.js';
+import type { DdmapImage } from '../../format.js';
+import { EraCommands, readEraLayer } from './dm.js';
+import { changedSince, rollOver } from './changes.js';
+import type { EraPoint } from './mark.js';
+
+export { EraCommandError } from './dm.js';
+export { EraMismatchError, EraNotActiveError } from './changes.js';
+export { advanceEraMark, readEraMark, writeEraMark, type EraMark, type EraPoint } from './mark.js';
+export { EraNameError, eraDeviceName, eraDevicePath, eraMapWords, eraMetadataLvName, eraNameSum } from './names.js';
+
+/** Runs one command, bounded (lib/exec/run.ts run() unless a test injects a fake). */
+export type EraExec = Exec;
+
+export interface EraEnv {
+  root: Root;
+  /** Limit for each external command (ms); keep it below the caller's own deadline. */
+  timeoutMs: number;
+  exec?: EraExec;
+}
+
+async function defaultExec(): Promise<Exec> {
+  const { run } = await import('../../../exec/run.js');
+  return (cmd, args, o): Promise<RunResult> => run(cmd, args, { timeoutMs: o.maxMs, okCodes: o.okCodes, env: o.env });
+}
+
+async function commands(env: EraEnv): Promise<EraCommands> {
+  return new EraCommands({ root: env.root, exec: env.exec ?? (await defaultExec()) });
+}
+
+/**
+ * Start a new era now: writes from this moment on are in eras >= the returned point. Take it
+ * BEFORE the LVM snapshot, so a write between the two is copied twice rather than missed.
+ */
+export async function checkpoint(vg: string, lv: string, env: EraEnv): Promise<EraPoint> {
+  return rollOver(await commands(env), readEraLayer(env.root, vg, lv), env.timeoutMs);
+}
+
+/**
+ * The 16 KiB segments written in eras >= since.era, up to now, as a ddmap image that merges with
+ * the saved dumps (name_sum eraNameSum(vg, lv), map_size eraMapWords(LV size)). The live era rolls
+ * over as a side effect. Throws EraNotActiveError when the era device is not up on this node and
+ * EraMismatchError when `since` belongs to other metadata (do a full read then).
+ */
+export async function liveChangedSince(vg: string, lv: string, since: EraPoint, env: EraEnv): Promise<DdmapImage> {
+  return (await changedSince(await commands(env), env.root, readEraLayer(env.root, vg, lv), since, env.timeoutMs)).image;
+}
