@@ -12,6 +12,7 @@ LAB_PACKAGES=(
   lvm2 drbd-utils open-iscsi targetcli-fb python3-rtslib-fb iproute2 nftables
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
   kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils python3 libiscsi-bin
+  thin-provisioning-tools fio
 )
 # Host packages: the "lab" rows of the one host-tools list.
 mapfile -t LAB_HOST_PACKAGES < <("$LAB_REPO/scripts/host-tools.sh" packages lab)

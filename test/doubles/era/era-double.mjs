@@ -234,11 +234,11 @@ export function runEraDouble(ROOT, tool, args, env = {}) {
         case 'lvcreate': {
           const vg = s.vgs[o.pos[0]] ?? die(5, `  Volume group "${o.pos[0]}" not found`);
           const name = o.opts['-n'];
-          const size = /^(\d+)b$/.exec(o.opts['-L'] ?? '');
+          const size = /^(\d+)m$/.exec(o.opts['-L'] ?? '');
           if (!name || !size || !o.flags?.includes('-Zy')) unexpected();
           if (vg.lvs[name]) die(5, `  Logical Volume "${name}" already exists in volume group "${o.pos[0]}"`);
           const extent = 4 * 1024 * 1024;
-          const bytes = Math.ceil(Number(size[1]) / extent) * extent;
+          const bytes = Math.ceil((Number(size[1]) << 20) / extent) * extent;
           vg.lvs[name] = { uuid: `md${String(s.nextUuid++).padStart(30, '0')}`, sectors: bytes / 512, active: true, zeroed: true, dm: s.nextDm++ };
           s.created.push(`${o.pos[0]}/${name} ${bytes}`);
           save();

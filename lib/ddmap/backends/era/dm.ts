@@ -228,6 +228,7 @@ export class EraCommands {
 
   /** A new metadata LV, its first 4 KiB zeroed (dm-era formats a device whose superblock is all zeroes). */
   async createLv(vg: string, name: string, bytes: bigint, maxMs: number): Promise<void> {
-    await this.o.exec('lvm', ['lvcreate', '--config', this.lvmConfig(), '-y', '-Zy', '-Wn', '-n', name, '-L', `${bytes}b`, vg], { maxMs, env: this.env() });
+    const mib = (bytes + (1n << 20n) - 1n) >> 20n;
+    await this.o.exec('lvm', ['lvcreate', '--config', this.lvmConfig(), '-y', '-Zy', '-Wn', '-n', name, '-L', `${mib}m`, vg], { maxMs, env: this.env() });
   }
 }
