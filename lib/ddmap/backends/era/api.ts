@@ -1,7 +1,7 @@
 /**
  * The era backend's API for tools other than the ddmap agent (`lioha backup`): what an era
  * device recorded for one LV, and the mark that says which eras are covered. OCF-free.
- * Contract: docs/ddmap-era.md ("For backup tools").
+ * Contract: docs/agents/ddmap.md, "For backup tools".
  */
 import type { RunResult } from '../../../exec/run.js';
 import type { Exec } from '../../../lvm/lvm.js';
