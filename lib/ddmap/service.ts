@@ -175,9 +175,13 @@ export class DdmapService {
     const backend = await this.backend();
     const why = await backend.unavailable();
     let current: MapLun[] = [];
+    if (why && backend.ownsDevices) {
+      // The devices this backend created must go before the VG can: without its tools it cannot remove them.
+      throw new Failure('installed', `cannot save or remove the era devices: ${why}`);
+    }
     if (why) this.log.warn(`maps cannot be saved: ${why}`);
     else current = await this.selectedLuns();
-    if (backend.ownsDevices && !why) {
+    if (backend.ownsDevices) {
       // Refuse before changing anything while LIO (or anyone) still holds a map device open.
       const held: string[] = [];
       for (const l of current) {
