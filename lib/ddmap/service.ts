@@ -347,7 +347,7 @@ export class DdmapService {
 
   private async transition(l: MapLun, event: 'start'): Promise<void> {
     const from = await this.readStateOrFail(l.lv);
-    const change = await this.store.setState(l.lv, afterStart(from), event, `target=${l.target} lun=${l.lun}`, this.now());
+    const change = await this.store.setState(l.lv, afterStart(from), event, l.target ? `target=${l.target} lun=${l.lun}` : `device=${l.device}`, this.now());
     this.log.info(`${l.lv}: ${change.from} -> ${change.to} (${event})`, { target: l.target, lun: l.lun });
   }
 
