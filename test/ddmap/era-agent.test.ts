@@ -86,13 +86,13 @@ describe('ddmap backend=era: the agent actions with the commands as processes', 
     expect((await act('start', {}, memoryLogger(), true)).rc).toBe(OcfExit.SUCCESS);
     updateEraDouble(root, (s) => { s.hang['dmsetup message'] = 60_000; });
     const t0 = Date.now();
-    // 3 s: a spawned node double may need more than 1 s to start on a loaded machine
-    const r = await act('stop', { map_timeout: '3000' }, memoryLogger(), true);
-    expect(Date.now() - t0).toBeLessThan(30_000);
+    // 5 s: a spawned node double may need seconds to start on a loaded machine
+    const r = await act('stop', { map_timeout: '5000' }, memoryLogger(), true);
+    expect(Date.now() - t0).toBeLessThan(40_000);
     expect(r.reason).toBe("");
     expect(r.rc).toBe(OcfExit.SUCCESS); // both LVs DIRTY, devices removed
     expect(state('lun0')).toBe('DDMAP_DIRTY');
-    expect(r.log.lines.some((l) => /dmsetup message timed out after 3 s and was killed/.test(l.msg))).toBe(true);
+    expect(r.log.lines.some((l) => /dmsetup message timed out after 5 s and was killed/.test(l.msg))).toBe(true);
   }, 60_000);
 });
 
@@ -293,7 +293,7 @@ describe('ddmap backend=era: a kill at any step converges at the next action', (
     updateEraDouble(root, (s) => { s.fail['dmsetup remove'] = 'device-mapper: remove ioctl on era-vg--a-lun0  failed: Device or resource busy'; });
     const r = await act('stop');
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toMatch(/^map device not removed: era-vg--a-lun0: .*dmsetup remove/);
+    expect(r.reason).toMatch(/^map device not removed: .*era-vg--a-lun0: dmsetup remove exited 1/);
     expect(dumps('lun0')).toHaveLength(1);
     expect(existsSync(markerPath(new Root(root), INSTANCE))).toBe(true); // still started: the next stop retries
     // as if killed between the dump and the mark's move

@@ -269,12 +269,19 @@ export function runEraDouble(ROOT, tool, args, env = {}) {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [, , tool, ...args] = process.argv;
-  let r = runEraDouble(process.env.LIOHA_ROOT, tool, args, process.env);
+  // The agent runs commands for several LVs at once: one command at a time changes the model.
+  const lock = join(process.env.LIOHA_ROOT || '/nonexistent', `${STATE_REL}.lock`);
+  const until = Date.now() + 20_000;
+  for (;;) {
+    try { mkdirSync(lock); break; } catch { if (Date.now() > until) { process.stderr.write('era double: state lock timeout\n'); process.exit(99); } }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+  }
+  let r;
+  try { r = runEraDouble(process.env.LIOHA_ROOT, tool, args, process.env); } finally { rmSync(lock, { recursive: true, force: true }); }
   if (r.hang) {
     // a hung tool: its call is logged, then it sleeps until the caller's time limit kills it
     r.save();
-    const until = Date.now() + r.hang;
-    while (Date.now() < until) { /* hung */ }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, r.hang); // asleep, like a process stuck in the kernel
     r = { exitCode: 1, stdout: '', stderr: 'era double: woke from a hang nobody ended\n' };
   }
   process.stdout.write(r.stdout);

@@ -207,9 +207,12 @@ export class EraBackend implements ChangeMapBackend {
   async detach(lun: MapLun, timeoutMs: number): Promise<void> {
     const l = this.layer(lun);
     if (!l.era) return;
-    const held = await this.holders(lun, timeoutMs);
-    if (held) throw new Error(`${held}; stop the target first`);
-    await this.cmds.remove(l.eraName, timeoutMs);
+    try {
+      await this.cmds.remove(l.eraName, timeoutMs); // the kernel refuses while the device is open
+    } catch (e) {
+      const held = await this.holders(lun, timeoutMs).catch(() => null);
+      throw held ? new Error(`${held}; stop the target first`) : e;
+    }
     if (this.layer(lun).era) throw new Error(`era device ${l.eraName} still exists after dmsetup remove`);
   }
 }

@@ -60,16 +60,21 @@ export async function changedSince(cmds: EraCommands, root: Root, layer: EraLaye
   if (since.metadataUuid !== uuid) {
     throw new EraMismatchError(`era history of ${l.vg}/${l.lv} began anew (metadata ${uuid}, mark for ${since.metadataUuid}): a full read is needed`);
   }
-  const before = await cmds.status(l.eraName, timeoutMs);
-  if (before.snapHeld) await cmds.message(l.eraName, 'drop_metadata_snap', timeoutMs);
-  if (since.era > before.era) {
-    throw new EraMismatchError(`era mark ${since.era} of ${l.vg}/${l.lv} is ahead of the device's era ${before.era}: a full read is needed`);
+  try {
+    await cmds.message(l.eraName, 'take_metadata_snap', timeoutMs);
+  } catch (e) {
+    // Only one snapshot can be held: drop one a killed capture left, then take ours.
+    if (!(await cmds.status(l.eraName, timeoutMs)).snapHeld) throw e;
+    await cmds.message(l.eraName, 'drop_metadata_snap', timeoutMs);
+    await cmds.message(l.eraName, 'take_metadata_snap', timeoutMs);
   }
-  await cmds.message(l.eraName, 'take_metadata_snap', timeoutMs);
   let xml: string;
   let after;
   try {
     after = await cmds.status(l.eraName, timeoutMs);
+    if (since.era > after.era) {
+      throw new EraMismatchError(`era mark ${since.era} of ${l.vg}/${l.lv} is ahead of the device's era ${after.era}: a full read is needed`);
+    }
     xml = await cmds.writtenSince(root.path(`/dev/mapper/${dmName(l.vg, l.metadataLv)}`), since.era, true, timeoutMs);
   } finally {
     await cmds.message(l.eraName, 'drop_metadata_snap', timeoutMs);
