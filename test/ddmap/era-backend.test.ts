@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  advanceEraMark, checkpoint, EraMismatchError, EraNameError, EraNotActiveError, eraDeviceName, eraDevicePath, eraMapWords,
+  advanceEraMark, checkpoint, EraMismatchError, holdWrites, EraNameError, EraNotActiveError, eraDeviceName, eraDevicePath, eraMapWords,
   eraMetadataLvName, liveChangedSince, readEraMark, writeEraMark,
 } from '../../lib/ddmap/backends/era/api.js';
 import { metadataBytesFor, parseEraStatus, parseEraTable } from '../../lib/ddmap/backends/era/dm.js';
@@ -17,6 +17,8 @@ import { mergeAll } from '../../lib/ddmap/merge.js';
 import { nameSum } from '../../lib/ddmap/format.js';
 import { DdmapStore } from '../../lib/ddmap/store.js';
 import { Root } from '../../lib/sys/root.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { EraBackend } from '../../lib/ddmap/backends/era/backend.js';
 import { eraWrite, inProcessEraExec, prepareEraFixture, readEraDouble, setBits, updateEraDouble } from './era-fixture.js';
 
 describe('era names', () => {
@@ -128,6 +130,32 @@ describe('the backup API (checkpoint, liveChangedSince, marks)', () => {
     expect((await readEraMark(store, 'lun0'))!.era).toBe(c.era);
     eraWrite(root, 'era-vg1-lun0', 16384 * 300, 1);
     expect(setBits((await liveChangedSince(VG, 'lun0', c, env())).words)).toEqual([7, 300]);
+  });
+
+  it('holdWrites suspends the era device around the snapshot, resumes it (a new era) even when the snapshot fails', async () => {
+    await create();
+    const suspended = () => readFileSync(join(root, `sys/block/dm-${readEraDouble(root).era['era-vg1-lun0']!.dm}/dm/suspended`), 'utf8').trim();
+    const intents = () => (existsSync(join(root, 'run/lioha/ddmap/suspended')) ? readdirSync(join(root, 'run/lioha/ddmap/suspended')) : []);
+    const before = readEraDouble(root).metadata['vg1/lun0_eramd']!.era;
+    const seen = await holdWrites(VG, 'lun0', env(), async () => [suspended(), intents()] as const);
+    expect(seen).toEqual(['1', ['era-vg1-lun0.json']]);
+    expect(suspended()).toBe('0');
+    expect(intents()).toEqual([]);
+    expect(readEraDouble(root).metadata['vg1/lun0_eramd']!.era).toBe(before + 1);
+    await expect(holdWrites(VG, 'lun0', env(), async () => { throw new Error('lvcreate -s failed'); })).rejects.toThrow('lvcreate -s failed');
+    expect(suspended()).toBe('0');
+    expect(intents()).toEqual([]);
+    await expect(holdWrites(VG, 'nolv', env(), async () => 1)).rejects.toThrow(EraNotActiveError);
+  });
+
+  it('the agent resumes an era device a killed backup left suspended (suspend intent)', async () => {
+    await create();
+    await env().exec('dmsetup', ['suspend', 'era-vg1-lun0'], { maxMs: 5000, env: { DM_DISABLE_UDEV: '1' } });
+    const b = new EraBackend({ root: new Root(root), lvs: ['lun0'], store, exec: inProcessEraExec(root) });
+    expect(await b.resume('era-vg1-lun0', 1000)).toBe('resumed');
+    expect(readEraDouble(root).era['era-vg1-lun0']!.suspended).toBe(false);
+    expect(await b.resume('era-vg1-other', 1000)).toBe('gone');
+    expect(await b.resume('vg1-lun0', 1000)).toBe('gone');
   });
 
   it('the mark never moves backwards, nor onto older metadata; a point of other metadata is a full read', async () => {

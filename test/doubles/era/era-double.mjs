@@ -97,6 +97,7 @@ export function runEraDouble(ROOT, tool, args, env = {}) {
     function dmsetup() {
       const [cmd, ...rest] = args;
       const need = (name) => s.era[name] ?? die(1, `Device ${name} not found\nCommand failed.`);
+    if (['status', 'message'].includes(cmd) && s.era[rest[0]]?.suspended) die(98, `era double: ${cmd} on suspended ${rest[0]} would hang in dm-era (its worker does not run)`);
       switch (cmd) {
         case 'create': {
           const [name, u, uuid, t, table] = rest;
@@ -129,7 +130,22 @@ export function runEraDouble(ROOT, tool, args, env = {}) {
           save();
           return;
         }
-        case 'status': {
+        case 'suspend': {
+      const e = need(rest[0]);
+      const m = s.metadata[e.meta];
+      if (!e.suspended && m.current) { m.archived[String(m.era)] = m.current; m.current = null; } // postsuspend archives
+      e.suspended = true;
+      save();
+      return;
+    }
+    case 'resume': {
+      const e = need(rest[0]);
+      if (e.suspended) rollover(s.metadata[e.meta]); // preresume starts a new era
+      e.suspended = false;
+      save();
+      return;
+    }
+    case 'status': {
           const e = need(rest[0]);
           const m = s.metadata[e.meta];
           out(`0 ${e.sectors} era 8 ${m.usedBlocks ?? 100}/${m.totalBlocks ?? 4096} ${m.era} ${m.snap ? '7' : '-'}\n`);

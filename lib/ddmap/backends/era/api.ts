@@ -8,7 +8,7 @@ import type { Exec } from '../../../lvm/lvm.js';
 import type { Root } from '../../../sys/root.js';
 import type { DdmapImage } from '../../format.js';
 import { EraCommands, readEraLayer } from './dm.js';
-import { changedSince, rollOver } from './changes.js';
+import { changedSince, EraNotActiveError, rollOver } from './changes.js';
 import type { EraPoint } from './mark.js';
 
 export { EraCommandError } from './dm.js';
@@ -41,6 +41,31 @@ async function commands(env: EraEnv): Promise<EraCommands> {
  */
 export async function checkpoint(vg: string, lv: string, env: EraEnv): Promise<EraPoint> {
   return rollOver(await commands(env), readEraLayer(env.root, vg, lv), env.timeoutMs);
+}
+
+/** A resume gets at least this long even when the caller's budget is spent: a held device blocks the LUN's writes. */
+const RESUME_MIN_MS = 2000;
+
+/**
+ * Hold the era device's writes while `f` runs (dmsetup suspend: writes it already let through drain to the
+ * LV first; new ones wait), and resume whatever happens. For the LVM snapshot of the origin: a write dm-era
+ * marked in the old era cannot then reach the LV after the snapshot. A suspend intent under
+ * /run/lioha/ddmap/suspended/ lets the ddmap agent's next monitor resume a device a killed caller left held.
+ * Nothing may query the device (status, message) inside `f`: dm-era answers only while running.
+ */
+export async function holdWrites<T>(vg: string, lv: string, env: EraEnv, f: () => Promise<T>): Promise<T> {
+  const layer = readEraLayer(env.root, vg, lv);
+  if (!layer.era) throw new EraNotActiveError(`era device ${layer.eraName} does not exist on this node`);
+  const cmds = await commands(env);
+  const { recordSuspendIntent, clearSuspendIntent, SUSPEND_INTENT_DIR } = await import('../../suspend-intent.js');
+  const intent = await recordSuspendIntent(env.root.path(SUSPEND_INTENT_DIR), layer.eraName);
+  try {
+    await cmds.suspend(layer.eraName, env.timeoutMs);
+    return await f();
+  } finally {
+    await cmds.resume(layer.eraName, Math.max(env.timeoutMs, RESUME_MIN_MS));
+    await clearSuspendIntent(intent);
+  }
 }
 
 /**

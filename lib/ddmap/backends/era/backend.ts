@@ -21,7 +21,7 @@ import type { DdmapStore } from '../../store.js';
 import { activeLayer, changedSince, EraMismatchError, metadataUuid } from './changes.js';
 import { EraCommands, type EraLayer, eraTableLine, MAX_ORIGIN_SECTORS, metadataBytesFor, readEraLayer } from './dm.js';
 import { advanceEraMark, readEraMark, writeEraMark } from './mark.js';
-import { ERA_BLOCK_SECTORS, eraDevicePath } from './names.js';
+import { ERA_BLOCK_SECTORS, eraDevicePath, parseEraDeviceName } from './names.js';
 
 /** Metadata usage at which monitor fails: dm-era fails writes when its metadata is full. */
 const METADATA_FULL_PERCENT = 95;
@@ -190,9 +190,14 @@ export class EraBackend implements ChangeMapBackend {
     return null;
   }
 
-  /** No era operation ever suspends the device. */
-  async resume(): Promise<'resumed' | 'gone'> {
-    return 'gone';
+  /** Resume an era device a killed holdWrites (lioha backup) left suspended; `id` is its dm name. */
+  async resume(id: string, timeoutMs: number): Promise<'resumed' | 'gone'> {
+    const names = parseEraDeviceName(id);
+    if (!names) return 'gone';
+    const l = this.layer(names);
+    if (!l.era) return 'gone';
+    if (l.era.suspended) await this.cmds.resume(l.eraName, Math.max(timeoutMs, 2000));
+    return 'resumed';
   }
 
   async holders(lun: MapLun, timeoutMs: number): Promise<string | null> {

@@ -194,6 +194,15 @@ export class EraCommands {
     await this.dmsetup(['create', eraDeviceName(vg, lv), '-u', eraDeviceUuid(vg, lv), '--table', table], maxMs);
   }
 
+  /** Hold the device's I/O: in-flight writes drain to the origin first. Nothing may query it until resume. */
+  async suspend(name: string, maxMs: number): Promise<void> {
+    await this.dmsetup(['suspend', name], maxMs);
+  }
+
+  async resume(name: string, maxMs: number): Promise<void> {
+    await this.dmsetup(['resume', name], maxMs);
+  }
+
   async remove(name: string, maxMs: number): Promise<void> {
     await this.dmsetup(['remove', name], maxMs);
   }
