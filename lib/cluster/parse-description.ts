@@ -370,6 +370,9 @@ function parseVolumeGroup(
     }
   }
   if (params.ddmap && !ddmap) c.add(`${p}.params.ddmap`, 'ddmap parameters given but ddmap is not true');
+  if (ddmap && params.ddmap?.['backend'] === 'era' && !(params.ddmap['lvs'] ?? '').trim()) {
+    c.add(`${p}.params.ddmap.lvs`, 'backend era needs lvs: the logical volumes whose era devices the targets export');
+  }
 
   if (!vg || !drbdName || !preferredNode || !group) return undefined;
   return { vg, drbd: drbdName, group, preferredNode, ddmap, blockConnections, targets, portals, params };

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { AGENTS } from '../../agents/registry.js';
-import { buildPlan, GROUP_ORDER, PlanError } from '../../lib/cluster/build-plan.js';
+import { buildPlan, GROUP_ORDER, GROUP_ORDER_ERA, PlanError } from '../../lib/cluster/build-plan.js';
+import { parseDescription } from '../../lib/cluster/parse-description.js';
 import { parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from '../../lib/cluster/foreign-agents.js';
 import { opsFromActions } from '../../lib/cluster/ops.js';
@@ -72,6 +73,25 @@ describe('cluster plan', () => {
     expect(plan((d) => { d.volumeGroups[0].params = { target: { on_stop_hang: 'reboot' } }; }).groups[0]!.members[1]!.params).toContainEqual([
       'on_stop_hang', 'reboot',
     ]);
+  });
+
+  it('with the era backend orders vg, ddmap, target, portal: era devices exist before LIO opens them and go after it let go', () => {
+    const p = plan((d) => {
+      d.volumeGroups[0].ddmap = true;
+      d.volumeGroups[0].params = { vg: { extra_devices: '^/dev/mapper/mpath' }, ddmap: { backend: 'era', lvs: 'lv_a lv_b' } };
+    });
+    expect(GROUP_ORDER_ERA).toEqual(['vg', 'ddmap', 'target', 'portal']);
+    expect(p.groups[0]!.members.map((m) => m.agent.type)).toEqual(['vg', 'ddmap', 'target', 'portal']);
+    // lvm in the ddmap agent sees the devices the vg resource sees
+    expect(Object.fromEntries(p.groups[0]!.members[1]!.params)).toEqual({ vgname: 'vg1', extra_devices: '^/dev/mapper/mpath', backend: 'era', lvs: 'lv_a lv_b' });
+  });
+
+  it('refuses backend era without lvs, naming the path', () => {
+    const d = structuredClone(seed);
+    d.volumeGroups[0].ddmap = true;
+    d.volumeGroups[0].params = { ddmap: { backend: 'era' } };
+    const r = parseDescription(JSON.stringify(d));
+    expect(JSON.stringify(r)).toContain('volumeGroups[0].params.ddmap.lvs');
   });
 
   it('makes one target resource per configuration file', () => {
