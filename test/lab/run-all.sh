@@ -14,7 +14,8 @@ npm run -s build >/dev/null
 tb=$(date +%s)
 "$LAB_DIR/build.sh"
 tg=$(date +%s)
-tests=${LAB_ONLY:-$(cd "$LAB_DIR/tests" && ls *.sh | sed 's/\.sh$//' | sort)}
+# *-overhead tests are benchmarks (figures, no verdict on speed): run by their bench/ script or LAB_ONLY, not by default.
+tests=${LAB_ONLY:-$(cd "$LAB_DIR/tests" && ls *.sh | sed 's/\.sh$//' | grep -v -- '-overhead$' | sort)}
 run="$LAB_CACHE/results/run-$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$run"
 boot_failed=()
