@@ -9,7 +9,8 @@
  * A resume with the same snapshot continues at the cursor; when the snapshot is gone, a new
  * run starts from a new snapshot and still rewrites the old in-flight window.
  */
-import { readFile, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { readTextIfPresent } from '../sys/read-if-present.js';
 import { writeFileAtomic } from '../ddmap/atomic.js';
 import type { DdmapState } from '../ddmap/state.js';
 import { BackupError } from './errors.js';
@@ -60,13 +61,8 @@ export const planPath = (checksums: string): string => `${checksums}.plan`;
 
 export async function readJournal(checksums: string): Promise<Journal | null> {
   const path = journalPath(checksums);
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  const text = await readTextIfPresent(path);
+  if (text === null) return null;
   let j: Journal;
   try {
     j = JSON.parse(text) as Journal;

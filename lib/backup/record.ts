@@ -4,8 +4,9 @@
  * The change maps are consumed by one destination: a backup to another destination, or
  * after the volume's size changed, must read everything.
  */
-import { readFile } from 'node:fs/promises';
+
 import { join } from 'node:path';
+import { readTextIfPresent } from '../sys/read-if-present.js';
 import { writeFileAtomic } from '../ddmap/atomic.js';
 import type { DdmapStore } from '../ddmap/store.js';
 import { assertLvName } from '../ddmap/store.js';
@@ -33,13 +34,8 @@ export function recordPath(store: DdmapStore, lv: string): string {
 
 export async function readRecord(store: DdmapStore, lv: string): Promise<BackupRecord | null> {
   const p = recordPath(store, lv);
-  let text: string;
-  try {
-    text = await readFile(p, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  const text = await readTextIfPresent(p);
+  if (text === null) return null;
   try {
     const r = JSON.parse(text) as BackupRecord;
     if (r.version !== 1 || typeof r.checksums !== 'string' || typeof r.volumeBytes !== 'string') throw new Error('missing fields');

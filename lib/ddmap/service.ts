@@ -8,7 +8,8 @@
  * in the store on the VG's filesystem and move with the VG.
  */
 import { Failure, failureOf } from '../failure.js';
-import { mkdir, readFile, unlink } from 'node:fs/promises';
+import { mkdir, unlink } from 'node:fs/promises';
+import { readTextIfPresent } from '../sys/read-if-present.js';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
 import type { LvmConfigOptions } from '../lvm/config.js';
@@ -380,13 +381,8 @@ export class DdmapService {
 
   private async readMarker(): Promise<Marker | null> {
     const p = markerPath(this.env.root, this.settings.instance);
-    let text: string;
-    try {
-      text = await readFile(p, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
+    const text = await readTextIfPresent(p);
+    if (text === null) return null;
     try {
       const m = JSON.parse(text) as Marker;
       if (typeof m.vg !== 'string' || !Array.isArray(m.luns)) throw new Error('missing fields');
