@@ -11,7 +11,7 @@ import { absolute, isCorePath, isNpPath, ISCSI_DIR, npsOf, targetDir, TPGT_RE } 
 import { readLive } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
-import { applyPlan, ApplyError, describe } from '../../lib/configfs/apply.js';
+import { applyPlan, ApplyError, describe, type ApplyResult } from '../../lib/configfs/apply.js';
 import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
 import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
@@ -209,7 +209,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   const cfs = await open(ctx);
   const t0 = performance.now();
   let missing: string[] = [];
-  let refused: { path: string; value: string; code: string }[] = [];
+  let refused: ApplyResult['refused'] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
     const clash = liveClash(desired, live);

@@ -4,7 +4,7 @@
  * Writes to objects that existed before are repairs toward the desired state and stay.
  */
 import { ConfigFsHangError, isSecretPath, type ConfigFs } from './io.js';
-import { isDeviceBoundAttribute } from './layout.js';
+import { DEVICE_BOUND_FLAGS, deviceBoundAttribute } from './layout.js';
 import type { PlanOp } from './plan.js';
 
 export interface ApplyResult {
@@ -19,10 +19,11 @@ export interface ApplyResult {
 /** The kernel refuses a device-bound value the device cannot honour (EINVAL) or a feature it lacks (ENOSYS). */
 function refusedByDevice(op: PlanOp, cause: unknown): string | undefined {
   const code = (cause as { code?: string })?.code;
-  if ((op.op !== 'write' && op.op !== 'ensure') || !isDeviceBoundAttribute(op.path)) return undefined;
+  if (op.op !== 'write' && op.op !== 'ensure') return undefined;
+  const name = deviceBoundAttribute(op.path);
+  if (name === undefined) return undefined;
   // Only a well-formed value counts as the device's refusal; a malformed one is the configuration's error.
-  const flag = /\/(emulate_tpu|emulate_tpws|unmap_zeroes_data|is_nonrot)$/.test(op.path);
-  if (!(flag ? /^[01]$/ : /^\d{1,10}$/).test(op.value)) return undefined;
+  if (!(DEVICE_BOUND_FLAGS.has(name) ? /^[01]$/ : /^\d{1,10}$/).test(op.value)) return undefined;
   return code === 'EINVAL' || code === 'ENOSYS' || code === 'EOPNOTSUPP' ? code : undefined;
 }
 

@@ -133,12 +133,18 @@ export const isCorePath = (rel: string): boolean => rel.startsWith(`${CORE_DIR}/
  * on one node carries that node's device limits; the peer's device may refuse them. As
  * `targetctl restore` does, start keeps the kernel's value and warns; monitor does not police them.
  */
+/** The 0/1 ones among them; the others are counts. */
+export const DEVICE_BOUND_FLAGS: ReadonlySet<string> = new Set(['emulate_tpu', 'emulate_tpws', 'unmap_zeroes_data', 'is_nonrot']);
 export const DEVICE_BOUND_ATTRIBUTES: ReadonlySet<string> = new Set([
-  'optimal_sectors', 'queue_depth', 'emulate_tpu', 'emulate_tpws', 'unmap_zeroes_data', 'max_unmap_lba_count',
-  'max_unmap_block_desc_count', 'unmap_granularity', 'unmap_granularity_alignment', 'max_write_same_len', 'is_nonrot',
+  ...DEVICE_BOUND_FLAGS, 'optimal_sectors', 'queue_depth', 'max_unmap_lba_count', 'max_unmap_block_desc_count',
+  'unmap_granularity', 'unmap_granularity_alignment', 'max_write_same_len',
 ]);
 const DEVICE_BOUND_RE = new RegExp(`^${CORE_DIR}/[^/]+/[^/]+/${ATTRIB_GROUP}/([^/]+)$`);
-export const isDeviceBoundAttribute = (rel: string): boolean => DEVICE_BOUND_ATTRIBUTES.has(DEVICE_BOUND_RE.exec(rel)?.[1] ?? '');
+/** The device-bound attribute a storage-object path names, if it names one. */
+export const deviceBoundAttribute = (rel: string): string | undefined => {
+  const name = DEVICE_BOUND_RE.exec(rel)?.[1];
+  return name !== undefined && DEVICE_BOUND_ATTRIBUTES.has(name) ? name : undefined;
+};
 /** A path of (or under) a network portal: <tpg>/np/<ip:port>. */
 export const isNpPath = (rel: string): boolean => rel.includes('/np/');
 /** The TPG directory of a network-portal path. */
