@@ -22,7 +22,13 @@ export const graceMsFor = (budgetMs: number) => Math.max(1000, Math.min(5000, Ma
  */
 export async function interruptBackups(ctx: Ctx, c: VgConfig): Promise<() => Promise<void>> {
   const { raiseFence, runningBackups } = await import('../../lib/backup/registry.js');
-  const lower = await raiseFence(ctx.root, c.vg);
+  let lower: () => Promise<void> = async () => undefined;
+  try {
+    lower = await raiseFence(ctx.root, c.vg);
+  } catch (e) {
+    // The fence only keeps new backups out; a stop does not fail for want of it.
+    ctx.log.warn(`cannot raise the backup fence of ${c.vg}: ${(e as Error).message}`, { vg: c.vg });
+  }
   try {
     const running = await runningBackups(ctx.root, c.vg);
     if (running.length === 0) return lower;

@@ -149,6 +149,8 @@ async function checkInputs(o: BackupOptions, d: BackupDeps): Promise<void> {
 }
 
 async function locked(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
+  // A signal while waiting for the locks: stop before a snapshot is taken at all.
+  if (d.signal?.aborted) throw new BackupError('interrupted', 'interrupted before the snapshot was taken');
   const t0 = performance.now();
   const now = () => d.now?.() ?? new Date();
   await d.store.ensure();
@@ -288,6 +290,7 @@ async function startRun(o: BackupOptions, d: BackupDeps, forced: Journal['forced
     await unlink(o.checksums);
     ck = null;
   }
+  if (d.signal?.aborted) throw new BackupError('interrupted', 'interrupted before the snapshot was taken');
   const { value: snapshot, point } = await d.changes.bracket(() => d.snapshots.create());
   try {
     const volumeBytes = snapshot.sizeBytes;
