@@ -2,12 +2,16 @@
  * Start/stop of the 4 LUN x 4 ACL target (test/fixtures/target/saveconfig.json) on the configfs
  * emulator: configfs operation counts and wall times (median of N runs), in process (the work
  * itself) and through the built agent (what Pacemaker pays: fork + node startup + work).
+ * Then the 32 LUN x 32 ACL target the lab also times against targetctl (test/lab/guest/big-config.py:
+ * ramdisks, every ACL maps every LUN, CHAP): operation counts of one start, monitor and stop in
+ * process, and its monitors through the built agent against the same anchor.
  *   npx tsx bench/target-configfs.ts [runs=7]
  * On a real kernel compare with `targetctl restore`/`clear`: the lab test prints those ratios.
  */
 import { spawnSync } from 'node:child_process';
 import { cleanEnv, loadLine, measure, NODE_FLOOR, nodeFloor, report, type Case } from './measure.js';
-import { existsSync } from 'node:fs';
+import { chmodSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTargetActions } from '../agents/target/actions.js';
 import { makeRoot, ctxFor, CONFIG, IQN } from '../test/target/setup.js';
 import type { LogLine } from '../test/helpers/context.js';
@@ -50,6 +54,29 @@ for (let i = 0; i < runs; i++) {
   }
 }
 
+/** The 32 x 32 configuration, generated as the lab generates it (python3 is a test tool). */
+const BIG = { luns: 32, acls: 32 };
+function bigRoot(): ReturnType<typeof makeRoot> {
+  const fx = makeRoot();
+  const cfg = join(fx.root, CONFIG);
+  const r = spawnSync('python3', ['test/lab/guest/big-config.py', 'test/lab/fixtures/lab-4lun.json', cfg, String(BIG.luns), String(BIG.acls)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`big-config.py: ${r.stderr}`);
+  chmodSync(cfg, 0o600);
+  return fx;
+}
+const big = `${BIG.luns}x${BIG.acls}`;
+{
+  const fx = bigRoot();
+  try {
+    await timed(`${big} start (create)`, 'start', fx.root);
+    await timed(`${big} monitor depth 0`, 'monitor', fx.root);
+    await timed(`${big} monitor depth 10`, 'monitor', fx.root, 10);
+    await timed(`${big} stop`, 'stop', fx.root);
+  } finally {
+    fx.cleanup();
+  }
+}
+
 // Out of process, as Pacemaker pays it (fork + node start-up + work), every case interleaved
 // with the anchor `env -i node -e 0` in each round; start is timed from stopped, stop from started.
 const agentRuns: Case[] = [];
@@ -75,9 +102,16 @@ if (existsSync(agent)) {
     { name: 'agent monitor depth 10', cmd: agent, args: ['monitor'], env: env(fx.root, { OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }) },
     { name: 'agent probe (stopped)', cmd: agent, args: ['monitor'], env: env(down.root, { OCF_RESKEY_CRM_meta_interval: '0' }), ok: [7] },
   );
+  const bigUp = bigRoot();
+  process.on('exit', () => bigUp.cleanup());
+  put(bigUp.root, 'start')();
+  agentRuns.push(
+    { name: `agent monitor ${big}`, cmd: agent, args: ['monitor'], env: env(bigUp.root, { OCF_RESKEY_CRM_meta_interval: '10000' }) },
+    { name: `agent monitor depth 10 ${big}`, cmd: agent, args: ['monitor'], env: env(bigUp.root, { OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }) },
+  );
 }
 
-console.log(`target 4 LUN x 4 ACL on the configfs emulator (tmpfs), in process, ${runs} runs, median wall time; ${loadLine()}`);
+console.log(`target 4 LUN x 4 ACL (${runs} runs) and ${big} (1 run) on the configfs emulator (tmpfs), in process, median wall time; ${loadLine()}`);
 console.log(`${'step'.padEnd(26)} ${'median ms'.padStart(10)} ${'min'.padStart(7)} ${'max'.padStart(7)}   configfs ops (mutating: mkdir/rmdir/symlink/unlink/write; reads)`);
 for (const [name, r] of rows) {
   const o = r.ops;

@@ -43,7 +43,7 @@ primitive p_portal_vg_dsk_0 ocf:lioha:portal \
   params ip=192.0.2.21 cidr_netmask=24 nic=eth2 iqn=iqn.2011-07.edu.example:pg0.vg-dsk-0.lv-a block=drop \
   op start interval=0s timeout=20s \
   op stop interval=0s timeout=20s \
-  op monitor interval=10s timeout=10s
+  op monitor interval=10s timeout=20s
 group g_vg_dsk_0 p_vg_vg_dsk_0 p_target_vg_dsk_0 p_portal_vg_dsk_0 \
   meta resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 primitive p_vg_vg_dsk_1 ocf:lioha:vg \
@@ -72,19 +72,19 @@ primitive p_portal_vg_dsk_1_0 ocf:lioha:portal \
   params ip=192.0.2.22 cidr_netmask=24 nic=eth2 iqn="iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-b iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-c" \
   op start interval=0s timeout=20s \
   op stop interval=0s timeout=20s \
-  op monitor interval=10s timeout=10s
+  op monitor interval=10s timeout=20s
 primitive p_portal_vg_dsk_1_1 ocf:lioha:portal \
   params ip=2001:db8::22 cidr_netmask=64 nic=eth2 iqn="iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-b iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-c" \
   op start interval=0s timeout=20s \
   op stop interval=0s timeout=20s \
-  op monitor interval=10s timeout=10s
+  op monitor interval=10s timeout=20s
 group g_vg_dsk_1 p_vg_vg_dsk_1 p_target_vg_dsk_1_0 p_target_vg_dsk_1_1 p_ddmap_vg_dsk_1 p_portal_vg_dsk_1_0 p_portal_vg_dsk_1_1 \
   meta resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 primitive p_portal_discovery ocf:lioha:portal \
   params ip=192.0.2.9 cidr_netmask=24 nic=eth2 \
   op start interval=0s timeout=20s \
   op stop interval=0s timeout=20s \
-  op monitor interval=10s timeout=10s
+  op monitor interval=10s timeout=20s
 primitive p_discovery ocf:lioha:discovery \
   params config=/etc/lioha/portald.json \
   op start interval=0s timeout=20s \

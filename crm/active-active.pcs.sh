@@ -76,7 +76,7 @@ pcs -f "$cib" resource create p_portal_vg_dsk_0 ocf:lioha:portal --no-default-op
   ip=192.0.2.21 cidr_netmask=24 nic=eth2 iqn=iqn.2011-07.edu.example:pg0.vg-dsk-0.lv-a block=drop \
   op start interval=0s timeout=20s \
      stop interval=0s timeout=20s \
-     monitor interval=10s timeout=10s \
+     monitor interval=10s timeout=20s \
   --group g_vg_dsk_0
 pcs -f "$cib" resource meta g_vg_dsk_0 resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 
@@ -111,13 +111,13 @@ pcs -f "$cib" resource create p_portal_vg_dsk_1_0 ocf:lioha:portal --no-default-
   ip=192.0.2.22 cidr_netmask=24 nic=eth2 iqn='iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-b iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-c' \
   op start interval=0s timeout=20s \
      stop interval=0s timeout=20s \
-     monitor interval=10s timeout=10s \
+     monitor interval=10s timeout=20s \
   --group g_vg_dsk_1
 pcs -f "$cib" resource create p_portal_vg_dsk_1_1 ocf:lioha:portal --no-default-ops \
   ip=2001:db8::22 cidr_netmask=64 nic=eth2 iqn='iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-b iqn.2011-07.edu.example:pg0.vg-dsk-1.lv-c' \
   op start interval=0s timeout=20s \
      stop interval=0s timeout=20s \
-     monitor interval=10s timeout=10s \
+     monitor interval=10s timeout=20s \
   --group g_vg_dsk_1
 pcs -f "$cib" resource meta g_vg_dsk_1 resource-stickiness=200 migration-threshold=2 failure-timeout=300s
 
@@ -126,7 +126,7 @@ pcs -f "$cib" resource create p_portal_discovery ocf:lioha:portal --no-default-o
   ip=192.0.2.9 cidr_netmask=24 nic=eth2 \
   op start interval=0s timeout=20s \
      stop interval=0s timeout=20s \
-     monitor interval=10s timeout=10s \
+     monitor interval=10s timeout=20s \
   --group g_discovery
 pcs -f "$cib" resource create p_discovery ocf:lioha:discovery --no-default-ops \
   config=/etc/lioha/portald.json \

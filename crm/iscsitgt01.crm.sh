@@ -32,7 +32,7 @@ primitive p_portal_vg1 ocf:lioha:portal \
   params ip=10.110.88.59 cidr_netmask=26 nic=bond0 iqn=iqn.2016-09.com.example:iscsitgt01 block=drop \
   op start interval=0s timeout=20s \
   op stop interval=0s timeout=20s \
-  op monitor interval=10s timeout=10s
+  op monitor interval=10s timeout=20s
 group g_tgt p_vg_vg1 p_target_vg1 p_portal_vg1 \
   meta resource-stickiness=200 migration-threshold=3 failure-timeout=600s
 colocation col_g_tgt_with_ms_drbd_r0 inf: g_tgt ms_drbd_r0:Promoted

@@ -56,7 +56,7 @@ pcs -f "$cib" resource create p_portal_vg1 ocf:lioha:portal --no-default-ops \
   ip=10.110.88.59 cidr_netmask=26 nic=bond0 iqn=iqn.2016-09.com.example:iscsitgt01 block=drop \
   op start interval=0s timeout=20s \
      stop interval=0s timeout=20s \
-     monitor interval=10s timeout=10s \
+     monitor interval=10s timeout=20s \
   --group g_tgt
 pcs -f "$cib" resource meta g_tgt resource-stickiness=200 migration-threshold=3 failure-timeout=600s
 

@@ -22,6 +22,7 @@ import { manPage } from '../lib/ocf/manpage.js';
 import { REGISTRY } from '../agents/registry.js';
 import { warmCodeCaches } from './warm-code-cache.js';
 import { launcherHeader } from './launcher.js';
+import { appendChunks } from '../lib/text/comment-chunk.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(repo, 'dist');
@@ -107,32 +108,60 @@ function emulatorOutside(emulatorId: string): Plugin {
 }
 
 /**
- * The full yargs CLI (cli/main.ts) as a string inside the `lioha` bundle,
- * compiled on first use: `lioha stats` scrapes and munin fetches (cli/entry.ts)
- * never pay for parsing it.
+ * The `lioha` CLI's commands as chunks in block comments at the end of the file, compiled on
+ * first use (cli/entry.ts imports ./main.js, ./commands/stats.js and ./commands/status.js
+ * dynamically). V8 skips a comment at a few instructions a character, where the same code costs
+ * ~20 as a string literal (scanned and hashed) and ~200 as code (pre-parsed): `lioha stats`,
+ * scraped every few seconds and forked by munin, parses its own chunk only, not the yargs CLI.
+ * A chunk may not contain the comment's end, so `*` + `/` and the escape character are escaped
+ * (lib/text/comment-chunk.ts); the loader reads its chunk's bytes from the file it runs from.
  */
-function lazyCliMain(define: Record<string, string>): Plugin {
-  return {
-    name: 'lazy-cli-main',
+function lazyCliChunks(define: Record<string, string>): { plugin: Plugin; chunks: Map<string, string> } {
+  const chunks = new Map<string, string>();
+  const CHUNKS: Record<string, string> = { './main.js': 'cli', './commands/stats.js': 'stats', './commands/status.js': 'status' };
+  const plugin: Plugin = {
+    name: 'lazy-cli-chunks',
     setup(b) {
-      b.onResolve({ filter: /^\.\/main\.js$/ }, (args) =>
-        args.kind === 'dynamic-import' && args.importer.endsWith('entry.ts') ? { path: join(dirname(args.importer), 'main.ts'), namespace: 'lazy-cli' } : undefined,
+      b.onResolve({ filter: /^\.\/(main|commands\/stats|commands\/status)\.js$/ }, (args) =>
+        args.kind === 'dynamic-import' && args.importer.endsWith('entry.ts')
+          ? { path: join(dirname(args.importer), args.path.replace(/\.js$/, '.ts')), namespace: 'lazy-chunk', pluginData: CHUNKS[args.path] }
+          : undefined,
       );
-      b.onLoad({ filter: /.*/, namespace: 'lazy-cli' }, async (args) => {
+      b.onResolve({ filter: /^lioha-chunk-loader$/ }, () => ({ path: 'loader', namespace: 'lazy-chunk-loader' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk-loader' }, () => ({ contents: chunkLoaderSource(), loader: 'js', resolveDir: repo }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-chunk' }, async (args) => {
+        const name = args.pluginData as string;
         const r = await build({
           ...common,
           banner: { js: "var __lioha_import_meta_url = require('url').pathToFileURL(__filename).href;" },
           entryPoints: [args.path],
           define,
           plugins: [lazyPackages()],
+          // vm.compileFunction code has no dynamic-import callback: import('node:http') becomes require.
+          supported: { 'dynamic-import': false },
           write: false,
         });
-        const code = r.outputFiles[0]!.text;
-        const fn = `require('node:vm').compileFunction(${JSON.stringify(code)}, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: 'lioha-bundled:cli' })`;
-        return { contents: `const m = { exports: {} };\n${fn}(m, m.exports, require, __filename, __dirname);\nmodule.exports = m.exports;\n`, loader: 'js' };
+        chunks.set(name, r.outputFiles[0]!.text);
+        return { contents: `module.exports = require('lioha-chunk-loader')(${JSON.stringify(name)});\n`, loader: 'js', resolveDir: repo };
       });
     },
   };
+  return { plugin, chunks };
+}
+
+/** The loader of the CLI's comment chunks (runs inside the bundle: plain CommonJS, fs and vm only). */
+function chunkLoaderSource(): string {
+  return `const { compileFunction } = require('vm');
+const { readChunk } = require(${JSON.stringify(join(repo, 'lib', 'text', 'comment-chunk.ts'))});
+module.exports = (name) => {
+  const code = readChunk(__filename, name);
+  if (code === undefined) throw new Error('this lioha file has no ' + name + ' chunk (a broken build or a truncated copy)');
+  const fn = compileFunction(code, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: 'lioha-bundled:' + name });
+  const m = { exports: {} };
+  fn(m, m.exports, require, __filename, __dirname);
+  return m.exports;
+};
+`;
 }
 
 /** Runs a function-wrapped CommonJS file with its code cache; (re)writes the cache when missing or rejected. */
@@ -270,14 +299,16 @@ async function main(): Promise<void> {
 
   const cli = join(out, 'bin', 'lioha');
   const cliDefine = { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' };
+  const lazy = lazyCliChunks(cliDefine);
   await build({
     ...common,
     entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
     banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
-    plugins: [lazyCliMain(cliDefine), lazyPackages()],
+    plugins: [lazy.plugin, lazyPackages()],
     define: cliDefine,
   });
+  writeFileSync(cli, appendChunks(readFileSync(cli, 'utf8'), [...lazy.chunks].sort(([a], [b]) => a.localeCompare(b))));
   chmodSync(cli, 0o755);
 
   const portald = join(out, 'bin', 'lioha-portald');

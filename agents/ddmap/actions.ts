@@ -3,6 +3,7 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { DdmapService } from '../../lib/ddmap/service.js';
 import { checkDdmapParams, ddmapSettings, type DdmapParams } from './config.js';
+import { execFor } from './exec.js';
 
 type Ctx = OcfContext<DdmapParams>;
 
@@ -11,6 +12,8 @@ function service(ctx: Ctx): DdmapService {
     root: ctx.root,
     log: ctx.log,
     budget: (ms) => ctx.deadline.budget(ms),
+    exec: execFor(ctx),
+    toolEnv: ctx.env,
   });
 }
 

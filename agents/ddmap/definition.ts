@@ -20,8 +20,11 @@ export const definition = defineAgent({
     'is ever written into the kernel. A backup tool merges all dumps plus the live map (lioha ddmap merge) and ' +
     'reads only flagged segments unless the state is DIRTY, in which case it reads the whole volume and then ' +
     'sets ACTIVE (lioha ddmap state set). state_dir/<vg> must be on the volume group\'s own filesystem so the ' +
-    'maps follow the volume group to the other node. Place this resource after the target and before the ' +
-    'portal address in the group, so initiators are cut off before the maps are saved.',
+    'maps follow the volume group to the other node. With backend=iet, place this resource after the target ' +
+    'and before the portal address in the group, so initiators are cut off before the maps are saved. With ' +
+    'backend=era the agent owns one dm-era device per LV in "lvs" (/dev/mapper/era-<vg>-<lv>, the backstore ' +
+    'udev_path) with its metadata in the LV <lv>_eramd of the same VG: place it after the volume group and ' +
+    'before the target, so its start creates the devices LIO opens and its stop removes them after LIO let go.',
   parameters: [
     {
       name: 'vgname',
@@ -49,21 +52,27 @@ export const definition = defineAgent({
       shortdesc: 'Change-map source',
       longdesc:
         'Where the change maps come from. "iet": the iSCSI Enterprise Target ddmap patch, ' +
-        '/proc/net/iet/ddmap/<target>.<lun>, with /proc/net/iet/volume mapping LUNs to logical volumes.',
+        '/proc/net/iet/ddmap/<target>.<lun>, with /proc/net/iet/volume mapping LUNs to logical volumes. ' +
+        '"era": the kernel\'s dm-era target (LIO and any current kernel): start creates /dev/mapper/era-<vg>-<lv> ' +
+        'over each LV in "lvs" (creating the metadata LV <lv>_eramd when missing), stop saves the 16 KiB ' +
+        'segments written since the last dump (era_invalidate, thin-provisioning-tools) and removes the device; ' +
+        'the target\'s backstores must use udev_path=/dev/mapper/era-<vg>-<lv> (a "-" inside a name is doubled).',
     },
     {
       name: 'targets',
       type: 'list',
       default: '',
       shortdesc: 'Only these targets',
-      longdesc: 'Space-separated target names (IQNs) to handle; empty handles every target with a LUN on the VG.',
+      longdesc: 'Space-separated target names (IQNs) to handle; empty handles every target with a LUN on the VG. iet only.',
     },
     {
       name: 'lvs',
       type: 'list',
       default: '',
       shortdesc: 'Only these logical volumes',
-      longdesc: 'Space-separated logical volume names to handle; empty handles every exported LV of the VG.',
+      longdesc:
+        'Space-separated logical volume names to handle; empty handles every exported LV of the VG (iet). ' +
+        'Required with backend=era: the LVs that get an era device.',
     },
     {
       name: 'map_timeout',
@@ -72,7 +81,17 @@ export const definition = defineAgent({
       shortdesc: 'Time limit for one map capture (ms)',
       longdesc:
         'Upper bound for suspending, reading and resuming one LUN map. A capture that takes longer is abandoned, ' +
-        'the map is resumed, and the LUN is set DIRTY (the stop fails).',
+        'the map is resumed, and the LUN is set DIRTY (the stop fails). With backend=era: the bound of each ' +
+        'command (dmsetup, era_invalidate, lvm); a failed era capture sets DIRTY and the stop still removes the device.',
+    },
+    {
+      name: 'extra_devices',
+      type: 'string',
+      default: '',
+      shortdesc: 'Extra LVM device regexes (era)',
+      longdesc:
+        'backend=era runs lvm (lvs, lvcreate, lvchange for the metadata LV) with the same device filter as the vg ' +
+        'agent: /dev/drbd* plus these space-separated regexes. Give the vg resource\'s extra_devices here.',
     },
   ],
   actions: standardActions({ start: 30, stop: 120, monitor: 20, interval: 30 }),

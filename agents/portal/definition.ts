@@ -188,7 +188,7 @@ export const definition = defineAgent({
   actions: [
     { name: 'start', timeout: 20 },
     { name: 'stop', timeout: 20 },
-    { name: 'monitor', timeout: 10, interval: 10, depth: 0 },
+    { name: 'monitor', timeout: 20, interval: 10, depth: 0 }, // as IPaddr2: a monitor on a loaded node needs room
     { name: 'validate-all', timeout: 20 },
     { name: 'meta-data', timeout: 5 },
   ],

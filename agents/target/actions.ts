@@ -8,7 +8,7 @@ import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
 import { absolute, isCorePath, isNpPath, ISCSI_DIR, npsOf, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
-import { readLive, readStorageObjects } from '../../lib/configfs/reader.js';
+import { readLive } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError, describe } from '../../lib/configfs/apply.js';
@@ -17,6 +17,7 @@ import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
 import { ConfigError } from '../../lib/configfs/saveconfig.js';
+import { agentIdentity, cacheKey, readDesiredCache, writeDesiredCache } from '../../lib/configfs/desired-cache.js';
 import { preparePr, prDirMissing } from './pr-setup.js';
 import { loadDesired, targetNames } from './config.js';
 import type { ParamsOf } from '../../lib/definition.js';
@@ -62,6 +63,27 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
   }
   return d;
 }
+/** Where monitors keep the compiled configuration (lib/configfs/desired-cache.ts). */
+const CACHE_DIR = '/run/lioha/cache';
+
+/**
+ * The configuration for a monitor: from the compiled cache when nothing it was derived from has
+ * changed, else read and checked as usual (and cached). Only monitors use the cache.
+ */
+async function desiredForMonitor(ctx: Ctx): Promise<DesiredState> {
+  const s = settings(ctx);
+  const key = cacheKey({
+    agent: agentIdentity(), iqns: s.iqns, deriveWwn: s.deriveWwn,
+    config: ctx.root.path(s.config), ...(s.secrets ? { secrets: ctx.root.path(s.secrets) } : {}),
+  });
+  const file = ctx.root.path(`${CACHE_DIR}/target-${ctx.instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
+  const hit = key === undefined ? undefined : readDesiredCache(file, key.key);
+  if (hit) return hit;
+  const desired = await desiredOrFail(ctx);
+  if (key?.settled) writeDesiredCache(file, key.key, desired);
+  return desired;
+}
+
 /** attrib/<name> or param/<name> of each skipped path, once each. */
 function missingNames(paths: readonly string[]): string[] {
   return [...new Set(paths.map((p) => p.split('/').slice(-2).join('/')))].sort();
@@ -73,6 +95,11 @@ function liveClash(desired: DesiredState, live: LiveState): string | undefined {
   const others: [string, string][] = [...live.storageObjects].filter(([r, so]) => !desired.storageObjects.has(r) && so.kind !== 'pscsi' && so.wwn).map(([r, so]) => [`${r} (live)`, so.wwn]);
   const clash = naaClashes([...others, ...ours])[0];
   return clash && describeClash(clash);
+}
+
+/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
+function warnKernelDecided(ctx: Ctx, desired: DesiredState): void {
+  if (desired.kernelDecided?.length) ctx.log.warn(`configured values the kernel decides itself are skipped, as under targetctl restore: ${desired.kernelDecided.join('; ')}`);
 }
 
 /** A write the kernel refused, with the attribute named first (the reason is cut at 128 characters). */
@@ -128,7 +155,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   const cfs = await open(ctx);
   let desired: DesiredState;
   try {
-    desired = await desiredOrFail(ctx);
+    desired = await desiredForMonitor(ctx);
   } catch (e) {
     // A probe on a node without the configuration must still be able to say "not here".
     for (const iqn of iqns) {
@@ -141,12 +168,12 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   }
   const full = ctx.checkLevel >= 10;
   const refs = new Set(desired.storageObjects.keys());
-  const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs);
+  const live = await readLive(cfs, iqns, full ? 'full' : 'shallow', desired, refs, { info: full });
   if (full) hideClaimedNps(live, desired, claims(ctx));
   const p = presence(desired, live);
   if (p.state === 'absent') return OcfExit.NOT_RUNNING;
   if (p.state === 'partial') throw new Failure('generic', `partly configured: ${p.reason}`);
-  const details = full ? (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details : undefined;
+  const details = full ? live.details : undefined;
   const diff = firstDifference(desired, live, full, details) ?? (full ? await prDirMissing(cfs, (p) => ctx.root.path(p)) : undefined);
   ctx.log.debug('target monitored', { depth: ctx.checkLevel, ...summary(cfs.counts) });
   if (diff) throw new Failure('generic', diff);
@@ -246,10 +273,10 @@ async function differenceAfterStart(
   cfs: Awaited<ReturnType<typeof open>>, desired: DesiredState, iqns: string[], claimed: Map<string, string>,
 ): Promise<string | undefined> {
   const refs = new Set(desired.storageObjects.keys());
-  const live = await readLive(cfs, iqns, 'full', desired, refs);
+  // What a depth-10 monitor reads: the comparison needs no other target's LUN links.
+  const live = await readLive(cfs, iqns, 'full', desired, refs, { info: true });
   hideClaimedNps(live, desired, claimed);
-  const details = (await readStorageObjects(cfs, { refs, attributes: 'none', info: true })).details;
-  return firstDifference(desired, live, true, details);
+  return firstDifference(desired, live, true, live.details);
 }
 
 export function makeStop(deps: TargetDeps) {
@@ -321,6 +348,7 @@ export async function validate(ctx: Ctx): Promise<OcfExit> {
   const desired = await desiredOrFail(ctx);
   // Say now, not at failover, which configured attributes this node's kernel lacks.
   const { kernelLacks } = await import('../../lib/configfs/kernel-attributes.js');
+  warnKernelDecided(ctx, desired);
   const report = await kernelLacks(desired, (p) => ctx.root.path(p));
   if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
   else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);

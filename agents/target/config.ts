@@ -5,7 +5,7 @@
  */
 import { Failure } from '../../lib/failure.js';
 import { iscsiNameProblem } from '../../lib/names.js';
-import { promises as fs } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, hasSecrets, mergeSaveConfigs, parseSaveConfig, type SaveConfig } from '../../lib/configfs/saveconfig.js';
 import { parseSecrets, selectDesired, type Secrets } from '../../lib/configfs/desired.js';
@@ -46,16 +46,20 @@ function privateEnough(mode: number): boolean {
   return (mode & 0o077) === 0;
 }
 
-async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
+/*
+ * Synchronous reads on purpose: these are a few small local files, and the first use of
+ * fs.promises loads Node's promise-based fs module, a tenth of a monitor's CPU time.
+ */
+function readConfig(path: string, hostPath: string): SaveConfig {
   let st;
   try {
-    st = await fs.stat(hostPath);
+    st = statSync(hostPath);
   } catch {
     throw new Failure('installed', `configuration ${path} does not exist`);
   }
   const files: [string, string][] = [];
   if (st.isDirectory()) {
-    const names = (await fs.readdir(hostPath)).filter((n) => n.endsWith('.json')).sort();
+    const names = readdirSync(hostPath).filter((n) => n.endsWith('.json')).sort();
     // Files and their modes are this node's (5: the peer may have them right); their content is the configuration (6).
     if (!names.length) throw new Failure('installed', `configuration ${path} holds no *.json file`);
     for (const n of names) files.push([`${path}/${n}`, join(hostPath, n)]);
@@ -64,13 +68,13 @@ async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
   }
   let total = 0;
   for (const [shown, host] of files) {
-    total += (await fs.stat(host)).size;
+    total += statSync(host).size;
     if (total > MAX_CONFIG_BYTES) throw tooLarge(files.length > 1 ? path : shown, total);
   }
   const parts: SaveConfig[] = [];
   for (const [shown, host] of files) {
-    const part = parseSaveConfig(await fs.readFile(host, 'utf8'), shown);
-    if (hasSecrets(part) && !privateEnough((await fs.stat(host)).mode)) {
+    const part = parseSaveConfig(readFileSync(host, 'utf8'), shown);
+    if (hasSecrets(part) && !privateEnough(statSync(host).mode)) {
       throw new Failure('installed', `${shown} holds CHAP passwords but is readable by group or others (chmod 600 it)`);
     }
     parts.push(part);
@@ -78,23 +82,23 @@ async function readConfig(path: string, hostPath: string): Promise<SaveConfig> {
   return parts.length === 1 ? parts[0]! : mergeSaveConfigs(parts);
 }
 
-async function readSecretsFile(path: string, hostPath: string): Promise<Secrets> {
+function readSecretsFile(path: string, hostPath: string): Secrets {
   let st;
   try {
-    st = await fs.stat(hostPath);
+    st = statSync(hostPath);
   } catch {
     throw new Failure('installed', `secrets file ${path} does not exist`);
   }
   if (!privateEnough(st.mode)) throw new Failure('installed', `secrets file ${path} is readable by group or others (mode ${(st.mode & 0o777).toString(8)}; chmod 600 it)`);
   if (st.size > MAX_CONFIG_BYTES) throw tooLarge(`secrets file ${path}`, st.size);
-  return parseSecrets(await fs.readFile(hostPath, 'utf8'), path);
+  return parseSecrets(readFileSync(hostPath, 'utf8'), path);
 }
 
 /** `debug` receives what the configuration holds that this resource ignores (objects it does not own). */
 export async function loadDesired(s: TargetSettings, rootPath: (abs: string) => string, debug?: (msg: string) => void): Promise<DesiredState> {
   if (!s.iqns.length) throw new ConfigError(['parameter iqn names no target']);
-  const cfg = await readConfig(s.config, rootPath(s.config));
-  const secrets = s.secrets ? await readSecretsFile(s.secrets, rootPath(s.secrets)) : undefined;
+  const cfg = readConfig(s.config, rootPath(s.config));
+  const secrets = s.secrets ? readSecretsFile(s.secrets, rootPath(s.secrets)) : undefined;
   const desired = selectDesired(cfg, s.iqns, { deriveWwn: s.deriveWwn, ...(secrets ? { secrets } : {}) });
   if (debug) {
     for (const note of cfg.ignored) debug(note);

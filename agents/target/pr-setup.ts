@@ -12,7 +12,7 @@
  *  - Registrations found in the APTPL file are handed to the plan, which writes them to
  *    pr/res_aptpl_metadata of a storage object it creates, before the object is exported.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Failure } from '../../lib/failure.js';
 import type { ConfigFs } from '../../lib/configfs/io.js';
@@ -34,8 +34,9 @@ export class PrSetupError extends Failure {
   constructor(reason: string) { super('generic', reason); this.name = 'PrSetupError'; }
 }
 
-async function isDir(p: string): Promise<boolean> {
-  try { return (await fs.stat(p)).isDirectory(); } catch { return false; }
+/** Synchronous: the depth-10 monitor calls it, and fs.promises costs a monitor ~1 ms just to load. */
+function isDir(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
 }
 async function readOr(p: string): Promise<string | undefined> {
   try { return await fs.readFile(p, 'utf8'); } catch { return undefined; }

@@ -127,6 +127,27 @@ const stateSet: CommandModule = {
   },
 };
 
+const eraPath: CommandModule = {
+  command: 'era-path <vg> <lv>',
+  describe: 'The device an LV is exported through with backend=era: the backstore udev_path for the target\'s config',
+  builder: (y: Argv) =>
+    y
+      .positional('vg', { type: 'string', demandOption: true })
+      .positional('lv', { type: 'string', demandOption: true })
+      .option('json', { type: 'boolean', default: false, describe: 'also the era device name and the metadata LV' }),
+  handler: async (argv) => {
+    const { eraDeviceName, eraDevicePath, eraMetadataLvName } = await import('../../lib/ddmap/backends/era/names.js');
+    const vg = String(argv.vg);
+    const lv = String(argv.lv);
+    const path = eraDevicePath(vg, lv);
+    if (!argv.json) {
+      process.stdout.write(`${path}\n`);
+      return;
+    }
+    process.stdout.write(`${JSON.stringify({ vg, lv, device: eraDeviceName(vg, lv), udevPath: path, metadataLv: `${vg}/${eraMetadataLvName(lv)}` })}\n`);
+  },
+};
+
 const state: CommandModule = {
   command: 'state',
   describe: 'List or set per-LUN ddmap states',
@@ -136,11 +157,11 @@ const state: CommandModule = {
 
 export const command: CommandModule = {
   command: 'ddmap',
-  describe: 'Change maps (ddmap): show, merge, per-LUN states',
+  describe: 'Change maps (ddmap): show, merge, per-LUN states, era device paths',
   builder: (y: Argv) =>
     y
       .option('state-dir', { type: 'string', default: '/mnt/iscsi-target', global: true, describe: 'VGMETA_DIR holding <vg>/ddmap/' })
-      .command([show, merge, state])
-      .demandCommand(1, 'Name a ddmap command: show, merge or state.'),
+      .command([show, merge, state, eraPath])
+      .demandCommand(1, 'Name a ddmap command: show, merge, state or era-path.'),
   handler: () => undefined,
 };

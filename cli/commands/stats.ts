@@ -7,6 +7,7 @@
 import type { CommandModule } from 'yargs';
 import { parseArgs } from 'node:util';
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { writeStdout } from '../../lib/log/write-fd.js';
 import { basename, dirname, join } from 'node:path';
 
 const OPTIONS = {
@@ -50,7 +51,8 @@ export function writeAtomic(path: string, text: string, mode = 0o644): void {
 }
 
 async function scrape(v: Values): Promise<{ text: string; json: unknown }> {
-  const t0 = performance.now();
+  // process.hrtime, not performance.now(): the latter loads perf_hooks (a dozen modules) on a path forked every scrape.
+  const t0 = process.hrtime.bigint();
   const { collect } = await import('../../lib/stats/collect.js');
   const snap = collect({ root: rootOf(v), ddmapStateDir: v['ddmap-state-dir']!, ...(v.target ? { targets: v.target } : {}) });
   if (v.cluster) {
@@ -60,7 +62,7 @@ async function scrape(v: Values): Promise<{ text: string; json: unknown }> {
     if (cluster) snap.groups = cluster.groups.map((g) => ({ group: g.id, ...(groupNode(g) ? { node: groupNode(g)! } : {}) }));
   }
   const { toPrometheus } = await import('../../lib/stats/prometheus.js');
-  return { text: toPrometheus(snap, (performance.now() - t0) / 1000), json: snap };
+  return { text: toPrometheus(snap, Number(process.hrtime.bigint() - t0) / 1e9), json: snap };
 }
 
 function parseListen(spec: string): { host: string; port: number } {
@@ -134,13 +136,16 @@ async function plot(v: Values): Promise<number> {
 }
 
 async function munin(graph: 'read' | 'write', mode: string | undefined, v: Values): Promise<number> {
-  const { collect } = await import('../../lib/stats/collect.js');
+  const { resolveUnder, TARGET_ROOT } = await import('../../lib/stats/collect.js');
+  const { readLio } = await import('../../lib/stats/lio.js');
+  const { openTreeReader } = await import('../../lib/stats/tree-reader.js');
   const m = await import('../../lib/stats/munin.js');
-  const snap = collect({ root: rootOf(v), backstores: false, ddmapStateDir: '/nonexistent' });
-  if (mode === 'autoconf') process.stdout.write(m.muninAutoconf(snap.lio));
-  else if (mode === 'config') process.stdout.write(m.muninConfig(snap.lio, graph));
-  else if (mode === undefined || mode === 'fetch') process.stdout.write(m.muninFetch(snap.lio, graph));
-  else throw new UsageError(`unknown munin mode ${JSON.stringify(mode)}: config, autoconf or none`);
+  if (mode !== undefined && mode !== 'fetch' && mode !== 'config' && mode !== 'autoconf') {
+    throw new UsageError(`unknown munin mode ${JSON.stringify(mode)}: config, autoconf or none`);
+  }
+  // A fetch reads the graph's bytes only (one attribute per LUN and mapped LUN); config and autoconf the topology.
+  const lio = readLio(openTreeReader(resolveUnder(rootOf(v), TARGET_ROOT)), { counters: mode === undefined || mode === 'fetch' ? graph : 'none' });
+  writeStdout(mode === 'autoconf' ? m.muninAutoconf(lio) : mode === 'config' ? m.muninConfig(lio, graph) : m.muninFetch(lio, graph));
   return 0;
 }
 
@@ -161,7 +166,7 @@ export async function runStats(args: string[], argv0 = ''): Promise<number> {
     const { text, json } = await scrape(v);
     const body = v.format === 'json' ? `${JSON.stringify(json, null, 2)}\n` : text;
     if (v.output) writeAtomic(v.output, body);
-    else process.stdout.write(body);
+    else writeStdout(body);
     return 0;
   } catch (e) {
     const usage = e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');

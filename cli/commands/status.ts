@@ -36,7 +36,7 @@ async function once(v: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>
     const { readCluster } = await import('../../lib/status/cluster-source.js');
     clusterP = readCluster(Number(v.timeout) * 1000);
   }
-  const snap = collect({ root, ddmapStateDir: v['ddmap-state-dir']!, backstores: false, counters: false });
+  const snap = collect({ root, ddmapStateDir: v['ddmap-state-dir']!, backstores: false, counters: 'none' });
   const sockets = [4, 6].flatMap((f) => {
     try {
       return parseProcNetTcp(readFileSync(resolveUnder(root, f === 4 ? '/proc/net/tcp' : '/proc/net/tcp6'), 'utf8'), f as 4 | 6);

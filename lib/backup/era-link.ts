@@ -1,7 +1,6 @@
 /**
- * Where `lioha backup --changes era` finds the dm-era API (lib/ddmap/backends/era/api.ts,
- * issue 20 item 1, built on its own branch). Until that module is part of the build this
- * says so, and the command refuses `--changes era` with that reason instead of guessing.
+ * Where `lioha backup --changes era` finds the dm-era API (lib/ddmap/backends/era/api.ts). Loaded
+ * only when a backup asks for era changes, so other backups never load the era backend.
  */
 import type { EraFunctions } from './era-source.js';
 
@@ -11,5 +10,10 @@ export interface EraLink {
 }
 
 export async function loadEraLink(): Promise<EraLink | string> {
-  return 'the dm-era backend (lib/ddmap/backends/era) is not part of this build';
+  const api = await import('../ddmap/backends/era/api.js');
+  const { Root } = await import('../sys/root.js');
+  return {
+    functions: { ...api, isMismatch: (e: unknown) => e instanceof api.EraMismatchError } as unknown as EraFunctions<unknown>,
+    env: (timeoutMs: number) => ({ root: new Root('/'), timeoutMs }),
+  };
 }

@@ -35,11 +35,23 @@ export class PlanError extends Error {}
 
 /**
  * Member start order inside a group. The portal address comes up last and goes
- * down first. ddmap sits between target and portal: its change maps live in the
- * target's LUNs, so they must be saved (ddmap stop) after initiators are cut off
- * (portal stop) and before the target goes away (target stop).
+ * down first. With the iet backend ddmap sits between target and portal: its change
+ * maps live in the target's LUNs, so they must be saved (ddmap stop) after initiators
+ * are cut off (portal stop) and before the target goes away (target stop).
  */
 export const GROUP_ORDER: readonly MemberRole[] = ['vg', 'target', 'ddmap', 'portal'];
+/**
+ * With the era backend ddmap owns the era devices LIO's backstores open: it starts
+ * after the VG (its LVs are active) and before the target (the devices exist when LIO
+ * opens them), and stops after the target released them (save the map, remove the device)
+ * and before the VG is deactivated (an era device holds its LVs open).
+ */
+export const GROUP_ORDER_ERA: readonly MemberRole[] = ['vg', 'ddmap', 'target', 'portal'];
+
+/** The member order of a volume group's group (depends on where ddmap's maps live). */
+export function groupOrder(v: Pick<VolumeGroupSpec, 'ddmap' | 'params'>): readonly MemberRole[] {
+  return v.ddmap && v.params.ddmap?.['backend'] === 'era' ? GROUP_ORDER_ERA : GROUP_ORDER;
+}
 
 export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: PlanOptions = {}): ClusterPlan {
   const promotables = d.drbd.map((r) => drbdClone(r.name, r.params, d, opts));
@@ -78,7 +90,7 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
     agent: f.agent,
     params: [['pcmk_host_list', f.node], ...Object.entries(f.params)] as NameValue[],
     node: f.node,
-    monitor: { name: 'monitor', interval: 60, timeout: 20 } as const,
+    monitor: { name: 'monitor', interval: 60, timeout: 20 * d.options.timeoutScale } as const,
   }));
   if (d.discovery) {
     const x = discoveryGroup(d.discovery, agents, failurePolicy(d), primitive, d.options.preferenceScore);
@@ -101,14 +113,17 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   if (opts.meta && Object.keys(opts.meta).length > 0) {
     notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
   }
+  if (d.options.timeoutScale !== 1) notes.push(`every operation timeout is ${d.options.timeoutScale} times the agents' own (options.timeoutScale)`);
+  const k = d.options.timeoutScale;
+  const scaled = (p: PlanPrimitive): PlanPrimitive => (k === 1 ? p : { ...p, ops: p.ops.map((o) => ({ ...o, timeout: o.timeout * k })) });
   return {
     cluster: d.cluster,
     nodes: d.nodes.map((n) => n.name),
     properties: [['stonith-enabled', String(d.options.stonith)], ['no-quorum-policy', d.options.noQuorumPolicy]],
     opDefaults: Object.entries(opts.meta ?? {}),
     fenceDevices,
-    promotables,
-    groups,
+    promotables: promotables.map((x) => ({ ...x, primitive: scaled(x.primitive) })),
+    groups: groups.map((g) => ({ ...g, members: g.members.map(scaled) })),
     constraints,
     notes,
   };
@@ -162,7 +177,7 @@ function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly N
   const vgId = idPart(v.vg);
   const members: PlanPrimitive[] = [];
   const iqns = v.targets.map((t) => t.iqn);
-  for (const role of GROUP_ORDER) {
+  for (const role of groupOrder(v)) {
     if (role === 'ddmap' && !v.ddmap) continue;
     const def = agents[role];
     if (!def) throw new PlanError(`volume group ${v.vg} needs the ${role} agent, which this build does not have`);
@@ -173,9 +188,13 @@ function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly N
       case 'vg':
         members.push(make(`p_vg_${vgId}`, { vgname: v.vg, drbd_resource: v.drbd }));
         break;
-      case 'ddmap':
-        members.push(make(`p_ddmap_${vgId}`, { vgname: v.vg }));
+      case 'ddmap': {
+        // era runs lvm for its metadata LVs: the same device filter as the vg resource unless given.
+        const ddmapUser = v.params.ddmap ?? {};
+        const extra = ddmapUser['backend'] === 'era' && !('extra_devices' in ddmapUser) ? v.params.vg?.['extra_devices'] : undefined;
+        members.push(make(`p_ddmap_${vgId}`, { vgname: v.vg, extra_devices: extra }));
         break;
+      }
       case 'target': {
         // One target resource per configuration file: the agent reads one config.
         const byConfig = new Map<string, string[]>();

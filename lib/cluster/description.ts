@@ -96,6 +96,11 @@ export interface ClusterOptions {
   readonly migrationThreshold: number;
   /** Seconds after which a failure no longer counts. 0 disables expiry. */
   readonly failureTimeout: number;
+  /**
+   * Every operation timeout is multiplied by this (1 to 10, default 1): for nodes much slower than
+   * the hardware the agents' timeouts were chosen for, such as the TCG-emulated VMs of the lab.
+   */
+  readonly timeoutScale: number;
 }
 
 export interface ClusterDescription {
@@ -118,4 +123,5 @@ export const DEFAULT_OPTIONS: ClusterOptions = {
   resourceStickiness: 200,
   migrationThreshold: 3,
   failureTimeout: 600,
+  timeoutScale: 1,
 };

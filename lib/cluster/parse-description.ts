@@ -275,7 +275,7 @@ function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {
     return undefined;
   }
   const p = 'options';
-  unknownKeys(v, ['$comment', 'stonith', 'noQuorumPolicy', 'preferenceScore', 'resourceStickiness', 'migrationThreshold', 'failureTimeout'], p, c);
+  unknownKeys(v, ['$comment', 'stonith', 'noQuorumPolicy', 'preferenceScore', 'resourceStickiness', 'migrationThreshold', 'failureTimeout', 'timeoutScale'], p, c);
   const d = DEFAULT_OPTIONS;
   const o: ClusterOptions = {
     stonith: bool(v, 'stonith', p, c, d.stonith),
@@ -284,6 +284,7 @@ function parseOptions(v: Json, c: Collector): ClusterOptions | undefined {
     resourceStickiness: int(v, 'resourceStickiness', p, c, 0, 1_000_000, d.resourceStickiness) ?? d.resourceStickiness,
     migrationThreshold: int(v, 'migrationThreshold', p, c, 1, 1_000_000, d.migrationThreshold) ?? d.migrationThreshold,
     failureTimeout: int(v, 'failureTimeout', p, c, 0, 31_536_000, d.failureTimeout) ?? d.failureTimeout,
+    timeoutScale: int(v, 'timeoutScale', p, c, 1, 10, d.timeoutScale) ?? d.timeoutScale,
   };
   // No automatic failback: a group sitting on the peer must score more there
   // (stickiness) than the preferred node offers (preference).
@@ -369,6 +370,9 @@ function parseVolumeGroup(
     }
   }
   if (params.ddmap && !ddmap) c.add(`${p}.params.ddmap`, 'ddmap parameters given but ddmap is not true');
+  if (ddmap && params.ddmap?.['backend'] === 'era' && !(params.ddmap['lvs'] ?? '').trim()) {
+    c.add(`${p}.params.ddmap.lvs`, 'backend era needs lvs: the logical volumes whose era devices the targets export');
+  }
 
   if (!vg || !drbdName || !preferredNode || !group) return undefined;
   return { vg, drbd: drbdName, group, preferredNode, ddmap, blockConnections, targets, portals, params };

@@ -6,6 +6,7 @@
 import { sha256Hex } from '../text/digest.js';
 import { ConfigError, type Problem, type SaveConfig } from './saveconfig.js';
 import type { ChapAuth, DesiredState, StorageObject, StorageObjectRef, Target } from './model.js';
+import { kernelDecided, withoutKernelDecided } from './kernel-decided.js';
 
 interface SecretPair { chap_password?: string; chap_mutual_password?: string }
 export interface Secrets { [targetIqn: string]: { tpg?: SecretPair; acls?: Record<string, SecretPair> } }
@@ -101,6 +102,7 @@ export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: Se
   const fatal = (text: string) => problems.push({ severity: 0, text });
   const targets = new Map<string, Target>();
   const storageObjects = new Map<StorageObjectRef, StorageObject>();
+  const decided: string[] = [];
   for (const iqn of iqns) {
     const foreign = cfg.foreign.get(iqn);
     if (foreign) { fatal(`${foreign}: target ${iqn}`); continue; }
@@ -134,7 +136,8 @@ export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: Se
         if (!so.wwn && !opts.deriveWwn) {
           problems.push({ severity: 1, text: `${ref} has no "wwn": without a serial that is the same on every node initiator multipath breaks on failover (set it in the configuration, or derive_wwn=true)` });
         }
-        storageObjects.set(ref, { ...so, wwn: so.wwn || deriveSerial(ref) });
+        for (const k of kernelDecided(so)) decided.push(`${ref} ${k.attribute}=${k.configured} (${k.reason})`);
+        storageObjects.set(ref, withoutKernelDecided({ ...so, wwn: so.wwn || deriveSerial(ref) }));
       }
       return { ...tpg, auth, acls };
     });
@@ -148,5 +151,5 @@ export function selectDesired(cfg: SaveConfig, iqns: readonly string[], opts: Se
     if (storageObjects.has(clash.a as StorageObjectRef) || storageObjects.has(clash.b as StorageObjectRef)) fatal(describeClash(clash));
   }
   if (problems.length) throw new ConfigError(problems);
-  return { storageObjects, targets };
+  return { storageObjects, targets, ...(decided.length ? { kernelDecided: [...new Set(decided)] } : {}) };
 }

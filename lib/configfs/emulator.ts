@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { TemplateKind } from './emulator-templates.js';
@@ -67,6 +66,17 @@ const PARAM = paramEntry('');
 const AUTH = authEntry('');
 /** The emulator's own record of restored APTPL registrations (hidden from readdir). */
 const REGISTRATIONS_LOG = '.lioha-aptpl-registrations';
+
+/**
+ * A staging or journal name no other process can be using: the pid, this process's start time and
+ * a counter (a pid is reused only by a later process). No node:crypto: it costs an agent run ~15%
+ * of Node's own start-up, and the benchmarks run agents on this emulator.
+ */
+let staged = 0;
+const STARTED = Date.now().toString(36);
+function uniqueName(): string {
+  return `${process.pid}-${STARTED}-${(staged++).toString(36)}`;
+}
 const PLUGINS = new Set(['iblock', 'fileio', 'rd_mcp', 'pscsi']);
 
 function classify(rel: string): Node {
@@ -187,7 +197,7 @@ export class EmulatedConfigFs implements ConfigFs {
   private staged(): string {
     const dir = join(this.base, STAGING_DIR);
     fs.mkdirSync(dir, { recursive: true });
-    return join(dir, `${process.pid}-${randomBytes(6).toString('hex')}`);
+    return join(dir, uniqueName());
   }
   private isDir(rel: string): boolean {
     try { return fs.lstatSync(this.abs(rel)).isDirectory(); } catch { return false; }
@@ -211,7 +221,7 @@ export class EmulatedConfigFs implements ConfigFs {
     });
     let journal: string | undefined;
     if (moves.length > 1) {
-      journal = join(this.base, STAGING_DIR, `journal-${process.pid}-${randomBytes(6).toString('hex')}.json`);
+      journal = join(this.base, STAGING_DIR, `journal-${uniqueName()}.json`);
       const tmp = this.staged();
       fs.writeFileSync(tmp, JSON.stringify(moves));
       fs.renameSync(tmp, journal);
@@ -511,6 +521,10 @@ export class EmulatedConfigFs implements ConfigFs {
           if ((file === attribEntry('emulate_tpu') || file === attribEntry('emulate_tpws')) && value === '1' && !attr('max_unmap_block_desc_count')) {
             this.err('write', rel, 'ENOSYS', 'Generic Block Discard not supported');
           }
+          // emulate_dpo/emulate_fua_read: always emulated, read 1; a 0 is accepted and dropped (6.1, 6.12).
+          if (file === attribEntry('emulate_dpo') || file === attribEntry('emulate_fua_read')) { int(0, 1); stored = '1\n'; }
+          // emulate_write_cache_store: a backend that reports the device's own cache (iblock) refuses 1.
+          if (file === attribEntry('emulate_write_cache') && node.plugin === 'iblock' && value === '1') bad('emulate_write_cache not supported for this device');
         }
         break;
       }
@@ -527,7 +541,8 @@ export class EmulatedConfigFs implements ConfigFs {
         break;
       case 'acl':
         if (file === 'cmdsn_depth') { int(1, 512); break; }
-        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value === 'NULL' ? '' : `${value}\n`; break; }
+        // core_tpg_set_initiator_node_tag: kept exactly as written, shown without a newline added.
+        if (file === 'tag') { if (value.length > 255) bad('too long'); stored = value.startsWith('NULL') ? '' : value; break; }
         if (file.startsWith(ATTRIB)) { int(); break; }
         if (file.startsWith(AUTH)) { if (value.length > 255) bad('too long'); derived = this.authTargetUpdate(obj, file, stored); }
         break;

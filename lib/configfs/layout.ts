@@ -28,6 +28,12 @@ export const PARAM_GROUP = 'param';
 /** Under <dbroot>: LIO's APTPL files. */
 export const DBROOT_PR_DIR = 'pr';
 export const LUN_RE = /^lun_(\d+)$/;
+/** The TPG LUN a mapped LUN's link points to (its text ends in <tpg>/lun/lun_<N>), undefined for another text. */
+const LUN_LINK_RE = /\/lun\/lun_(\d+)$/;
+export const tpgLunOfLink = (linkText: string): number | undefined => {
+  const m = LUN_LINK_RE.exec(linkText);
+  return m ? Number(m[1]) : undefined;
+};
 
 /** Absolute path (under the agent's root) of a target-root relative path. */
 export const absolute = (rel: string): string => (rel ? `${TARGET_ROOT}/${rel}` : TARGET_ROOT);

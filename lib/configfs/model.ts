@@ -89,6 +89,8 @@ export interface Target { wwn: string; tpgs: Tpg[]; parameters?: Attributes }
 export interface DesiredState {
   storageObjects: Map<StorageObjectRef, StorageObject>;
   targets: Map<string, Target>;
+  /** Configured values left out because the kernel decides them (kernel-decided.ts): "<ref> <attribute>=<value> (<why>)". */
+  kernelDecided?: readonly string[];
 }
 
 /** A storage object as found in configfs. */
@@ -101,6 +103,7 @@ export interface LiveStorageObject {
   enabled: boolean;
   /** udev_path attribute ('' for ramdisk). */
   dev: string;
+  /** Unit serial and product id ('' when read for a depth-0 monitor, which does not compare them). */
   wwn: string;
   productId: string;
   attributes: Attributes;
@@ -115,7 +118,7 @@ export interface LiveState {
   hbas: string[];
   /** HBAs of a known plugin holding no storage object (left by a start killed between the two mkdirs). */
   emptyHbas?: string[];
-  /** LUN links of every target on the node: storage object ref -> target wwns using it. */
+  /** LUN links of every target on the node: storage object ref -> target wwns using it (a monitor reads them only when it needs them: readLive). */
   users: Map<StorageObjectRef, Set<string>>;
 }
 

@@ -9,7 +9,7 @@ import {
   type NetworkPortal, type NodeAcl, type StorageObjectRef, type Target, type Tpg,
 } from './model.js';
 import {
-  CORE_ALUA, CORE_DIR, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
+  CORE_ALUA, CORE_DIR, HBA_RE, ISCSI_DIR, ISCSI_NON_TARGETS, LUN_ENTRIES, LUN_RE, MAPPED_LUN_ENTRIES, TPGT_RE, tpgLunOfLink, aclOf, aclTagFile, aclsOf, aluaGroupDir, attribDir, authFile, hbaDir, lunOf, lunsOf,
   npIserFile, npOf, npsOf, paramDir, storageObjectDir, targetDir, wwnFile,
 } from './layout.js';
 
@@ -140,11 +140,16 @@ async function readAttr(cfs: ConfigFs, rel: string, tolerant: boolean, fallback:
 
 export async function readStorageObjects(
   cfs: ConfigFs,
-  want: { refs?: ReadonlySet<StorageObjectRef>; attributes: 'none' | 'all' | DesiredState; info?: boolean; tolerant?: boolean },
+  want: {
+    refs?: ReadonlySet<StorageObjectRef>; attributes: 'none' | 'all' | DesiredState; info?: boolean; tolerant?: boolean;
+    /** false: skip the unit serial and product id (left ''), which only a depth-10 check, start and save compare. */
+    identity?: boolean;
+  },
 ): Promise<{ storageObjects: Map<StorageObjectRef, LiveStorageObject>; hbas: string[]; emptyHbas: string[]; details: Map<StorageObjectRef, InfoDetails> }> {
   const storageObjects = new Map<StorageObjectRef, LiveStorageObject>();
   const details = new Map<StorageObjectRef, InfoDetails>();
   const tolerant = want.tolerant ?? false;
+  const identity = want.identity ?? true;
   const hbas = (await readdirOr(cfs, CORE_DIR)).filter((h) => HBA_RE.test(h) && h !== CORE_ALUA);
   const emptyHbas: string[] = [];
   for (const hba of hbas) {
@@ -161,8 +166,8 @@ export async function readStorageObjects(
         kind, name, dir, hba,
         enabled: (await readAttr(cfs, `${dir}/enable`, tolerant, '1')) === '1',
         dev: await readAttr(cfs, `${dir}/udev_path`, tolerant, ''),
-        wwn: parseUnitSerial(await readAttr(cfs, wwnFile(dir, 'vpd_unit_serial'), tolerant, '')),
-        productId: (await readAttr(cfs, wwnFile(dir, 'product_id'), tolerant, '')).trim(),
+        wwn: identity ? parseUnitSerial(await readAttr(cfs, wwnFile(dir, 'vpd_unit_serial'), tolerant, '')) : '',
+        productId: identity ? (await readAttr(cfs, wwnFile(dir, 'product_id'), tolerant, '')).trim() : '',
         attributes: await readGroup(cfs, attribDir(dir), keys),
       });
       const aluaKeys = kind === 'pscsi' ? [] : want.attributes === 'all' ? ALUA_RW_PARAMS
@@ -238,10 +243,9 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
         const mapped: MappedLun[] = [];
         for (const ml of (await cfs.readdir(adir)).filter((x) => LUN_RE.test(x))) {
           const link = await linkIn(cfs, `${adir}/${ml}`, MLUN_FILES);
-          const lm = link ? /\/lun\/lun_(\d+)$/.exec(link.to) : null;
           mapped.push({
             index: Number(LUN_RE.exec(ml)![1]),
-            tpgLun: lm ? Number(lm[1]) : -1,
+            tpgLun: (link ? tpgLunOfLink(link.to) : undefined) ?? -1,
             writeProtect: full ? (await cfs.read(`${adir}/${ml}/write_protect`)) === '1' : false,
             ...(link ? { alias: link.alias } : {}),
           });
@@ -268,21 +272,36 @@ export async function readTarget(cfs: ConfigFs, wwn: string, depth: Depth, keysF
   return { wwn, tpgs };
 }
 
+/** What a monitor reads beyond the targets' own state (readLive's `monitor` option). */
+export interface MonitorReads {
+  /** Also parse each storage object's `info` (depth 10: read-only, size...), into `details`. */
+  info?: boolean;
+}
+
 /**
  * Live state for a set of owned targets (and, with `desired`, only the attributes it sets).
  * `refs`: the storage objects worth reading (others are only counted as HBAs and users).
+ *
+ * `monitor`: read only what a monitor compares. A shallow read then skips the storage objects'
+ * unit serial and product id. Either depth reads `users` (every target's LUN links) only when
+ * an asked-for target is missing: presence() needs them only then, to tell a leftover storage
+ * object of ours from one another target uses; otherwise `users` is left empty.
  */
-export async function readLive(cfs: ConfigFs, iqns: readonly string[], depth: Depth, desired?: DesiredState, refs?: ReadonlySet<StorageObjectRef>): Promise<LiveState> {
+export async function readLive(
+  cfs: ConfigFs, iqns: readonly string[], depth: Depth, desired?: DesiredState, refs?: ReadonlySet<StorageObjectRef>, monitor?: MonitorReads,
+): Promise<LiveState & { details: Map<StorageObjectRef, InfoDetails> }> {
   const targets = new Map<string, Target>();
   for (const iqn of iqns) {
     const t = await readTarget(cfs, iqn, depth, desired?.targets.get(iqn));
     if (t) targets.set(iqn, t);
   }
-  const { storageObjects, hbas, emptyHbas } = await readStorageObjects(cfs, {
+  const { storageObjects, hbas, emptyHbas, details } = await readStorageObjects(cfs, {
     ...(refs ? { refs } : {}),
     attributes: depth === 'full' && desired ? desired : 'none',
     tolerant: depth === 'tree',
+    identity: !(monitor && depth === 'shallow'),
+    info: monitor?.info ?? false,
   });
-  const users = await readUsers(cfs);
-  return { storageObjects, targets, hbas, emptyHbas, users };
+  const users = monitor && targets.size === iqns.length ? new Map<StorageObjectRef, Set<string>>() : await readUsers(cfs);
+  return { storageObjects, targets, hbas, emptyHbas, users, details };
 }

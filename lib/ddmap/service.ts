@@ -7,13 +7,15 @@
  * maps are), holding the LUNs the agent took charge of. States and dumps live
  * in the store on the VG's filesystem and move with the VG.
  */
-import { Failure } from '../failure.js';
+import { Failure, failureOf } from '../failure.js';
 import { mkdir, readFile, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
+import type { LvmConfigOptions } from '../lvm/config.js';
+import type { Exec } from '../lvm/lvm.js';
 import type { Root } from '../sys/root.js';
 import { writeFileAtomic } from './atomic.js';
-import { CaptureError, type ChangeMapBackend, type MapLun } from './backend.js';
+import { type Attached, CaptureError, type ChangeMapBackend, type MapLun } from './backend.js';
 import type { BackendName } from './backends/names.js';
 import { loadBackend } from './backends/registry.js';
 import { type DdmapState, RUNNING_STATES, afterStart, afterStop } from './state.js';
@@ -30,6 +32,8 @@ export interface DdmapSettings {
   lvs: readonly string[];
   mapTimeoutMs: number;
   instance: string;
+  /** LVM --config options for the era backend's lvm commands (DRBD filter, extra devices). */
+  lvm?: LvmConfigOptions;
 }
 
 export interface ServiceEnv {
@@ -39,6 +43,10 @@ export interface ServiceEnv {
   budget(maxMs: number): number;
   /** Injected backend (tests); otherwise loaded by name. */
   backend?: ChangeMapBackend;
+  /** Runs external commands (era backend), bounded by the action's deadline. */
+  exec?: Exec;
+  /** Environment whose PATH / LIOHA_PATH locate the commands. */
+  toolEnv?: NodeJS.ProcessEnv;
   now?: () => Date;
 }
 
@@ -53,6 +61,8 @@ export interface StopReport {
   saved: Array<{ lv: string; id: string; dump: string; suspendMs: number; state: DdmapState }>;
   lost: string[];
   failed: Array<{ lv: string; id: string; reason: string; resumed: boolean }>;
+  /** Map devices removed (era). */
+  detached: string[];
 }
 
 export const markerPath = (root: Root, instance: string): string =>
@@ -75,7 +85,16 @@ export class DdmapService {
   }
 
   backend(): Promise<ChangeMapBackend> {
-    this.backendP ??= this.env.backend ? Promise.resolve(this.env.backend) : loadBackend(this.settings.backend, { root: this.env.root });
+    this.backendP ??= this.env.backend
+      ? Promise.resolve(this.env.backend)
+      : loadBackend(this.settings.backend, {
+          root: this.env.root,
+          lvs: this.settings.lvs,
+          store: this.store,
+          ...(this.env.exec && { exec: this.env.exec }),
+          ...(this.env.toolEnv && { toolEnv: this.env.toolEnv }),
+          ...(this.settings.lvm && { lvm: this.settings.lvm }),
+        });
     return this.backendP;
   }
 
@@ -99,21 +118,41 @@ export class DdmapService {
     const why = await backend.unavailable();
     if (why) throw new Failure('installed', why);
     const luns = await this.selectedLuns();
+    const attached = new Map<string, Attached>();
+    if (backend.ownsDevices) {
+      // Independent per LV (a few forks each): side by side, so a VG of many LVs starts about as fast as one.
+      await eachLimited(luns, PARALLEL_LUNS, async (l) => {
+        try {
+          attached.set(l.lv, await backend.attach!(l, this.env.budget(this.settings.mapTimeoutMs)));
+        } catch (e) {
+          throw failureOf(e, `setting up ${l.id}`) ?? e;
+        }
+      });
+    }
     const noMap: string[] = [];
     for (const l of luns) if (!(await backend.hasMap(l))) noMap.push(l.id);
-    if (noMap.length) throw new Failure('generic', `no change map for LUN ${noMap.join(', ')} (ddmap entry missing)`);
+    if (noMap.length) throw new Failure('generic', `no change map for LUN ${noMap.join(', ')} (${backend.ownsDevices ? 'era device' : 'ddmap entry'} missing)`);
     for (const want of this.settings.lvs) {
       if (!luns.some((l) => l.lv === want)) this.log.warn(`logical volume ${this.settings.vg}/${want} is not exported; nothing to track for it`);
     }
     if (luns.length === 0) this.log.warn(`no exported LUN is backed by volume group ${this.settings.vg}`);
     // Transitions before the marker: a start that fails half way leaves states that are safe
     // (ACTIVE without a marker becomes DIRTY at the next start), never CLEAN over a running map.
-    for (const l of luns) await this.transition(l, 'start');
+    for (const l of luns) {
+      const a = attached.get(l.lv);
+      if (a?.newHistory) {
+        // DIRTY before the new history's mark: a kill in between leaves DIRTY, never a CLEAN that lies.
+        await this.store.setState(l.lv, 'DIRTY', 'lost', a.newHistory, this.now());
+        this.log.warn(`${l.lv}: ${a.newHistory}; DIRTY (the next backup reads the whole volume)`);
+        await a.begin?.();
+      }
+      await this.transition(l, 'start');
+    }
     await this.writeMarker(luns);
   }
 
   async stop(): Promise<StopReport> {
-    const report: StopReport = { saved: [], lost: [], failed: [] };
+    const report: StopReport = { saved: [], lost: [], failed: [], detached: [] };
     await this.resumeInterrupted();
     let marker: Marker | null;
     try {
@@ -124,14 +163,37 @@ export class DdmapService {
       this.log.warn(`${e.message}; saving the maps of the LUNs exported now`);
       marker = { vg: this.settings.vg, backend: this.settings.backend, startedAt: '', luns: [] };
     }
-    if (!marker) return report; // not running here: nothing to save, states untouched
+    if (!marker) {
+      // Not running here: nothing to save, states untouched. A backend that owns devices converges
+      // from the kernel's state: devices without a marker were left by an interrupted start.
+      if (this.settings.backend !== 'era') return report;
+      const left = await this.devicesPresent();
+      if (!left.length) return report;
+      this.log.warn(`${left.map((l) => l.id).join(', ')} exist(s) without a run marker (interrupted start?); saving and removing`);
+      marker = { vg: this.settings.vg, backend: this.settings.backend, startedAt: '', luns: [] };
+    }
     await this.ensureStore();
     const backend = await this.backend();
     const why = await backend.unavailable();
     let current: MapLun[] = [];
+    if (why && backend.ownsDevices) {
+      // The devices this backend created must go before the VG can: without its tools it cannot remove them.
+      throw new Failure('installed', `cannot save or remove the era devices: ${why}`);
+    }
     if (why) this.log.warn(`maps cannot be saved: ${why}`);
     else current = await this.selectedLuns();
+    if (backend.ownsDevices) {
+      // Refuse before changing anything while LIO (or anyone) still holds a map device open.
+      const held: string[] = [];
+      await eachLimited(current, PARALLEL_LUNS, async (l) => {
+        const h = (await backend.hasMap(l)) ? await backend.holders!(l, this.env.budget(this.settings.mapTimeoutMs)) : null;
+        if (h) held.push(h);
+      });
+      held.sort();
+      if (held.length) throw new Failure('generic', `${held.join('; ')}; stop the target first`);
+    }
 
+    const detachFailed: string[] = [];
     const currentLvs = new Set(current.map((l) => l.lv));
     for (const m of marker.luns) {
       if (!currentLvs.has(m.lv)) {
@@ -139,32 +201,63 @@ export class DdmapService {
         report.lost.push(m.lv);
       }
     }
-    for (const l of current) {
+    // IET captures one LUN at a time (each holds the target's writes); era's are independent and hold nothing.
+    await eachLimited(current, backend.ownsDevices ? PARALLEL_LUNS : 1, async (l) => {
       await this.store.removeStaleTemps(l.lv);
       if (!(await backend.hasMap(l))) {
-        await this.markLost(l.lv, `ddmap entry of ${l.id} is gone`);
+        if (backend.ownsDevices && (await this.readStateOrFail(l.lv)) === 'CLEAN') {
+          // A stop killed after saving and removing: the map is saved, nothing was written since.
+          this.log.info(`${l.lv}: ${l.id} already saved and removed`);
+          return;
+        }
+        await this.markLost(l.lv, `${backend.ownsDevices ? 'era device' : 'ddmap entry of'} ${l.id} is gone`);
         report.lost.push(l.lv);
-        continue;
+        return;
       }
       try {
         const cap = await backend.capture(l, this.env.budget(this.settings.mapTimeoutMs));
         for (const w of cap.warnings) this.log.warn(`${l.id}: ${w}`);
-        const dump = await this.store.writeDump(l.lv, cap.image, this.now());
-        const name = dump.slice(dump.lastIndexOf('/') + 1);
-        const from = await this.store.readState(l.lv);
-        const change = await this.store.setState(l.lv, afterStop(from), 'stop', `dump=${name} suspend_ms=${cap.suspendMs.toFixed(2)}`, this.now());
-        this.log.info(`${l.lv}: map saved, ${change.from} -> ${change.to}`, { target: l.target, lun: l.lun, dump: name, suspendMs: round(cap.suspendMs) });
-        report.saved.push({ lv: l.lv, id: l.id, dump, suspendMs: cap.suspendMs, state: change.to });
+        if (cap.untracked) {
+          await this.markLost(l.lv, cap.untracked);
+          await cap.saved?.();
+          report.lost.push(l.lv);
+        } else {
+          const dump = await this.store.writeDump(l.lv, cap.image, this.now());
+          await cap.saved?.();
+          const name = dump.slice(dump.lastIndexOf('/') + 1);
+          const from = await this.store.readState(l.lv);
+          const change = await this.store.setState(l.lv, afterStop(from), 'stop', `dump=${name} suspend_ms=${cap.suspendMs.toFixed(2)}`, this.now());
+          this.log.info(`${l.lv}: map saved, ${change.from} -> ${change.to}`, { target: l.target, lun: l.lun, dump: name, suspendMs: round(cap.suspendMs) });
+          report.saved.push({ lv: l.lv, id: l.id, dump, suspendMs: cap.suspendMs, state: change.to });
+        }
       } catch (e) {
         const reason = e instanceof Error ? e.message : String(e);
         const resumed = !(e instanceof CaptureError) || e.resumed;
-        report.failed.push({ lv: l.lv, id: l.id, reason, resumed });
         this.log.error(`${l.lv}: saving the map failed: ${reason}`, { target: l.target, lun: l.lun, resumed });
-        await this.store.setState(l.lv, 'DIRTY', 'stop-failed', reason, this.now()).catch((se: unknown) => {
-          this.log.error(`${l.lv}: cannot even mark DIRTY: ${String(se)}`);
-        });
+        const marked = await this.store.setState(l.lv, 'DIRTY', 'stop-failed', reason, this.now()).then(
+          () => true,
+          (se: unknown) => {
+            this.log.error(`${l.lv}: cannot even mark DIRTY: ${String(se)}`);
+            return false;
+          },
+        );
+        // era: a map that could not be saved but is recorded as DIRTY costs one full backup, not the
+        // node (a failed stop gets it fenced): the device is still removed and the stop succeeds.
+        if (backend.ownsDevices && marked) report.lost.push(l.lv);
+        else report.failed.push({ lv: l.lv, id: l.id, reason, resumed });
       }
-    }
+      if (backend.ownsDevices) {
+        try {
+          await backend.detach!(l, this.env.budget(this.settings.mapTimeoutMs));
+          report.detached.push(l.id);
+        } catch (e) {
+          detachFailed.push(`${l.id}: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      }
+    });
+    detachFailed.sort();
+    report.failed.sort((a, b) => (a.lv < b.lv ? -1 : a.lv > b.lv ? 1 : 0));
+    if (detachFailed.length) throw new Failure('generic', `map device not removed: ${detachFailed.join('; ')}`);
     if (report.failed.length) {
       const stuck = report.failed.filter((f) => !f.resumed);
       const what = report.failed.map((f) => `${f.lv}: ${f.reason}`).join('; ');
@@ -183,7 +276,14 @@ export class DdmapService {
   async monitor(): Promise<'running' | 'stopped'> {
     await this.resumeInterrupted();
     const marker = await this.readMarker();
-    if (!marker) return 'stopped';
+    if (!marker) {
+      if (this.settings.backend !== 'era') return 'stopped';
+      const left = await this.devicesPresent();
+      if (left.length) {
+        throw new Failure('generic', `${left.map((l) => l.id).join(', ')} exist(s) but ddmap is not started here (interrupted start or stop)`);
+      }
+      return 'stopped';
+    }
     if (marker.vg !== this.settings.vg) {
       throw new Failure('generic', `run marker ${markerPath(this.env.root, this.settings.instance)} is for VG ${marker.vg}, not ${this.settings.vg}`);
     }
@@ -195,7 +295,7 @@ export class DdmapService {
     let changed = false;
     const known = new Set(marker.luns.map((m) => m.lv));
     for (const l of luns) {
-      if (!(await backend.hasMap(l))) throw new Failure('generic', `ddmap entry of ${l.id} (${l.vg}/${l.lv}) is missing`);
+      if (!(await backend.hasMap(l))) throw new Failure('generic', `${backend.ownsDevices ? 'era device' : 'ddmap entry of'} ${l.id} (${l.vg}/${l.lv}) is missing`);
       const bad = await backend.checkMap(l, this.env.budget(this.settings.mapTimeoutMs));
       if (bad) throw new Failure('generic', bad);
       const s = await this.readStateOrFail(l.lv);
@@ -242,9 +342,17 @@ export class DdmapService {
     if (failed.length) throw new Failure('generic', `map left suspended by an interrupted capture, target writes blocked; resume failed: ${failed.join('; ')}`);
   }
 
+  /** Selected LUNs whose map device exists (backends that own devices). */
+  private async devicesPresent(): Promise<MapLun[]> {
+    const backend = await this.backend();
+    const out: MapLun[] = [];
+    for (const l of await this.selectedLuns()) if (await backend.hasMap(l)) out.push(l);
+    return out;
+  }
+
   private async transition(l: MapLun, event: 'start'): Promise<void> {
     const from = await this.readStateOrFail(l.lv);
-    const change = await this.store.setState(l.lv, afterStart(from), event, `target=${l.target} lun=${l.lun}`, this.now());
+    const change = await this.store.setState(l.lv, afterStart(from), event, l.target ? `target=${l.target} lun=${l.lun}` : `device=${l.device}`, this.now());
     this.log.info(`${l.lv}: ${change.from} -> ${change.to} (${event})`, { target: l.target, lun: l.lun });
   }
 
@@ -301,3 +409,24 @@ export class DdmapService {
 }
 
 const round = (n: number): number => Math.round(n * 100) / 100;
+
+/** How many LUNs an owning backend sets up or saves at once. */
+const PARALLEL_LUNS = 8;
+
+/** Run `f` over `items`, at most `limit` at a time; the first error is thrown after all started ones settle. */
+async function eachLimited<T>(items: readonly T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { e: unknown } | undefined;
+  const worker = async (): Promise<void> => {
+    while (next < items.length && !failure) {
+      const item = items[next++]!;
+      try {
+        await f(item);
+      } catch (e) {
+        failure ??= { e };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.e;
+}

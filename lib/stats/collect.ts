@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { TARGET_ROOT } from '../configfs/layout.js';
 import { readDdmapStates } from './ddmap-states.js';
 import { readDrbd } from './drbd.js';
-import { readLio } from './lio.js';
+import { readLio, type CounterSet } from './lio.js';
 import type { StatsSnapshot } from './snapshot.js';
 import { openTreeReader } from './tree-reader.js';
 
@@ -17,8 +17,8 @@ export interface CollectOptions {
   ddmapStateDir?: string;
   targets?: readonly string[];
   backstores?: boolean;
-  /** false: no LUN/initiator counters (status). */
-  counters?: boolean;
+  /** Which LIO counters (lib/stats/lio.ts; default all). */
+  counters?: CounterSet;
 }
 
 export function resolveUnder(root: string, abs: string): string {
@@ -28,7 +28,7 @@ export function resolveUnder(root: string, abs: string): string {
 export function collect(o: CollectOptions): StatsSnapshot {
   const path = (abs: string) => resolveUnder(o.root, abs);
   return {
-    lio: readLio(openTreeReader(path(TARGET_ROOT)), { ...(o.targets ? { targets: o.targets } : {}), backstores: o.backstores ?? true, counters: o.counters ?? true }),
+    lio: readLio(openTreeReader(path(TARGET_ROOT)), { ...(o.targets ? { targets: o.targets } : {}), backstores: o.backstores ?? true, counters: o.counters ?? 'all' }),
     drbd: readDrbd(path),
     ddmap: readDdmapStates(path(o.ddmapStateDir ?? DEFAULT_DDMAP_STATE_DIR)),
   };

@@ -114,11 +114,11 @@ export function backstoreOf(objectDir: string): string | undefined {
   return `/backstores/${kind}/${name}`;
 }
 
-/** The one link in a LUN or mapped-LUN directory: the entry that is not a kernel attribute. */
-function linkIn(t: TreeReader, dir: string, known: ReadonlySet<string>): string | undefined {
-  for (const name of t.names(dir)) {
-    if (known.has(name)) continue;
-    const text = t.readlink(`${dir}/${name}`);
+/** The link in a LUN or mapped-LUN directory (the one entry that is a symlink), relative to the target root. */
+function linkIn(t: TreeReader, dir: string): string | undefined {
+  for (const e of t.entries(dir)) {
+    if (!e.link) continue;
+    const text = t.readlink(`${dir}/${e.name}`);
     if (text !== undefined) return linkToRel(text, t.base);
   }
   return undefined;
@@ -133,21 +133,33 @@ function parsePortal(dirName: string): LioPortal | undefined {
   return m ? { ip: (m[1] ?? m[2])!, port: Number(m[3]) } : undefined;
 }
 
+/**
+ * What a reader needs, so that a scrape reads nothing more (a 32 x 32 target has 1,024 mapped
+ * LUNs: every attribute read per mapped LUN is a thousand opens):
+ *   all    every counter, the mapped LUNs' TPG LUNs, session and login statistics (Prometheus, JSON)
+ *   none   topology and sessions only (lioha status)
+ *   read, write   those bytes of LUNs and mapped LUNs only (one munin graph: no TPG LUN, no commands)
+ */
+export type CounterSet = 'all' | 'none' | 'read' | 'write';
+
 export interface ReadOptions {
   /** Targets to read (default: every target). */
   targets?: readonly string[];
   /** Also the device-wide counters of every storage object (core/ * / * /statistics/scsi_lu). */
   backstores?: boolean;
-  /** false: topology and sessions only, no LUN or initiator counters (what `lioha status` shows). */
-  counters?: boolean;
+  /** Which counters (default 'all'). */
+  counters?: CounterSet;
 }
+
+type DeviceOf = (objectDir: string) => string | undefined;
 
 export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   const top = t.entries(P.ISCSI_DIR);
   const loaded = top.length > 0 || t.entries(P.CORE_DIR).length > 0;
   const wanted = opts.targets ? new Set(opts.targets) : undefined;
+  const counters = opts.counters ?? 'all';
   const devices = new Map<string, string | undefined>();
-  const deviceOf = (objectDir: string) => {
+  const deviceOf: DeviceOf = (objectDir) => {
     if (!devices.has(objectDir)) devices.set(objectDir, t.read(P.udevPathFile(objectDir)) || undefined);
     return devices.get(objectDir);
   };
@@ -155,7 +167,7 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   for (const e of top) {
     if (!e.dir || P.ISCSI_NON_TARGETS.has(e.name)) continue;
     if (wanted && !wanted.has(e.name)) continue;
-    targets.push(readTarget(t, e.name, deviceOf, opts.counters ?? true));
+    targets.push(readTarget(t, e.name, deviceOf, counters));
   }
   targets.sort((a, b) => (a.wwn < b.wwn ? -1 : a.wwn > b.wwn ? 1 : 0));
   const backstores: LioBackstore[] = [];
@@ -180,92 +192,96 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   return { loaded, targets, backstores };
 }
 
-function readTarget(t: TreeReader, wwn: string, deviceOf: (dir: string) => string | undefined, counters: boolean): LioTarget {
+/** The I/O counters of one statistics directory (scsi_tgt_port: in_cmds; scsi_auth_intr: num_cmds), as many as the set asks for. */
+function readIo(t: TreeReader, dir: string, cmds: string, set: CounterSet, into: LunIo): void {
+  if (set === 'none') return;
+  if (set !== 'write') into.readBytes = mib(counter(t.read(`${dir}/read_mbytes`)));
+  if (set !== 'read') into.writeBytes = mib(counter(t.read(`${dir}/write_mbytes`)));
+  if (set === 'all') into.commands = counter(t.read(`${dir}/${cmds}`));
+}
+
+function readTpg(t: TreeReader, wwn: string, tag: number, deviceOf: DeviceOf, set: CounterSet): LioTpg {
+  const luns: LioLun[] = [];
+  // Device index -> TPG LUN (-1: ambiguous). scsi_tgt_port/dev is the device's dev_index; a mapped
+  // LUN's scsi_auth_intr/dev is its TPG LUN's lun_index, which core_tpg_add_lun sets to the same
+  // dev_index. One read instead of readdir + readlink per mapped LUN; the link is still read when
+  // the index is ambiguous (one device exported twice in a TPG).
+  const devLun = new Map<string, number>();
+  for (const lname of t.names(P.lunsDir(wwn, tag))) {
+    const lm = P.LUN_RE.exec(lname);
+    if (!lm) continue;
+    const index = Number(lm[1]);
+    const dir = P.lunDir(wwn, tag, index);
+    const objectDir = linkIn(t, dir);
+    const backstore = objectDir ? backstoreOf(objectDir) : undefined;
+    const lun: LioLun = { index, ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}) };
+    const s = P.lunPortStatsDir(dir);
+    if (set === 'all') {
+      const dev = t.read(`${s}/dev`);
+      if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
+    }
+    readIo(t, s, 'in_cmds', set, lun);
+    luns.push(lun);
+  }
+  const acls: LioAcl[] = [];
+  for (const ini of t.names(P.aclsDir(wwn, tag))) {
+    const acl = P.aclDir(wwn, tag, ini);
+    const mapped: LioMappedLun[] = [];
+    for (const ml of t.names(acl)) {
+      const mm = P.LUN_RE.exec(ml);
+      if (!mm) continue;
+      const index = Number(mm[1]);
+      const dir = P.mappedLunDir(acl, index);
+      const s = P.mappedLunStatsDir(dir);
+      const m: LioMappedLun = { index, tpgLun: set === 'all' ? tpgLunOf(t, dir, s, devLun) : -1 };
+      readIo(t, s, 'num_cmds', set, m);
+      mapped.push(m);
+    }
+    const info = t.read(P.aclInfoFile(acl));
+    const session = info ? parseAclInfo(info) : undefined;
+    const sessionCounters = session && set === 'all' ? readSessionCounters(t, P.aclSessionStatsDir(acl)) : {};
+    acls.push({ initiator: ini, ...(session ? { session } : {}), sessionCounters, mappedLuns: sortByIndex(mapped) });
+  }
+  acls.sort((a, b) => (a.initiator < b.initiator ? -1 : 1));
+  const portals = t.names(P.npsDir(wwn, tag)).map(parsePortal).filter((p): p is LioPortal => !!p);
+  return {
+    tag,
+    enabled: t.read(P.tpgEnableFile(wwn, tag)) === '1',
+    generateNodeAcls: t.read(P.tpgAttribFile(wwn, tag, 'generate_node_acls')) === '1',
+    luns: sortByIndex(luns),
+    acls,
+    portals,
+    dynamicSessions: parseDynamicSessions(t.read(P.tpgDynamicSessionsFile(wwn, tag))),
+  };
+}
+
+/** The TPG LUN of a mapped LUN: by device index, else by its link; -1 when neither tells. */
+function tpgLunOf(t: TreeReader, dir: string, statsDir: string, devLun: ReadonlyMap<string, number>): number {
+  const byDev = devLun.get(t.read(`${statsDir}/dev`) ?? '');
+  if (byDev !== undefined && byDev >= 0) return byDev;
+  const to = linkIn(t, dir);
+  return (to === undefined ? undefined : P.tpgLunOfLink(to)) ?? -1;
+}
+
+function readSessionCounters(t: TreeReader, ss: string): LioSessionCounters {
+  return {
+    commandPdus: counter(t.read(`${ss}/cmd_pdus`)),
+    responsePdus: counter(t.read(`${ss}/rsp_pdus`)),
+    txBytes: counter(t.read(`${ss}/txdata_octs`)),
+    rxBytes: counter(t.read(`${ss}/rxdata_octs`)),
+    digestErrors: counter(t.read(`${ss}/conn_digest_errors`)),
+    timeoutErrors: counter(t.read(`${ss}/conn_timeout_errors`)),
+  };
+}
+
+function readTarget(t: TreeReader, wwn: string, deviceOf: DeviceOf, set: CounterSet): LioTarget {
   const tpgs: LioTpg[] = [];
   for (const tname of t.names(P.targetDir(wwn))) {
     const tm = P.TPGT_RE.exec(tname);
-    if (!tm) continue;
-    const tag = Number(tm[1]);
-    const luns: LioLun[] = [];
-    // Device index -> TPG LUN (-1: ambiguous). scsi_tgt_port/dev is the device's dev_index; a mapped
-    // LUN's scsi_auth_intr/dev is its TPG LUN's lun_index, which core_tpg_add_lun sets to the same
-    // dev_index. One read instead of readdir + readlink for every initiator and LUN; the link is
-    // still read when the index is ambiguous (the emulator's static templates).
-    const devLun = new Map<string, number>();
-    for (const lname of t.names(P.lunsDir(wwn, tag))) {
-      const lm = P.LUN_RE.exec(lname);
-      if (!lm) continue;
-      const index = Number(lm[1]);
-      const objectDir = linkIn(t, P.lunDir(wwn, tag, index), P.LUN_ENTRIES);
-      const backstore = objectDir ? backstoreOf(objectDir) : undefined;
-      const s = P.lunPortStatsDir(P.lunDir(wwn, tag, index));
-      const lun: LioLun = { index, ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}) };
-      if (counters) {
-        const dev = t.read(`${s}/dev`);
-        if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
-        lun.readBytes = mib(counter(t.read(`${s}/read_mbytes`)));
-        lun.writeBytes = mib(counter(t.read(`${s}/write_mbytes`)));
-        lun.commands = counter(t.read(`${s}/in_cmds`));
-      }
-      luns.push(lun);
-    }
-    const acls: LioAcl[] = [];
-    for (const ini of t.names(P.aclsDir(wwn, tag))) {
-      const mapped: LioMappedLun[] = [];
-      const acl = P.aclDir(wwn, tag, ini);
-      for (const ml of t.names(acl)) {
-        const mm = P.LUN_RE.exec(ml);
-        if (!mm) continue;
-        const index = Number(mm[1]);
-        if (!counters) {
-          mapped.push({ index, tpgLun: -1 });
-          continue;
-        }
-        const s = P.mappedLunStatsDir(P.mappedLunDir(acl, index));
-        const byDev = devLun.get(t.read(`${s}/dev`) ?? '');
-        let tpgLun = byDev !== undefined && byDev >= 0 ? byDev : -1;
-        if (tpgLun < 0) {
-          const to = linkIn(t, P.mappedLunDir(acl, index), P.MAPPED_LUN_ENTRIES);
-          const tl = to ? /\/lun\/lun_(\d+)$/.exec(to) : null;
-          if (tl) tpgLun = Number(tl[1]);
-        }
-        mapped.push({
-          index,
-          tpgLun,
-          readBytes: mib(counter(t.read(`${s}/read_mbytes`))),
-          writeBytes: mib(counter(t.read(`${s}/write_mbytes`))),
-          commands: counter(t.read(`${s}/num_cmds`)),
-        });
-      }
-      const info = t.read(P.aclInfoFile(acl));
-      const session = info ? parseAclInfo(info) : undefined;
-      const ss = P.aclSessionStatsDir(acl);
-      const sessionCounters: LioSessionCounters = session
-        ? {
-            commandPdus: counter(t.read(`${ss}/cmd_pdus`)),
-            responsePdus: counter(t.read(`${ss}/rsp_pdus`)),
-            txBytes: counter(t.read(`${ss}/txdata_octs`)),
-            rxBytes: counter(t.read(`${ss}/rxdata_octs`)),
-            digestErrors: counter(t.read(`${ss}/conn_digest_errors`)),
-            timeoutErrors: counter(t.read(`${ss}/conn_timeout_errors`)),
-          }
-        : {};
-      acls.push({ initiator: ini, ...(session ? { session } : {}), sessionCounters, mappedLuns: sortByIndex(mapped) });
-    }
-    acls.sort((a, b) => (a.initiator < b.initiator ? -1 : 1));
-    const portals = t.names(P.npsDir(wwn, tag)).map(parsePortal).filter((p): p is LioPortal => !!p);
-    tpgs.push({
-      tag,
-      enabled: t.read(P.tpgEnableFile(wwn, tag)) === '1',
-      generateNodeAcls: t.read(P.tpgAttribFile(wwn, tag, 'generate_node_acls')) === '1',
-      luns: sortByIndex(luns),
-      acls,
-      portals,
-      dynamicSessions: parseDynamicSessions(t.read(P.tpgDynamicSessionsFile(wwn, tag))),
-    });
+    if (tm) tpgs.push(readTpg(t, wwn, Number(tm[1]), deviceOf, set));
   }
   tpgs.sort((a, b) => a.tag - b.tag);
-  return { wwn, tpgs, fabric: readFabric(t, wwn) };
+  return { wwn, tpgs, fabric: set === 'all' ? readFabric(t, wwn) : { loginFailures: {} } };
 }
 
 function readFabric(t: TreeReader, wwn: string): LioFabricStats {

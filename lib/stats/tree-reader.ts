@@ -1,4 +1,4 @@
-import { closeSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
 
 /**
  * Synchronous, read-only access to the configfs target root for the statistics
@@ -11,7 +11,7 @@ export interface TreeReader {
   readonly base: string;
   /** Attribute text with the trailing newline removed; undefined when missing or unreadable. */
   read(rel: string): string | undefined;
-  /** The whole attribute, undefined when missing or unreadable. */
+  /** The whole attribute, byte for byte (latin1), undefined when missing or unreadable. */
   raw(rel: string): string | undefined;
   /** Subdirectory names, [] when missing. */
   dirs(rel: string): string[];
@@ -25,13 +25,18 @@ export interface TreeReader {
 
 /** configfs attributes are at most one page; a longer file is read in further chunks. */
 const PAGE = 8192;
+/**
+ * readFileSync's UTF-8 path opens, reads and closes in one call into Node's C++ (three calls
+ * and their argument checks with openSync/readSync/closeSync); a constant options object
+ * spares it copying the defaults at each call.
+ */
+const UTF8 = { encoding: 'utf8', flag: 'r' } as const;
 
 export function openTreeReader(base: string): TreeReader {
-  // Plain concatenation and one reused buffer: a scrape reads thousands of tiny files, and
-  // readFileSync's per-call fstat, option parsing and fresh buffer cost more than the reads.
   const abs = (rel: string) => (rel === '' ? base : `${base}/${rel}`);
+  // The walk log keeps attributes byte for byte: one reused buffer, read until a short read.
   let buf = Buffer.allocUnsafe(PAGE);
-  const readAll = (rel: string): string | undefined => {
+  const raw = (rel: string): string | undefined => {
     let fd: number;
     try {
       fd = openSync(abs(rel), 'r');
@@ -71,10 +76,15 @@ export function openTreeReader(base: string): TreeReader {
   return {
     base,
     read(rel) {
-      const t = readAll(rel);
-      return t !== undefined && t.endsWith('\n') ? t.slice(0, -1) : t;
+      let t: string;
+      try {
+        t = readFileSync(abs(rel), UTF8);
+      } catch {
+        return undefined;
+      }
+      return t.endsWith('\n') ? t.slice(0, -1) : t;
     },
-    raw: readAll,
+    raw,
     names(rel) {
       try {
         return readdirSync(abs(rel));
@@ -94,11 +104,10 @@ export function openTreeReader(base: string): TreeReader {
   };
 }
 
+const COUNTER_RE = /^\s*\d+\s*$/;
 /** A kernel counter as a number; undefined for an empty or non-numeric value (no session, error). */
 export function counter(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const t = text.trim();
-  return /^\d+$/.test(t) ? Number(t) : undefined;
+  return text !== undefined && COUNTER_RE.test(text) ? Number(text) : undefined;
 }
 
 /** Link text (../../../target/core/iblock_0/lun0 or an absolute path) -> path relative to the target root. */

@@ -1,5 +1,5 @@
 /** `lioha status` as text: the verdict first, then groups, DRBD, targets. Pure. */
-import type { StatusReport } from './report.js';
+import { type StatusReport, vgLvOf } from './report.js';
 
 const bytes = (n: number | undefined) =>
   n === undefined ? '?' : n >= 1073741824 ? `${(n / 1073741824).toFixed(2)} GiB` : n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
@@ -45,7 +45,8 @@ export function renderStatus(r: StatusReport): string {
   }
   const lunDevices = new Set(r.targets.flatMap((t) => t.tpgs.flatMap((tpg) => tpg.luns.filter((l) => l.ddmap).map((l) => l.device))));
   for (const d of r.ddmap) {
-    if (![...lunDevices].some((dev) => dev?.endsWith(`/${d.lv}`))) out.push(`ddmap ${d.vg}/${d.lv}: ${d.state ?? 'unreadable'}`);
+    const shown = [...lunDevices].some((dev) => { const vl = vgLvOf(dev); return vl?.vg === d.vg && vl.lv === d.lv; });
+    if (!shown) out.push(`ddmap ${d.vg}/${d.lv}: ${d.state ?? 'unreadable'}`);
   }
   return out.join('\n') + '\n';
 }

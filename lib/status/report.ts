@@ -3,6 +3,7 @@
  * facts behind it, from crm_mon, /proc/drbd, configfs, /proc/net/tcp and the
  * ddmap states. Pure: the caller reads, this judges.
  */
+import { parseEraDeviceName } from '../ddmap/backends/era/names.js';
 import type { DdmapLunState } from '../stats/ddmap-states.js';
 import type { DrbdDevice, DrbdSnapshot } from '../stats/drbd.js';
 import type { LioSnapshot, LioTpg } from '../stats/lio.js';
@@ -59,6 +60,9 @@ const CONNECTED = new Set(['Connected', 'SyncSource', 'SyncTarget', 'PausedSyncS
 /** /dev/<vg>/<lv> or /dev/mapper/<vg>-<lv> ('-' doubled inside names) -> vg, lv. */
 export function vgLvOf(device: string | undefined): { vg: string; lv: string } | undefined {
   if (!device) return undefined;
+  // ddmap backend=era: LIO opens /dev/mapper/era-<vg>-<lv>, the LV's era device
+  const era = device.startsWith('/dev/mapper/') ? parseEraDeviceName(device.slice('/dev/mapper/'.length)) : null;
+  if (era) return era;
   let m = /^\/dev\/([^/]+)\/([^/]+)$/.exec(device);
   if (m && m[1] !== 'mapper') return { vg: m[1]!, lv: m[2]! };
   m = /^\/dev\/mapper\/((?:[^-]|--)+)-((?:[^-]|--)+)$/.exec(device);

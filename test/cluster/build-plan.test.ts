@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { AGENTS } from '../../agents/registry.js';
-import { buildPlan, GROUP_ORDER, PlanError } from '../../lib/cluster/build-plan.js';
+import { buildPlan, GROUP_ORDER, GROUP_ORDER_ERA, PlanError } from '../../lib/cluster/build-plan.js';
+import { parseDescription } from '../../lib/cluster/parse-description.js';
 import { parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from '../../lib/cluster/foreign-agents.js';
 import { opsFromActions } from '../../lib/cluster/ops.js';
@@ -24,6 +25,19 @@ describe('cluster plan', () => {
       ['ip', '10.110.88.59'], ['cidr_netmask', '26'], ['nic', 'bond0'], ['iqn', 'iqn.2016-09.com.example:iscsitgt01'], ['block', 'drop'],
     ]);
     expect(p.constraints.map((c) => c.type)).toEqual(['colocation', 'order', 'location', 'location']);
+  });
+
+  it('options.timeoutScale multiplies every operation timeout (members, DRBD, fence monitors) and says so; intervals stay', () => {
+    const fenced = (d: any) => { d.options.stonith = true; d.fencing = [{ id: 'f1', agent: 'fence_xvm', node: d.nodes[0].name }]; };
+    const base = plan(fenced);
+    const p = plan((d) => { fenced(d); d.options.timeoutScale = 3; });
+    const ops = (x: typeof p) => [...x.groups.flatMap((g) => g.members), ...x.promotables.map((c) => c.primitive)].flatMap((m) => m.ops);
+    expect(ops(p).map((o) => [o.name, o.interval, o.timeout])).toEqual(ops(base).map((o) => [o.name, o.interval, o.timeout * 3]));
+    expect(p.fenceDevices[0]!.monitor.timeout).toBe(base.fenceDevices[0]!.monitor.timeout * 3);
+    expect(p.notes).toContain("every operation timeout is 3 times the agents' own (options.timeoutScale)");
+    for (const bad of [0, 11, 1.5]) {
+      expect(() => plan((d) => { d.options = { ...d.options, timeoutScale: bad }; })).toThrow(/options\.timeoutScale/);
+    }
   });
 
   it('takes operation timeouts and intervals from the agent definitions', () => {
@@ -59,6 +73,25 @@ describe('cluster plan', () => {
     expect(plan((d) => { d.volumeGroups[0].params = { target: { on_stop_hang: 'reboot' } }; }).groups[0]!.members[1]!.params).toContainEqual([
       'on_stop_hang', 'reboot',
     ]);
+  });
+
+  it('with the era backend orders vg, ddmap, target, portal: era devices exist before LIO opens them and go after it let go', () => {
+    const p = plan((d) => {
+      d.volumeGroups[0].ddmap = true;
+      d.volumeGroups[0].params = { vg: { extra_devices: '^/dev/mapper/mpath' }, ddmap: { backend: 'era', lvs: 'lv_a lv_b' } };
+    });
+    expect(GROUP_ORDER_ERA).toEqual(['vg', 'ddmap', 'target', 'portal']);
+    expect(p.groups[0]!.members.map((m) => m.agent.type)).toEqual(['vg', 'ddmap', 'target', 'portal']);
+    // lvm in the ddmap agent sees the devices the vg resource sees
+    expect(Object.fromEntries(p.groups[0]!.members[1]!.params)).toEqual({ vgname: 'vg1', extra_devices: '^/dev/mapper/mpath', backend: 'era', lvs: 'lv_a lv_b' });
+  });
+
+  it('refuses backend era without lvs, naming the path', () => {
+    const d = structuredClone(seed);
+    d.volumeGroups[0].ddmap = true;
+    d.volumeGroups[0].params = { ddmap: { backend: 'era' } };
+    const r = parseDescription(JSON.stringify(d));
+    expect(JSON.stringify(r)).toContain('volumeGroups[0].params.ddmap.lvs');
   });
 
   it('makes one target resource per configuration file', () => {

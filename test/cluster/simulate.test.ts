@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENTS } from '../../agents/registry.js';
+import { generateScript } from '../../cli/cluster/generate.js';
 import {
   buildCib, changes, metadataLayer, missingTools, removeTemps, placement, Simulation, tmp, waitsFor, type GraphAction,
 } from './cib-tools.js';
@@ -192,5 +193,44 @@ describe.skipIf(missing.length > 0 || !isRoot)('crm_simulate: active/active (two
     const p = await placement(sim.file);
     expect(p.promoted).toEqual({ ms_drbd_r0: [A2], ms_drbd_r1: [A2] });
     expect(new Set(Object.values(p.started))).toEqual(new Set([A2]));
+  });
+});
+
+describe.skipIf(missing.length > 0 || !isRoot)('crm_simulate: ddmap with the era backend (owns the devices LIO opens)', () => {
+  const GROUP_ERA = ['p_vg_vg1', 'p_ddmap_vg1', 'p_target_vg1', 'p_portal_vg1'];
+  let layer: string;
+  let dir: string;
+  let script: string;
+  beforeAll(() => {
+    layer = metadataLayer(AGENTS);
+    const d = JSON.parse(readFileSync(new URL('../../crm/iscsitgt01.json', import.meta.url), 'utf8'));
+    d.volumeGroups[0].ddmap = true;
+    d.volumeGroups[0].params = { ...d.volumeGroups[0].params, ddmap: { backend: 'era', lvs: 'lv_a' } };
+    script = generateScript('crm', JSON.stringify(d), { source: 'era.json', command: 'lioha cluster crm era.json' });
+    dir = tmp('sim-era');
+  }, 60_000);
+  afterAll(() => {
+    rmSync(layer, { recursive: true, force: true });
+    removeTemps();
+  });
+
+  it('the generated script puts ddmap between vg and target', () => {
+    expect(script).toMatch(/group g_tgt p_vg_vg1 p_ddmap_vg1 p_target_vg1 p_portal_vg1/);
+  });
+
+  it('start: vg, then ddmap (era devices), then target, then portal; a move stops target before ddmap before vg', async () => {
+    const d = join(dir, 'era');
+    mkdirSync(d);
+    const sim = new Simulation(buildCib('crm', script, [A, S], layer), d, { ms_drbd_r0: 'p_drbd_r0' });
+    const graphs = await sim.settle({ up: [A, S] });
+    const g = graphs.find((x) => x.has(`p_drbd_r0_promote_0@${A}`))!;
+    expectOrderedStart(g, A, 'p_drbd_r0', GROUP_ERA);
+    sim.tool('crm_resource', ['--move', '--resource', 'g_tgt']);
+    const [m] = await sim.settle();
+    expectOrderedStop(m!, A, 'p_drbd_r0', GROUP_ERA);
+    expect(waitsFor(m!, `p_ddmap_vg1_stop_0@${A}`, `p_target_vg1_stop_0@${A}`), 'ddmap stops after LIO released the era device').toBe(true);
+    expect(waitsFor(m!, `p_vg_vg1_stop_0@${A}`, `p_ddmap_vg1_stop_0@${A}`), 'the VG goes after the era device').toBe(true);
+    expectOrderedStart(m!, S, 'p_drbd_r0', GROUP_ERA);
+    expect(waitsFor(m!, `p_target_vg1_start_0@${S}`, `p_ddmap_vg1_start_0@${S}`), 'LIO opens the era device after ddmap made it').toBe(true);
   });
 });

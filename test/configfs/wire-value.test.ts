@@ -21,6 +21,8 @@ describe('wireValue', () => {
       expect(wireValue(`iscsi/discovery_auth/${f}`, 'u1')).toBe('u1');
     }
     expect(wireValue('iscsi/iqn.x:t/tpgt_1/param/InitialR2T', 'No')).toBe('No\n');
+    // an ACL's tag is kept as written too (48-corpus: with a newline it differed from targetctl's)
+    expect(wireValue(`${acl}/tag`, 'cluster-hosts')).toBe('cluster-hosts');
     expect(wireValue(`${acl}/auth/authenticate_target`, '1')).toBe('1\n');
   });
 

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentDir, runBuiltAgent } from '../helpers/agent.js';
 import { SAMPLE_TARGETS, buildIetProc, entryId, entryPath, makeVgDir, tearEntry } from './iet-fixture.js';
+import { eraBin, eraWrite, lioHolds, lioReleases, prepareEraFixture, readEraDouble, setBits } from './era-fixture.js';
+import { decodeImage } from '../../lib/ddmap/format.js';
 
 const built = existsSync(join(agentDir, 'ddmap'));
 let root: string;
@@ -44,4 +46,31 @@ describe.skipIf(!built)('built ddmap agent', () => {
     expect(r.code).toBe(5);
     expect(r.reasons).toEqual(['/proc/net/iet/volume is missing (IET iscsi_trgt module not loaded)']);
   });
+});
+
+describe.skipIf(!built)('built ddmap agent, backend=era', () => {
+  it('start creates the era device, a write is dumped exactly by stop, which removes the device; a held device is refused (1)', async () => {
+    const eraRoot = await mkdtemp(join(tmpdir(), 'ddmap-built-era-'));
+    try {
+      const dir = prepareEraFixture(eraRoot, 'vg1', { lun0: 16 << 20 });
+      const params = { vgname: 'vg1', backend: 'era', lvs: 'lun0' };
+      const run = (action: string) => runBuiltAgent('ddmap', action, { root: eraRoot, params, env: { LIOHA_PATH: eraBin } });
+      expect(run('start').code).toBe(0);
+      expect(Object.keys(readEraDouble(eraRoot).era)).toEqual(['era-vg1-lun0']);
+      expect(run('monitor').code).toBe(0);
+      eraWrite(eraRoot, 'era-vg1-lun0', 16384 * 3, 1);
+      lioHolds(eraRoot, 'era-vg1-lun0');
+      const held = run('stop');
+      expect(held.code).toBe(1);
+      expect(held.reasons[0]).toMatch(/^era device era-vg1-lun0 is open \(1: LIO backstore/);
+      lioReleases(eraRoot, 'era-vg1-lun0');
+      expect(run('stop').code).toBe(0);
+      expect(readEraDouble(eraRoot).era).toEqual({});
+      const dump = (await readdir(dir)).find((n) => n.endsWith('.ddmapdump'))!;
+      expect(setBits(decodeImage(await readFile(join(dir, dump))).words)).toEqual([3]);
+      expect(run('monitor').code).toBe(7);
+    } finally {
+      await rm(eraRoot, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -142,3 +142,17 @@ describe('lioha ddmap state list into a pipe that closes early', () => {
     }
   });
 });
+
+describe('lioha ddmap era-path', () => {
+  const cli = join(process.cwd(), 'dist/bin/lioha');
+  it.skipIf(!existsSync(cli))('prints the backstore udev_path for backend=era, refuses a name that cannot be a device', () => {
+    const r = spawnSync(cli, ['ddmap', 'era-path', 'vg-a', 'lun-1'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe('/dev/mapper/era-vg--a-lun--1\n');
+    const j = spawnSync(cli, ['ddmap', 'era-path', 'vg1', 'lun0', '--json'], { encoding: 'utf8' });
+    expect(JSON.parse(j.stdout)).toEqual({ vg: 'vg1', lv: 'lun0', device: 'era-vg1-lun0', udevPath: '/dev/mapper/era-vg1-lun0', metadataLv: 'vg1/lun0_eramd' });
+    const bad = spawnSync(cli, ['ddmap', 'era-path', 'vg1', '../x'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('invalid logical volume name "../x"');
+  });
+});

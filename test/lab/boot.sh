@@ -18,12 +18,20 @@ out=${out:-$LAB_CACHE/results/$(date +%Y%m%d-%H%M%S)-$1}
 rm -rf "$out"; mkdir -p "$out"
 accel=${LAB_ACCEL:-tcg}; smp=${LAB_SMP:-1}; mem=${LAB_MEM:-1024}
 boot_timeout=${LAB_BOOT_TIMEOUT:-90}; test_timeout=${LAB_TEST_TIMEOUT:-600}
+# A test that needs longer says so in its header ("# lab-timeout: <s>"); LAB_TEST_TIMEOUT, when larger, wins.
+timeouts=(); sum_timeouts=0
+for t in "$@"; do
+  own=$(sed -n 's/^# lab-timeout: *\([0-9]\+\).*/\1/p' "$LAB_DIR/tests/$t.sh" | head -1)
+  tt=$(( ${own:-0} > test_timeout ? ${own:-0} : test_timeout ))
+  timeouts+=("$t=$tt"); sum_timeouts=$((sum_timeouts + tt + 15))
+done
 cat > "$out/params.sh" <<P
 LAB_TESTS='$*'
 LAB_TEST_TIMEOUT=$test_timeout
+LAB_TEST_TIMEOUTS='${timeouts[*]}'
 LAB_SMP=$smp
 LAB_ACCEL=$accel
-export LAB_CONFORMANCE=${LAB_CONFORMANCE:-0}
+export LAB_CONFORMANCE=${LAB_CONFORMANCE:-subset}
 P
 # host-side preparation: test/lab/tests/<test>.prepare.ts <dir> writes fixtures the guest finds in $T/prepared
 for t in "$@"; do
@@ -67,7 +75,7 @@ while [ ! -f "$out/boot-uptime" ]; do
 done
 printf 'boot_to_init_s %.1f\n' "$(elapsed)" > "$out/host-times.txt"
 lab_log "guest init up after $(printf %.1f "$(elapsed)") s"
-total_timeout=$(( boot_timeout + ($# * (test_timeout + 15)) + 30 ))
+total_timeout=$(( boot_timeout + sum_timeouts + 30 ))
 while kill -0 "$qpid" 2>/dev/null; do
   (( $(echo "$(elapsed) > $total_timeout" | bc) )) && fail "run timeout after ${total_timeout}s"
   sleep 0.5

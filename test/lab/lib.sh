@@ -12,6 +12,7 @@ LAB_PACKAGES=(
   lvm2 drbd-utils open-iscsi targetcli-fb python3-rtslib-fb iproute2 nftables
   pacemaker pacemaker-cli-utils corosync pcs crmsh resource-agents dbus sg3-utils
   kmod procps psmisc util-linux e2fsprogs coreutils xfsprogs libxml2-utils python3 libiscsi-bin
+  thin-provisioning-tools fio
 )
 # A guest is a cluster node: it also gets every tool the agents use (the .deb's Depends, Recommends and Suggests),
 # from the one host-tools list, so the lab runs the agents with what an installed node has.

@@ -16,7 +16,13 @@ export const PORTAL = '127.0.0.1:3260';
 
 export interface Node { root: string; base: string; cleanup(): void }
 
-export async function makeNode(opts: { luns?: number; acls?: number; vg?: string } = {}): Promise<Node> {
+/**
+ * devIndexes (default true): the device indices the kernel shows in scsi_tgt_port/dev and in each
+ * mapped LUN's scsi_auth_intr/dev (storage object i gets i + 1, as dev_index counts devices). false
+ * keeps the emulator's static templates, where every index is the same: the readers must then
+ * fall back to the mapped LUNs' links.
+ */
+export async function makeNode(opts: { luns?: number; acls?: number; vg?: string; devIndexes?: boolean } = {}): Promise<Node> {
   const luns = opts.luns ?? 4;
   const acls = opts.acls ?? 4;
   const vg = opts.vg ?? 'vg1';
@@ -51,7 +57,14 @@ export async function makeNode(opts: { luns?: number; acls?: number; vg?: string
     }
   }
   await cfs.write(`${tpg}/enable`, '1');
-  return { root, base, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  const node = { root, base, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  if (opts.devIndexes ?? true) {
+    for (let i = 0; i < luns; i++) {
+      setAttr(node, `${tpg}/lun/lun_${i}/statistics/scsi_tgt_port/dev`, i + 1);
+      for (let a = 0; a < acls; a++) setAttr(node, `${tpg}/acls/${ini(a)}/lun_${i}/statistics/scsi_auth_intr/dev`, i + 1);
+    }
+  }
+  return node;
 }
 
 /** Sets a kernel-side attribute (read-only to configfs users) as the kernel would. */

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { readLio } from '../../lib/stats/lio.js';
 import { openTreeReader } from '../../lib/stats/tree-reader.js';
 import { parseAclInfo, parseDynamicSessions } from '../../lib/stats/session-info.js';
-import { IQN, ini, logIn, makeNode, sessionInfo, setInitiatorMiB, setLoginStats, setLunMiB, type Node } from './fixture.js';
+import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
+import { IQN, ini, logIn, makeNode, sessionInfo, setAttr, setInitiatorMiB, setLoginStats, setLunMiB, type Node } from './fixture.js';
 
 let node: Node | undefined;
 afterEach(() => node?.cleanup());
@@ -37,9 +38,44 @@ describe('readLio on an emulated 4 LUN x 3 ACL target', () => {
   it('without counters (lioha status) reads topology and sessions only', async () => {
     node = await makeNode({ luns: 3, acls: 2 });
     logIn(node, 0);
-    const tpg = readLio(openTreeReader(node.base), { counters: false }).targets[0]!.tpgs[0]!;
+    const tpg = readLio(openTreeReader(node.base), { counters: 'none' }).targets[0]!.tpgs[0]!;
     expect(tpg.luns.map((l) => [l.index, l.device, l.readBytes])).toEqual([[0, '/dev/vg1/lv-lun0', undefined], [1, '/dev/vg1/lv-lun1', undefined], [2, '/dev/vg1/lv-lun2', undefined]]);
     expect(tpg.acls.map((a) => [a.initiator, !!a.session, a.mappedLuns.length])).toEqual([[ini(0), true, 3], [ini(1), false, 3]]);
+  });
+
+  it('maps each mapped LUN to its TPG LUN by the device index, or by its link when indices are ambiguous', async () => {
+    for (const devIndexes of [true, false]) {
+      node?.cleanup();
+      node = await makeNode({ luns: 3, acls: 2, devIndexes });
+      // acls/<ini(1)>/lun_7 -> lun/lun_2: a mapped LUN number that is not its TPG LUN's.
+      const cfs = new EmulatedConfigFs(node.base);
+      const acl = `iscsi/${IQN}/tpgt_1/acls/${ini(1)}`;
+      await cfs.mkdir(`${acl}/lun_7`);
+      await cfs.symlink(`iscsi/${IQN}/tpgt_1/lun/lun_2`, `${acl}/lun_7/x7`);
+      if (devIndexes) setAttr(node, `${acl}/lun_7/statistics/scsi_auth_intr/dev`, 3);
+      const tpg = readLio(openTreeReader(node.base)).targets[0]!.tpgs[0]!;
+      expect(tpg.acls.map((a) => a.mappedLuns.map((m) => [m.index, m.tpgLun]))).toEqual([
+        [[0, 0], [1, 1], [2, 2]],
+        [[0, 0], [1, 1], [2, 2], [7, 2]],
+      ]);
+    }
+  });
+
+  it('reads only the counters asked for: none for lioha status, one direction for a munin graph', async () => {
+    node = await makeNode({ luns: 2, acls: 1 });
+    setLunMiB(node, 1, 7, 9, 11);
+    setInitiatorMiB(node, 0, 1, 3, 5, 6);
+    logIn(node, 0);
+    const read = readLio(openTreeReader(node.base), { counters: 'read' }).targets[0]!;
+    expect(read.tpgs[0]!.luns[1]).toEqual({ index: 1, backstore: '/backstores/block/lun1', objectDir: 'core/iblock_1/lun1', device: '/dev/vg1/lv-lun1', readBytes: 7 * 1048576 });
+    expect(read.tpgs[0]!.acls[0]!.mappedLuns[1]).toEqual({ index: 1, tpgLun: -1, readBytes: 3 * 1048576 });
+    expect(read.tpgs[0]!.acls[0]!.sessionCounters).toEqual({});
+    expect(read.fabric).toEqual({ loginFailures: {} });
+    const write = readLio(openTreeReader(node.base), { counters: 'write' }).targets[0]!.tpgs[0]!;
+    expect(write.acls[0]!.mappedLuns[1]).toEqual({ index: 1, tpgLun: -1, writeBytes: 5 * 1048576 });
+    const none = readLio(openTreeReader(node.base), { counters: 'none' }).targets[0]!.tpgs[0]!;
+    expect(none.acls[0]!.mappedLuns[1]).toEqual({ index: 1, tpgLun: -1 });
+    expect(none.acls[0]!.session?.initiator).toBe(ini(0));
   });
 
   it('reports an unloaded LIO as not loaded, without targets', () => {

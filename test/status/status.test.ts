@@ -96,6 +96,9 @@ describe('status verdict', () => {
     expect(vgLvOf('/dev/vg1/lv-lun0')).toEqual({ vg: 'vg1', lv: 'lv-lun0' });
     expect(vgLvOf('/dev/mapper/vg1-lv--lun0')).toEqual({ vg: 'vg1', lv: 'lv-lun0' });
     expect(vgLvOf('/dev/sdb')).toBeUndefined();
+    // ddmap backend=era: the backstore is the LV's era device
+    expect(vgLvOf('/dev/mapper/era-vg--a-lun--1')).toEqual({ vg: 'vg-a', lv: 'lun-1' });
+    expect(vgLvOf('/dev/mapper/era-vg1')).toEqual({ vg: 'era', lv: 'vg1' });
   });
 });
 

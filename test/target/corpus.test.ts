@@ -8,49 +8,22 @@
  * folder beside the repository (or any of its parents, or LIOHA_CORPUS) when it exists.
  */
 import { describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createTargetActions } from '../../agents/target/actions.js';
 import { saveLive } from '../../lib/configfs/save.js';
 import { EmulatedConfigFs } from '../../lib/configfs/emulator.js';
 import { createEmulatedConfigFs } from '../../lib/configfs/emulator-fixture.js';
-import { ConfigError, parseSaveConfig, REASON_MAX } from '../../lib/configfs/saveconfig.js';
-import { selectDesired } from '../../lib/configfs/desired.js';
+import { REASON_MAX } from '../../lib/configfs/saveconfig.js';
 import { Failure } from '../../lib/failure.js';
 import { exitCodeOf } from '../../lib/ocf/dispatch.js';
 import type { LogLine } from '../helpers/context.js';
 import { ctxFor, fastTmp } from './setup.js';
+import { corpusDirs, corpusFiles, jsonFiles, ownable } from './corpus-files.js';
 import { roundTripDifferences } from './round-trip.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * The corpus the repository carries (test/fixtures/saveconfig-corpus, a copy of the shared one, so a fresh
- * clone tests it), plus the shared folder beside the repository (or above it, or LIOHA_CORPUS) when it is
- * there: a file added there is picked up without code. A file of the same name is taken from the shared folder.
- */
-function corpusDirs(): string[] {
-  const dirs = [join(REPO, 'test/fixtures/saveconfig-corpus')];
-  if (process.env.LIOHA_CORPUS) return [...dirs, process.env.LIOHA_CORPUS];
-  for (let dir = dirname(REPO.replace(/\/$/, '')); ; dir = dirname(dir)) {
-    const c = join(dir, 'shared/reference/saveconfig-corpus');
-    if (existsSync(c)) return [...dirs, c];
-    if (dirname(dir) === dir) break;
-  }
-  return dirs;
-}
-
-function jsonFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? jsonFiles(p) : n.endsWith('.json') ? [p] : [];
-  });
-}
-
 const CORPUS_DIRS = corpusDirs();
-/** Keyed by the path inside its corpus folder: the shared folder's copy wins. */
-const FILES = [...new Map(CORPUS_DIRS.flatMap((d) => jsonFiles(d).map((f) => [relative(d, f), f] as const))).values()].sort();
+const FILES = corpusFiles(CORPUS_DIRS).map((f) => f.path);
 const CONFIG = '/etc/target/saveconfig.json';
 const actions = createTargetActions();
 
@@ -61,30 +34,6 @@ async function call(f: (ctx: never) => Promise<number>, ctx: unknown): Promise<{
     if (e instanceof Failure) return { code: exitCodeOf(e), reason: e.reason };
     throw e;
   }
-}
-
-/**
- * The targets a resource would own: every iSCSI target lioha can run. Targets it refuses by
- * design (non-default ALUA groups, tcmu backstores) are returned apart, with their reason.
- */
-function ownable(text: string): { owned: string[]; refused: [string, string][]; deriveWwn: boolean } {
-  const cfg = parseSaveConfig(text, 'f');
-  const doc = JSON.parse(text) as { targets?: { wwn: string; fabric: string }[] };
-  const owned: string[] = [];
-  const refused: [string, string][] = [];
-  let deriveWwn = false;
-  for (const t of doc.targets ?? []) {
-    if (t.fabric !== 'iscsi') continue;
-    try {
-      const d = selectDesired(cfg, [t.wwn], { deriveWwn: true });
-      owned.push(t.wwn);
-      for (const ref of d.storageObjects.keys()) if (!cfg.storageObjects.get(ref)?.wwn) deriveWwn = true;
-    } catch (e) {
-      if (!(e instanceof ConfigError)) throw e;
-      refused.push([t.wwn, e.message]);
-    }
-  }
-  return { owned, refused, deriveWwn };
 }
 
 describe('the saveconfig corpus', () => {

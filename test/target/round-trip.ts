@@ -9,9 +9,14 @@
  *  - device-bound attributes the kernel refused keep the device's value (start reported them, as `<so name>/<attr>`);
  *  - tcq_depth and exclusive are not saved (targetcli no longer writes the first; the second
  *    is not visible in configfs), nor empty chap_* fields, nullio:false or ACL parameters;
- *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed.
+ *  - a ramdisk size becomes whole 4 KiB pages; an IPv6 portal address is bracketed;
+ *  - a block object's write cache (emulate_write_cache, write_back) is the backing device's: a
+ *    configured 1/true is skipped and saves as the device's 0/false, as under targetctl restore;
+ *  - emulate_dpo and emulate_fua_read save as 1 whatever was configured (always emulated).
  * Every other input field must come back equal. Returns the differences (empty when equal).
  */
+import { ALWAYS_ONE } from '../../lib/configfs/kernel-decided.js';
+
 type J = Record<string, any>;
 
 const eq = (a: unknown, b: unknown) => String(a) === String(b) || (typeof a === 'boolean' && Number(a) === Number(b)) || (typeof b === 'boolean' && Number(a) === Number(b));
@@ -102,14 +107,21 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
     if (!used.has(ref)) continue;
     const s = savedSos.get(ref);
     if (!s) continue;
+    // A block object's write cache is the device's (lib/configfs/kernel-decided.ts): a configured 1 saves as 0.
+    const deviceWce = so.plugin === 'block' && (String(so.attributes?.emulate_write_cache ?? (so.write_back ? 1 : 0)) === '1');
     for (const [k, v] of Object.entries(so)) {
       switch (k) {
         case 'attributes': {
           const kept = Object.keys(v as J).filter((a) => refused.has(`${so.name}/${a}`));
           for (const a of kept) if (s.attributes?.[a] === undefined) out.push(`${ref}.attributes.${a}: refused and not saved`);
-          subset(`${ref}.attributes`, Object.fromEntries(Object.entries(v as J).filter(([a]) => !kept.includes(a))), s.attributes);
+          const { emulate_write_cache: wce, ...rest } = Object.fromEntries(Object.entries(v as J).filter(([a]) => !kept.includes(a))) as J;
+          // DPO and FUA READ are always emulated: a configured 0 saves as 1 (kernel-decided.ts)
+          for (const a of ALWAYS_ONE) if (rest[a] !== undefined) { diff(`${ref}.attributes.${a}`, 1, s.attributes?.[a]); delete rest[a]; }
+          subset(`${ref}.attributes`, deviceWce ? rest : { ...rest, ...(wce !== undefined ? { emulate_write_cache: wce } : {}) }, s.attributes);
+          if (deviceWce && wce !== undefined && String(s.attributes?.emulate_write_cache) !== '0') out.push(`${ref}.attributes.emulate_write_cache: device's value not saved`);
           break;
         }
+        case 'write_back': if (deviceWce) diff(`${ref}.write_back`, false, s.write_back); else diff(`${ref}.write_back`, v, s.write_back); break;
         case 'exclusive': break;
         case 'nullio': if (v) diff(`${ref}.nullio`, v, s.nullio); else if (s.nullio !== undefined) out.push(`${ref}.nullio: false saved`); break;
         case 'size': diff(`${ref}.size`, so.plugin === 'ramdisk' ? Math.max(1, Math.round(Number(v) / 4096)) * 4096 : v, s.size); break;

@@ -4,5 +4,5 @@
  * Adding a backend: a module under lib/ddmap/backends/, a name here, a line in
  * registry.ts. The agent itself does not change.
  */
-export const BACKEND_NAMES = ['iet'] as const;
+export const BACKEND_NAMES = ['iet', 'era'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];

@@ -4,6 +4,7 @@ import type { BackendName } from './names.js';
 
 const LOADERS: Record<BackendName, (o: BackendOptions) => Promise<ChangeMapBackend>> = {
   iet: async (o) => new (await import('./iet/backend.js')).IetBackend(o),
+  era: async (o) => new (await import('./era/backend.js')).EraBackend(o),
 };
 
 export function loadBackend(name: BackendName, opts: BackendOptions): Promise<ChangeMapBackend> {

@@ -24,7 +24,8 @@ cut -d' ' -f1 /proc/uptime > "$LAB_OUT/boot-uptime"
 for t in $LAB_TESTS; do
   mkdir -p "$LAB_OUT/$t"
   s=$(date +%s%N)
-  LAB_TEST=$t timeout -k 10 "${LAB_TEST_TIMEOUT:-600}" bash "$LAB_REPO/${LAB_TEST_DIR:-test/lab/tests}/$t.sh" > "$LAB_OUT/$t/log" 2>&1
+  tt=${LAB_TEST_TIMEOUT:-600}; for kv in ${LAB_TEST_TIMEOUTS:-}; do [ "${kv%%=*}" = "$t" ] && tt=${kv#*=}; done
+  LAB_TEST=$t timeout -k 10 "$tt" bash "$LAB_REPO/${LAB_TEST_DIR:-test/lab/tests}/$t.sh" > "$LAB_OUT/$t/log" 2>&1
   echo $? > "$LAB_OUT/$t/rc"
   echo $(( ($(date +%s%N) - s) / 1000000 )) > "$LAB_OUT/$t/duration-ms"
 done

@@ -12,6 +12,7 @@ const ENVIRONMENT: { re: RegExp; why: string }[] = [
   { re: /\/statistics\/[^/]+\/(inst|indx|dev|port_auth_indx|role)$/, why: 'kernel-global device/port indices: depend on everything created since boot' },
   { re: /^\.\/core\/[^/]+\/[^/]+\/info$/, why: 'names the backing dm device (major/minor) and its queue limits' },
   { re: /^\.\/core\/[^/]+\/[^/]+\/attrib\/hw_max_sectors$/, why: 'queue limit of the real backing device' },
+  { re: /^\.\/core\/[^/]+\/[^/]+\/attrib\/optimal_sectors$/, why: 'at most hw_max_sectors: a configured value above the emulated device\'s is refused and kept (device-bound)' },
 ];
 
 /**

@@ -19,11 +19,19 @@ describe.skipIf(!haveSpeed)('target start/stop speed vs targetctl (same VM run)'
       ['start vs restore', med('agent_start_ms'), med('targetctl_restore_ms'), nodeBare, pyBare],
       ['stop vs clear', med('agent_stop_ms'), med('targetctl_clear_ms'), nodeBare, pyBare],
     ];
+    // The 32 LUN x 32 ACL configuration (test/lab/guest/big-config.py), when the run has it.
+    if ((m.get('agent_start_32x32_ms')?.length ?? 0) > 0) {
+      rows.push(
+        ['32x32 start/restore', med('agent_start_32x32_ms'), med('targetctl_restore_32x32_ms'), nodeBare, pyBare],
+        ['32x32 stop/clear', med('agent_stop_32x32_ms'), med('targetctl_clear_32x32_ms'), nodeBare, pyBare],
+      );
+    }
     const lines = ['                     agent ms  targetctl ms  agent/targetctl | work (minus bare start-up): agent  targetctl  agent/targetctl'];
     for (const [name, a, t, nb, pb] of rows) {
       lines.push(`${name.padEnd(18)} ${String(a).padStart(9)} ${String(t).padStart(12)}  ${(a / t).toFixed(2).padStart(14)}x | ${String(a - nb).padStart(33)} ${String(t - pb).padStart(10)} ${((a - nb) / (t - pb)).toFixed(2).padStart(15)}x`);
     }
-    lines.push(`bare start-up: node ${nodeBare} ms, python3 ${pyBare} ms; agent meta-data ${med('agent_metadata_ms')} ms; n=${m.get('agent_start_ms')!.length}`);
+    lines.push(`bare start-up: node ${nodeBare} ms, python3 ${pyBare} ms; agent meta-data ${med('agent_metadata_ms')} ms; n=${m.get('agent_start_ms')!.length}` +
+      ((m.get('agent_monitor_32x32_ms')?.length ?? 0) > 0 ? `; 32x32 monitor ${med('agent_monitor_32x32_ms')} ms, n=${m.get('agent_start_32x32_ms')!.length}` : ''));
     fs.writeFileSync(join(resultsDir(), 'speed.txt'), lines.join('\n') + '\n');
     console.log(lines.join('\n'));
     expect(Number.isFinite(med('agent_start_ms'))).toBe(true);

@@ -44,4 +44,21 @@ for i in $(seq "$ROUNDS"); do
 done
 ok "every timed start/stop/restore/clear succeeded" test "$speed_fail" = 0
 ok "speed rounds left nothing behind" lab_lio_empty
+
+# speed at scale (issue 17): 32 ramdisk LUNs x 32 CHAP ACLs, every ACL mapping every LUN (1,024 mapped
+# LUNs), generated from the same base config; same alternation, fewer rounds (each takes seconds under TCG)
+BIG_CFG=/etc/target/big-32x32.json
+python3 "$LAB_REPO/test/lab/guest/big-config.py" "$LAB_REPO/test/lab/fixtures/lab-4lun.json" "$BIG_CFG" 32 32
+ok "32x32 config accepted by validate-all" agent target validate-all iqn="$IQN" config="$BIG_CFG"
+run_big() { agent target "$1" iqn="$IQN" config="$BIG_CFG"; }
+big_fail=0
+for i in $(seq "${LAB_SPEED_ROUNDS_BIG:-3}"); do
+  timed agent_start_32x32_ms run_big start >/dev/null 2>&1 || big_fail=1
+  timed agent_monitor_32x32_ms run_big monitor >/dev/null 2>&1 || big_fail=1
+  timed agent_stop_32x32_ms run_big stop >/dev/null 2>&1 || big_fail=1
+  timed targetctl_restore_32x32_ms targetctl restore "$BIG_CFG" >/dev/null 2>&1 || big_fail=1
+  timed targetctl_clear_32x32_ms targetctl clear >/dev/null 2>&1 || big_fail=1
+done
+ok "every timed 32x32 start/monitor/stop/restore/clear succeeded" test "$big_fail" = 0
+ok "32x32 rounds left nothing behind" lab_lio_empty
 finish
