@@ -15,12 +15,12 @@
  * start, or the agent sees the backup and interrupts it. Liveness is PID plus start time
  * (lib/proc/process.ts), so a registration or fence left by a killed process means nothing.
  * Node-local state under /run: a reboot clears it, and the other node has its own.
+ * This module is what the vg agent reads; the backup's side is registration.ts.
  */
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { writeFileAtomic } from '../ddmap/atomic.js';
 import { isLvmName } from '../names.js';
 import { selfIdentity, stillRunning, type ProcessIdentity } from '../proc/process.js';
-import { LockBusyError, withLock } from '../sys/lock.js';
 import type { Root } from '../sys/root.js';
 import { BackupError } from './errors.js';
 
@@ -62,7 +62,7 @@ export const registrationPath = (root: Root, vg: string, lv: string) => {
 };
 export const fencePath = (root: Root, vg: string) => `${vgDir(root, vg)}/${FENCE}`;
 
-const removeIfThere = (p: string) => unlink(p).catch((e: NodeJS.ErrnoException) => {
+export const removeIfThere = (p: string) => unlink(p).catch((e: NodeJS.ErrnoException) => {
   if (e.code !== 'ENOENT') throw e;
 });
 
@@ -79,39 +79,6 @@ export async function liveFence(root: Root, vg: string): Promise<Fence | null> {
   const f = await readJson<Fence>(fencePath(root, vg));
   if (!f || f.version !== 1 || typeof f.pid !== 'number' || typeof f.start !== 'number') return null;
   return stillRunning(f) ? f : null;
-}
-
-export const failoverMessage = (vg: string, lv: string) =>
-  `interrupted by a failover: the cluster is stopping volume group ${vg} on this node; resume with the same command on the new primary (${vg}/${lv} is resumable)`;
-
-/**
- * Run `f` as the one backup of vg/lv on this node, registered for the vg agent. Refuses when
- * another backup of the volume runs (busy) or the VG is being stopped (failover).
- */
-export async function withRegistration<T>(root: Root, r: Pick<Registration, 'vg' | 'lv' | 'snapshot' | 'destination'>, f: () => Promise<T>): Promise<T> {
-  const dir = vgDir(root, r.vg);
-  const file = registrationPath(root, r.vg, r.lv);
-  await mkdir(dir, { recursive: true, mode: 0o755 });
-  try {
-    return await withLock(volumeLockPath(root, r.vg, r.lv), 0, async () => {
-      const reg: Registration = { version: 1, ...selfIdentity(), vg: r.vg, lv: r.lv, snapshot: r.snapshot, destination: r.destination, startedAt: new Date().toISOString() };
-      await writeFileAtomic(file, `${JSON.stringify(reg)}\n`);
-      try {
-        // After registering (see the header): a stop that raised its fence earlier is seen here.
-        if (await liveFence(root, r.vg)) {
-          throw new BackupError('failover', `volume group ${r.vg} is being stopped on this node (failover in progress); run the backup on the new primary`);
-        }
-        return await f();
-      } finally {
-        await removeIfThere(file);
-      }
-    });
-  } catch (e) {
-    if (e instanceof LockBusyError) {
-      throw new BackupError('busy', `another backup of ${r.vg}/${r.lv} is running${e.holder ? ` (process ${e.holder})` : ''}`);
-    }
-    throw e;
-  }
 }
 
 /** Backups of the VG's volumes running on this node now (registrations whose writer lives). */

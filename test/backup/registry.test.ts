@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { BackupError } from '../../lib/backup/errors.js';
 import { interruptProcess } from '../../lib/backup/interrupt.js';
-import { fencePath, liveFence, raiseFence, registrationPath, runningBackups, withRegistration } from '../../lib/backup/registry.js';
+import { withRegistration } from '../../lib/backup/registration.js';
+import { fencePath, liveFence, raiseFence, registrationPath, runningBackups } from '../../lib/backup/registry.js';
 import { processStartTime, selfIdentity, stillRunning } from '../../lib/proc/process.js';
 import { Root } from '../../lib/sys/root.js';
 

@@ -7,7 +7,7 @@
  */
 import { openSync } from 'node:fs';
 import { LvmSnapshots } from '../../lib/backup/lvm-snapshot.js';
-import { withRegistration } from '../../lib/backup/registry.js';
+import { withRegistration } from '../../lib/backup/registration.js';
 import { run } from '../../lib/exec/run.js';
 import { rootFromEnv } from '../../lib/sys/root.js';
 
