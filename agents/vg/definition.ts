@@ -15,7 +15,8 @@ export const definition = defineAgent({
     'on a Secondary (and on a disk that is not UpToDate unless require_uptodate=false). Activation is ' +
     'exclusive, by LVM system ID or by tag, like ocf:heartbeat:LVM-activate. Every LVM command runs with ' +
     'a device filter that accepts only /dev/drbd* (plus extra_devices), so the DRBD backing disks are ' +
-    'never scanned and stale copies of the PV are never picked up. Stop unmounts, deactivates every LV ' +
+    'never scanned and stale copies of the PV are never picked up. Stop interrupts lioha backups reading ' +
+    'the VG (SIGTERM, SIGKILL after at most 5 s; they resume on the new primary), unmounts, deactivates every LV ' +
     'and verifies that no device-mapper device of the VG is left; when something still holds an LV open ' +
     '(LIO, a mount, a process) stop fails and names it. Monitor returns 7 (not running) when the VG is ' +
     'inactive, and at OCF_CHECK_LEVEL=10 reads one block from an LV with O_DIRECT.',

@@ -13,6 +13,7 @@ import { vgConfig, type VgConfig } from './config.js';
 import { execFor, step, udevAbsent } from './exec.js';
 import { failureOf } from '../../lib/failure.js';
 import { readVgState } from './state.js';
+import { interruptBackups } from './backups.js';
 
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
 const fail = (reason: string) => new Failure('generic', reason);
@@ -36,18 +37,25 @@ async function scanProcesses(ctx: Ctx, match: { paths?: readonly string[]; under
 }
 
 /**
- * Unmount, check nothing holds an LV, deactivate, verify no dm device of the VG
- * is left. Succeeds at once (no lvm call) when the VG is already inactive.
+ * Interrupt backups reading the VG, unmount, check nothing holds an LV, deactivate,
+ * verify no dm device of the VG is left. Succeeds at once (no lvm call) when the VG
+ * is already inactive.
  */
 export async function stop(ctx: Ctx): Promise<OcfExit> {
   const c = vgConfig(ctx.params);
-  await unmountMetadata(ctx, c);
-  const s = await readVgState(ctx.root, c);
-  if (s.devs.length === 0) return OcfExit.SUCCESS;
-  const lvm = new Lvm(execFor(ctx), { extraAccept: c.extraDevices, noUdev: udevAbsent(ctx) });
-  await deactivate(ctx, c, lvm);
-  if (c.mode === 'tagging') await step(`removing owner tag ${c.tag} from ${c.vg}`, () => lvm.delTag(c.vg, c.tag));
-  return OcfExit.SUCCESS;
+  const active = (await readVgState(ctx.root, c)).devs.length > 0;
+  const lowerFence = active ? await interruptBackups(ctx, c) : undefined;
+  try {
+    await unmountMetadata(ctx, c);
+    const s = await readVgState(ctx.root, c);
+    if (s.devs.length === 0) return OcfExit.SUCCESS;
+    const lvm = new Lvm(execFor(ctx), { extraAccept: c.extraDevices, noUdev: udevAbsent(ctx) });
+    await deactivate(ctx, c, lvm);
+    if (c.mode === 'tagging') await step(`removing owner tag ${c.tag} from ${c.vg}`, () => lvm.delTag(c.vg, c.tag));
+    return OcfExit.SUCCESS;
+  } finally {
+    await lowerFence?.().catch(() => undefined);
+  }
 }
 
 /** Unmount the metadata filesystem if it is mounted; name (or, with force_unmount, kill) what keeps it busy. */
@@ -96,11 +104,12 @@ export async function deactivate(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void>
     await lvm.activate(c.vg, false, c.mode === 'tagging' ? [`@${c.tag}`] : undefined);
   } catch (e) {
     // LVM says "in use" without naming who: look for processes with an LV open.
-    const procs: Opener[] = [];
+    const open: string[] = [];
     for (const d of devs.filter((x) => !x.layer && x.lv)) {
-      procs.push(...(await scanProcesses(ctx, { paths: lvAliases(c.vg, d.lv!, d.kernel) })));
+      const procs = await scanProcesses(ctx, { paths: lvAliases(c.vg, d.lv!, d.kernel) });
+      if (procs.length) open.push(`${c.vg}/${d.lv} open by ${describeOpeners(procs)}`);
     }
-    if (procs.length) throw fail(`cannot deactivate ${c.vg}: open by ${describeOpeners(procs)}`);
+    if (open.length) throw fail(`cannot deactivate ${c.vg}: ${open.join('; ')}`);
     throw failureOf(e, `deactivating ${c.vg}`);
   }
   const left = await vgDmDevices(ctx.root, c.vg);

@@ -119,6 +119,8 @@ const runCommand: CommandModule = {
           progress: argv.quiet ? silentProgress : progressSink(process.stderr),
           say: (l) => { if (!argv.quiet) process.stderr.write(`lioha backup: ${l}\n`); },
           signal: interruptSignal(),
+          // A run from an LVM snapshot blocks deactivation of the VG: let the vg agent find and stop it.
+          register: argv.source === undefined,
           newSetId: () => randomHex(16),
           dropCache: async (p) => { await run('dd', [`if=${p}`, 'iflag=nocache', 'count=0', 'status=none'], { timeoutMs }); },
         },

@@ -25,6 +25,8 @@ import { isLvmName } from '../names.js';
 import { withLock, LockBusyError } from '../sys/lock.js';
 import type { Root } from '../sys/root.js';
 import type { ChangeSource } from './change-source.js';
+import { failoverMessage, withRegistration } from './registration.js';
+import { liveFence } from './registry.js';
 import { ALGORITHM_CRC32_XXH32 } from './checksum.js';
 import { ChecksumFile, readChecksumHeader, segmentsOf, type ChecksumHeader } from './checksum-file.js';
 import { copySegments } from './copy.js';
@@ -65,6 +67,12 @@ export interface BackupDeps {
   signal?: AbortSignal;
   now?(): Date;
   newSetId(): string;
+  /**
+   * Register the run for the vg agent (registry.ts): one backup per volume on this node, found
+   * and interrupted by a vg stop (a failover), refused while one is in progress. Set for runs
+   * that read an LVM snapshot in the VG.
+   */
+  register?: boolean;
   /** Drop the destination's cached pages before verifying (dd iflag=nocache), so the check reads the medium. */
   dropCache?(path: string): Promise<void>;
   /** Test seams. */
@@ -92,10 +100,18 @@ export interface BackupReport {
 export async function runBackup(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
   await checkInputs(o, d);
   try {
-    return await withLock(`${o.checksums}.lock`, 0, () => locked(o, d));
+    return await withLock(`${o.checksums}.lock`, 0, () => {
+      if (!d.register) return locked(o, d);
+      const reg = { vg: o.vg, lv: o.lv, snapshot: d.snapshots.snapshotName, destination: o.destination };
+      return withRegistration(d.root, reg, () => locked(o, d));
+    });
   } catch (e) {
     if (e instanceof LockBusyError) {
       throw new BackupError('busy', `another backup to ${o.destination} is running${e.holder ? ` (process ${e.holder})` : ''}`);
+    }
+    // The signal came from the vg agent's stop (its fence is up): say so, with what to do next.
+    if (e instanceof BackupError && e.kind === 'interrupted' && d.register && (await liveFence(d.root, o.vg))) {
+      throw new BackupError('failover', failoverMessage(o.vg, o.lv));
     }
     throw e;
   }
@@ -134,6 +150,8 @@ async function checkInputs(o: BackupOptions, d: BackupDeps): Promise<void> {
 }
 
 async function locked(o: BackupOptions, d: BackupDeps): Promise<BackupReport> {
+  // A signal while waiting for the locks: stop before a snapshot is taken at all.
+  if (d.signal?.aborted) throw new BackupError('interrupted', 'interrupted before the snapshot was taken');
   const t0 = performance.now();
   const now = () => d.now?.() ?? new Date();
   await d.store.ensure();
@@ -273,6 +291,7 @@ async function startRun(o: BackupOptions, d: BackupDeps, forced: Journal['forced
     await unlink(o.checksums);
     ck = null;
   }
+  if (d.signal?.aborted) throw new BackupError('interrupted', 'interrupted before the snapshot was taken');
   const { value: snapshot, point } = await d.changes.bracket(() => d.snapshots.create());
   try {
     const volumeBytes = snapshot.sizeBytes;

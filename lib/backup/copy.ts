@@ -87,19 +87,25 @@ export async function copySegments(job: CopyJob): Promise<CopyCounters> {
         const bytes = Math.min(r.len * seg, Number(job.volumeBytes - BigInt(r.start) * BigInt(seg)));
         const buf = pool[free++ % pool.length]!;
         const chunk: Chunk = { ...r, bytes, buf, read: Promise.resolve() };
-        chunk.read = (job.throttle ? job.throttle.take(bytes) : Promise.resolve()).then(() => readFully(job.source, buf, bytes, BigInt(r.start) * BigInt(seg), job.sourceName));
+        // Interrupted while throttled: skip the read (the loop below throws before using the chunk).
+        chunk.read = (job.throttle ? job.throttle.take(bytes, job.signal) : Promise.resolve())
+          .then(() => (job.signal?.aborted ? undefined : readFully(job.source, buf, bytes, BigInt(r.start) * BigInt(seg), job.sourceName)));
         chunk.read.catch(() => undefined); // awaited below; never an unhandled rejection while queued
         queue.push(chunk);
       }
     };
     issue();
+    const stopIfAborted = async (at: number) => {
+      if (!job.signal?.aborted) return;
+      await Promise.allSettled(queue.map((q) => q.read));
+      throw new BackupError('interrupted', `interrupted at segment ${at} of ${segments}`);
+    };
     while (queue.length) {
-      if (job.signal?.aborted) {
-        await Promise.allSettled(queue.map((q) => q.read));
-        throw new BackupError('interrupted', `interrupted at segment ${queue[0]!.start} of ${segments}`);
-      }
+      await stopIfAborted(queue[0]!.start);
       const ch = queue.shift()!;
       await ch.read;
+      // An abort during the read may have skipped it: this chunk's buffer is not its data.
+      await stopIfAborted(ch.start);
       issue();
       checksumSegments(ch.buf, ch.bytes, seg, newCk);
       await job.checksums.readRange(ch.start, ch.len, oldCk);

@@ -6,8 +6,10 @@
  *   verify    the destination does not match its checksums; the LV is marked DIRTY
  *   snapshot  creating, reading or removing the LVM snapshot failed
  *   interrupted  a signal stopped the copy; rerun resumes
+ *   failover  the vg agent stopped the VG on this node (a switchover) and interrupted the run,
+ *             or refused to let it start; rerun the same command on the new primary
  */
-export type BackupErrorKind = 'input' | 'busy' | 'io' | 'verify' | 'snapshot' | 'interrupted';
+export type BackupErrorKind = 'input' | 'busy' | 'io' | 'verify' | 'snapshot' | 'interrupted' | 'failover';
 
 export class BackupError extends Error {
   override name = 'BackupError';
@@ -19,7 +21,10 @@ export class BackupError extends Error {
   }
 }
 
-/** Exit status of `lioha backup` per kind (1 = failed, 2 = usage, 3 = verify failed, 4 = busy, 130 = interrupted). */
+/**
+ * Exit status of `lioha backup` per kind (1 = failed, 2 = usage, 3 = verify failed, 4 = busy,
+ * 75 = interrupted by a failover: EX_TEMPFAIL, retry on the new primary, 130 = interrupted).
+ */
 export function exitCodeOf(kind: BackupErrorKind): number {
-  return { input: 2, busy: 4, io: 1, verify: 3, snapshot: 1, interrupted: 130 }[kind];
+  return { input: 2, busy: 4, io: 1, verify: 3, snapshot: 1, interrupted: 130, failover: 75 }[kind];
 }

@@ -99,18 +99,24 @@ export async function processOpeners(
     const clean = p.replace(/ \(deleted\)$/, '');
     return paths.has(clean) || (under !== undefined && (clean === under || clean.startsWith(`${under}/`)));
   };
+  // Under a fixture root, a real process's links name host paths below the root: read them as the root's.
+  const rootBase = root.isHost ? '' : root.base.replace(/\/+$/, '');
+  const link = async (p: string) => {
+    const t = await readlink(p).catch(() => undefined);
+    return t && rootBase && t.startsWith(`${rootBase}/`) ? t.slice(rootBase.length) : t;
+  };
   const self = String(process.pid);
   for (const pid of await list(root.path('/proc'))) {
     if (!/^\d+$/.test(pid) || (root.base === '/' && pid === self)) continue;
     const base = root.path(`/proc/${pid}`);
     const how: string[] = [];
-    for (const link of ['cwd', 'root', 'exe']) {
-      const t = await readlink(`${base}/${link}`).catch(() => undefined);
-      if (t && hit(t)) how.push(`${link} ${t}`);
+    for (const l of ['cwd', 'root', 'exe']) {
+      const t = await link(`${base}/${l}`);
+      if (t && hit(t)) how.push(`${l} ${t}`);
     }
     if (!how.length) {
       for (const fd of await list(`${base}/fd`)) {
-        const t = await readlink(`${base}/fd/${fd}`).catch(() => undefined);
+        const t = await link(`${base}/fd/${fd}`);
         if (t && hit(t)) { how.push(`open file ${t}`); break; }
       }
     }

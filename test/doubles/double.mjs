@@ -4,7 +4,11 @@
 // expected to pass (DRBD-only filter, DM_DISABLE_UDEV without udev), keep state
 // in <root>/var/lib/lioha-doubles/state.json and render the kernel views the
 // agent reads: /proc/drbd, /sys/block/dm-N, /dev nodes, /proc/self/mounts.
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, statSync } from 'node:fs';
+// An LV's device is a file /dev/dm-N (its data kept under var/lib/lioha-doubles/data
+// while inactive when the LV has a size); snapshots (lvcreate --snapshot) are copies.
+// Like the kernel's open count, vgchange -an and lvremove refuse an LV that a real
+// process of this machine has open (its /dev/dm-N file, found through /proc/*/fd).
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 const ROOT = process.env.LIOHA_ROOT || process.env.OCF_RESKEY_CRM_meta_lioha_root;
@@ -42,6 +46,8 @@ function render(s) {
   for (const vg of s.vgs) for (const lv of vg.lvs) {
     const base = P(`/sys/block/dm-${lv.dm}`);
     const name = dmName(vg.name, lv.name);
+    const devFile = P(`/dev/dm-${lv.dm}`);
+    const stored = P(`/var/lib/lioha-doubles/data/${lv.uuid}`);
     if (lv.active) {
       mkdirSync(`${base}/dm`, { recursive: true });
       mkdirSync(`${base}/holders`, { recursive: true });
@@ -52,11 +58,16 @@ function render(s) {
       for (const pv of vg.pvs) { const k = pv.replace('/dev/', ''); if (!existsSync(`${base}/slaves/${k}`)) writeFileSync(`${base}/slaves/${k}`, ''); }
       mkdirSync(P(`/dev/mapper`), { recursive: true });
       mkdirSync(P(`/dev/${vg.name}`), { recursive: true });
-      if (!existsSync(P(`/dev/dm-${lv.dm}`))) writeFileSync(P(`/dev/dm-${lv.dm}`), Buffer.alloc(8192, 0x5a));
+      if (!existsSync(devFile)) {
+        if (existsSync(stored)) renameSync(stored, devFile);
+        else if (lv.sizeBytes) { writeFileSync(devFile, ''); truncateSync(devFile, lv.sizeBytes); }
+        else writeFileSync(devFile, Buffer.alloc(8192, 0x5a));
+      }
       for (const link of [`/dev/mapper/${name}`, `/dev/${vg.name}/${lv.name}`]) {
         if (!existsSync(P(link))) symlinkSync(`../dm-${lv.dm}`, P(link));
       }
     } else {
+      if (lv.sizeBytes && lv.dm !== undefined && existsSync(devFile)) { mkdirSync(dirname(stored), { recursive: true }); renameSync(devFile, stored); }
       rmSync(base, { recursive: true, force: true });
       for (const p of [`/dev/mapper/${name}`, `/dev/${vg.name}/${lv.name}`, `/dev/dm-${lv.dm}`]) rmSync(P(p), { force: true });
     }
@@ -72,7 +83,7 @@ const readable = (s, vg) => vg.pvs.every((pv) => resOfMinor(s, minorOf(pv))?.rol
 
 function parseLvmArgs(a) {
   const o = { flags: [], opts: {}, pos: [] };
-  const withValue = new Set(['--config', '--reportformat', '--units', '-o', '-S', '--systemid', '--addtag', '--deltag']);
+  const withValue = new Set(['--config', '--reportformat', '--units', '-o', '-S', '--systemid', '--addtag', '--deltag', '--name', '--permission', '--extents', '--size']);
   for (let i = 0; i < a.length; i++) {
     const x = a[i];
     if (withValue.has(x)) { if (i + 1 >= a.length) unexpected(); (o.opts[x] ??= []).push(a[++i]); }
@@ -94,6 +105,21 @@ function checkLvmEnv(o) {
 }
 
 const report = (key, rows) => out(JSON.stringify({ report: [{ [key]: rows }] }, null, 2) + '\n');
+
+/** Real processes of this machine with the LV's device file open (the kernel's open count). */
+function realOpeners(lv) {
+  if (lv.dm === undefined || !existsSync(P(`/dev/dm-${lv.dm}`))) return [];
+  const file = realpathSync(P(`/dev/dm-${lv.dm}`));
+  const pids = [];
+  for (const pid of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    let fds = [];
+    try { fds = readdirSync(`/proc/${pid}/fd`); } catch { continue; }
+    if (fds.some((fd) => { try { return readlinkSync(`/proc/${pid}/fd/${fd}`) === file; } catch { return false; } })) pids.push(Number(pid));
+  }
+  return pids;
+}
+const lvInUse = (s, vg, lv) => s.openLvs.includes(lv.name) || s.mounts.some((m) => [`/dev/mapper/${dmName(vg.name, lv.name)}`, `/dev/${vg.name}/${lv.name}`].includes(m.device)) || realOpeners(lv).length > 0;
+const lvAttr = (vg, lv) => `${lv.origin ? 's' : vg.lvs.some((x) => x.origin === lv.name) ? 'o' : '-'}${lv.origin && !lv.writable ? 'r' : 'w'}i-${lv.active ? 'a' : '-'}${lv.origin ? '-s-' : '---'}-${lv.skip ? 'k' : '-'}`;
 
 function lvm(s) {
   const [sub, ...rest] = args;
@@ -123,6 +149,16 @@ function lvm(s) {
     }
     case 'lvs': {
       if (!json || o.pos.length !== 1) unexpected();
+      if (o.pos[0].includes('/')) {
+        // One LV, as lib/backup/lvm-snapshot.ts asks: lvs -o lv_name,lv_attr,lv_size,origin,lv_tags vg/lv
+        if (o.opts['-o']?.[0] !== 'lv_name,lv_attr,lv_size,origin,lv_tags' || !o.flags.includes('--nosuffix') || o.opts['--units']?.[0] !== 'b') unexpected();
+        const [vgName, lvName] = o.pos[0].split('/');
+        const vg = findVg(vgName, false);
+        const lv = vg.lvs.find((l) => l.name === lvName);
+        if (!lv) { report('lv', []); die(5, `  Failed to find logical volume "${vgName}/${lvName}"`); }
+        report('lv', [{ lv_name: lv.name, lv_attr: lvAttr(vg, lv), lv_size: String(lv.sizeBytes ?? 8192), origin: lv.origin ?? '', lv_tags: (lv.tags ?? []).join(',') }]);
+        return;
+      }
       const vg = findVg(o.pos[0], false);
       report('lv', vg.lvs.map((lv) => ({ lv_name: lv.name, vg_name: vg.name, lv_attr: (lv.active ? '-wi-a-----' : '-wi-------').slice(0, 9) + (lv.skip ? 'k' : '-'), lv_active: lv.active ? 'active' : '', lv_uuid: lv.uuid })));
       return;
@@ -160,13 +196,47 @@ function lvm(s) {
       }
       const busy = [];
       for (const lv of vg.lvs) {
-        const devs = [`/dev/mapper/${dmName(vg.name, lv.name)}`, `/dev/${vg.name}/${lv.name}`];
-        if (s.openLvs.includes(lv.name) || s.mounts.some((m) => devs.includes(m.device))) busy.push(lv.name);
+        if (lvInUse(s, vg, lv)) busy.push(lv.name);
         else lv.active = false;
       }
       save(s);
       if (busy.length) die(5, busy.map((l) => `  Logical volume ${vg.name}/${l} in use.`).join('\n') + `\n  Can't deactivate volume group "${name}" with ${busy.length} open logical volume(s)`);
       out(`  0 logical volume(s) in volume group "${name}" now active\n`);
+      return;
+    }
+    case 'lvcreate': {
+      // lib/backup/lvm-snapshot.ts: lvcreate --snapshot --name N --addtag T --permission r --extents|--size X vg/origin
+      if (o.pos.length !== 1 || !o.flags.includes('--snapshot') || !o.opts['--name'] || (!o.opts['--extents'] && !o.opts['--size'])) unexpected();
+      const [vgName, originName] = o.pos[0].split('/');
+      const vg = findVg(vgName, false);
+      const origin = vg.lvs.find((l) => l.name === originName);
+      if (!origin) die(5, `  Failed to find logical volume "${vgName}/${originName}"`);
+      if (!origin.active) die(5, `  Snapshot origin LV ${originName} not active.`);
+      const name = o.opts['--name'][0];
+      if (vg.lvs.some((l) => l.name === name)) die(5, `  Logical Volume "${name}" already exists in volume group "${vgName}"`);
+      const uuid = `snap${String(vg.lvs.length).padStart(28, '0')}`;
+      const dm = Math.max(-1, ...s.vgs.flatMap((v) => v.lvs.map((l) => l.dm ?? -1))) + 1;
+      mkdirSync(P('/var/lib/lioha-doubles/data'), { recursive: true });
+      copyFileSync(P(`/dev/dm-${origin.dm}`), P(`/var/lib/lioha-doubles/data/${uuid}`));
+      vg.lvs.push({ name, uuid, active: true, dm, origin: originName, tags: o.opts['--addtag'] ?? [], writable: o.opts['--permission']?.[0] !== 'r', sizeBytes: statSync(P(`/dev/dm-${origin.dm}`)).size });
+      out(`  Logical volume "${name}" created.\n`);
+      return save(s);
+    }
+    case 'lvremove': {
+      if (o.pos.length !== 1 || !o.flags.includes('--force')) unexpected();
+      const [vgName, name] = o.pos[0].split('/');
+      const vg = findVg(vgName, false);
+      const lv = vg.lvs.find((l) => l.name === name);
+      if (!lv) die(5, `  Failed to find logical volume "${vgName}/${name}"`);
+      if (lvInUse(s, vg, lv)) die(5, `  Logical volume ${vgName}/${name} in use.`);
+      vg.lvs = vg.lvs.filter((l) => l !== lv);
+      rmSync(P(`/var/lib/lioha-doubles/data/${lv.uuid}`), { force: true });
+      lv.active = false;
+      save(s);
+      // Rendered as inactive once more so its nodes go, then forgotten.
+      rmSync(P(`/sys/block/dm-${lv.dm}`), { recursive: true, force: true });
+      for (const p of [`/dev/mapper/${dmName(vgName, name)}`, `/dev/${vgName}/${name}`, `/dev/dm-${lv.dm}`]) rmSync(P(p), { force: true });
+      out(`  Logical volume "${name}" successfully removed.\n`);
       return;
     }
     default:

@@ -22,7 +22,13 @@ export interface DoubleState {
   drbd: { loaded: boolean; version: string; resources: DrbdResState[] };
   vgs: {
     name: string; uuid: string; systemId: string; tags: string[]; pvs: string[];
-    lvs: { name: string; uuid: string; active: boolean; dm?: number; skip?: boolean; /** vgchange -ay leaves it inactive (e.g. a missing PV segment) */ refuse?: boolean }[];
+    lvs: {
+      name: string; uuid: string; active: boolean; dm?: number; skip?: boolean; /** vgchange -ay leaves it inactive (e.g. a missing PV segment) */ refuse?: boolean;
+      /** Size of its /dev/dm-N file (sparse; kept while inactive); default an 8 KiB block of 0x5a. */
+      sizeBytes?: number;
+      /** A snapshot: its origin LV, tags and whether it is writable. */
+      origin?: string; tags?: string[]; writable?: boolean;
+    }[];
   }[];
   fsOnDisk: string;
   baseMounts: string[];
@@ -46,6 +52,8 @@ export interface VgFixtureOptions {
   tags?: string[];
   lvs?: string[];
   udev?: boolean;
+  /** Sizes of LVs by name (their data then survives deactivation). */
+  lvBytes?: Record<string, number>;
 }
 
 const u = (n: number) => n.toString(16).padStart(32, '0');
@@ -65,7 +73,7 @@ export function prepareVgFixture(root: string, o: VgFixtureOptions = {}): Double
     },
     vgs: [{
       name: 'vg1', uuid: u(1), systemId: o.vgSystemId ?? 'node2', tags: o.tags ?? [], pvs: [`/dev/drbd${minor}`],
-      lvs: (o.lvs ?? ['lv_iscsi_target', 'lv-lun0', 'lv-lun1']).map((name, i) => ({ name, uuid: u(100 + i), active: false })),
+      lvs: (o.lvs ?? ['lv_iscsi_target', 'lv-lun0', 'lv-lun1']).map((name, i) => ({ name, uuid: u(100 + i), active: false, ...(o.lvBytes?.[name] ? { sizeBytes: o.lvBytes[name] } : {}) })),
     }],
     fsOnDisk: 'ext4',
     baseMounts: ['sysfs /sys sysfs rw,nosuid,nodev,noexec,relatime 0 0', '/dev/sda2 / ext4 rw,relatime 0 0'],

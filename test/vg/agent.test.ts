@@ -287,7 +287,7 @@ describe('vg stop', () => {
     symlinkSync('/dev/dm-2', join(root, 'proc/555/fd/7'));
     const r = await act('stop');
     expect(r.rc).toBe(OcfExit.ERR_GENERIC);
-    expect(r.reason).toBe('cannot deactivate vg1: open by pid 555 (qemu-img) open file /dev/dm-2');
+    expect(r.reason).toBe('cannot deactivate vg1: vg1/lv-lun1 open by pid 555 (qemu-img) open file /dev/dm-2');
   });
 
   it('reports dm devices left behind', async () => {
