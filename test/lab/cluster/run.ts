@@ -4,7 +4,7 @@
  * `lioha cluster pcs` (or crm) script with fencing by the lab's fence_lab agent, and an initiator VM that
  * writes verified blocks through the portal address while the scenarios fail and move the target.
  *
- * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c]
+ * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs]
  * Prints per-scenario figures and writes <run>/results.json; exits non-zero when a check fails.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,7 @@ const { values: argv } = parseArgs({
     crm: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     run: { type: 'string' },
+    'switchover-tool': { type: 'string', default: 'crm_resource' },
   },
 });
 
@@ -243,19 +244,23 @@ async function scenario(name: string, fig: Omit<Figures, 'ok' | 'scenario'>, bod
 }
 
 const SCENARIOS: Record<string, () => Promise<void>> = {
-  // pcs resource move-with-constraint, then pcs resource clear once the group runs on the peer; no failback.
-  // (pcs 0.11's plain `move` simulates, waits and clears by itself: under TCG it took over 4 minutes to place
-  // the constraint; the figures count from the pcs command, so they include pcs's own start-up under TCG.)
+  // A move with a constraint, then its clear once the group runs on the peer; no failback.
+  // `crm_resource --move/--clear` is what `pcs resource move-with-constraint`/`clear` and `crm resource
+  // move`/`clear` run underneath. Under TCG pcs itself (Python) needed over 5 minutes of a busy guest to get
+  // there, so the figures would time pcs's start-up, not the failover; --switchover-tool pcs runs pcs.
   async switchover() {
     const from = await activeNode(); const to = other(from);
-    await scenario('switchover (pcs resource move + clear)', { from: from.name, to: to.name }, async (t0) => {
-      await from.sh(`pcs resource move-with-constraint ${GROUP} ${to.name}`, 300);
+    const viaPcs = argv['switchover-tool'] === 'pcs';
+    const move = viaPcs ? `pcs resource move-with-constraint ${GROUP} ${to.name}` : `crm_resource --move --resource ${GROUP} --node ${to.name}`;
+    const clear = viaPcs ? `pcs resource clear ${GROUP}` : `crm_resource --clear --resource ${GROUP}`;
+    await scenario(`switchover (${viaPcs ? 'pcs resource move' : 'crm_resource --move'} + clear)`, { from: from.name, to: to.name }, async (t0) => {
+      await from.sh(move, 600);
       return { survivor: to, t0 };
     });
-    await to.sh(`pcs resource clear ${GROUP}`, 300);
+    await to.sh(clear, 600);
     await sleep(10_000);
     const c = await to.sh('cibadmin -Q -o constraints');
-    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('pcs resource clear left a cli-ban/cli-prefer constraint');
+    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('the clear left a cli-ban/cli-prefer constraint');
     const s = await clusterState(to);
     if (!s || groupOn(s) !== to.name) throw new Error(`the group did not stay on ${to.name} after the clear (failback?)`);
   },

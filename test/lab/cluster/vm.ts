@@ -70,7 +70,7 @@ export class Vm {
       '-display', 'none', '-serial', `file:${join(this.out, `console-${this.boots}.log`)}`, '-no-reboot',
       '-kernel', kernel, '-initrd', join(img, 'initrd.img'),
       // panic=0: a crashed kernel hangs until it is fenced (sysrq c scenario), it does not reboot itself
-      '-append', 'console=ttyS0 panic=0 quiet loglevel=4 mitigations=off tsc=reliable no_timer_check',
+      '-append', 'console=ttyS0 panic=0 quiet loglevel=3 mitigations=off tsc=reliable no_timer_check',
       '-drive', `file=${join(img, 'root.img')},if=virtio,format=raw,snapshot=on,cache=unsafe`,
       '-virtfs', `local,path=${repo},mount_tag=repo,security_model=none,readonly=on`,
       '-virtfs', `local,path=${this.out},mount_tag=out,security_model=none`,
