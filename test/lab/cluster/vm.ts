@@ -189,6 +189,14 @@ export class Vm {
     if (this.running) await this.kill();
   }
 
+  /** Carrier of NIC n (0 = eth0) on or off through the qemu monitor (`set_link`): the guest sees a pulled cable. */
+  async setLink(nic: number, up: boolean): Promise<void> {
+    const m = await connectUnix(this.sockPath('mon'));
+    m.write(`set_link n${nic} ${up ? 'on' : 'off'}\n`);
+    await sleep(500);
+    m.destroy();
+  }
+
   async waitExit(timeoutS: number): Promise<boolean> {
     return Promise.race([this.exited.then(() => true), sleep(timeoutS * 1000).then(() => !this.running)]);
   }
