@@ -8,8 +8,10 @@
  * (`lioha_node=` line, rewritten by `make -C packaging install NODE=...`), /usr/bin/node, /usr/local/bin/node,
  * /usr/bin/nodejs.
  *
+ * meta-data is always answered by sh from the text below (exit 0), without starting Node.js.
+ *
  * With no Node.js, the agent still answers as OCF requires:
- *   meta-data, usage      from the text below (exit 0)
+ *   usage                 from the text below (exit 0)
  *   monitor               5 (not installed): on a probe Pacemaker takes that as "stopped here, cannot run here".
  *                         But when this agent was started on this node since boot (marker under /run), the
  *                         resource may still be active and nothing can check it: 1, so Pacemaker recovers it
@@ -62,6 +64,14 @@ function shortRunLines(s: ShortRunFlags): string[] {
   ];
 }
 
+/** The meta-data XML as the heredoc body, checked so it cannot end the comment or the heredoc early. */
+function metadataText(name: string, metadataXml: string): string {
+  const xml = metadataXml.endsWith('\n') ? metadataXml : `${metadataXml}\n`;
+  if (xml.includes('*/')) throw new Error(`${name}: meta-data contains "*/", which would end the launcher's comment`);
+  if (/^LIOHA_METADATA_END$/m.test(xml)) throw new Error(`${name}: meta-data contains the heredoc delimiter`);
+  return xml;
+}
+
 export function launcherHeader(o: { name: string; node: string; metadataXml?: string; actions?: readonly string[]; shortRun?: ShortRunFlags }): string {
   const { name, node } = o;
   const lines = [
@@ -69,6 +79,9 @@ export function launcherHeader(o: { name: string; node: string; metadataXml?: st
     '":" /*',
     `# lioha ${o.metadataXml ? 'OCF agent' : 'command'} ${name}: a sh launcher for the JavaScript below (see scripts/launcher.ts).`,
     `lioha_node=${shQuote(node)}`,
+    // meta-data is static text: answered by sh, without starting Node.js. Pacemaker and pcs ask for it
+    // with a 5 s limit, which a Node.js start-up on a loaded (or emulated) node can exceed.
+    ...(o.metadataXml ? ['case ${1-} in', "meta-data) cat <<'LIOHA_METADATA_END'", metadataText(o.name, o.metadataXml) + 'LIOHA_METADATA_END', '  exit 0 ;;', 'esac'] : []),
     ...(o.shortRun ? shortRunLines(o.shortRun) : []),
     'for n in "${LIOHA_NODE-}" "$lioha_node" /usr/bin/node /usr/local/bin/node /usr/bin/nodejs; do',
     '  if [ -x "$n" ]; then',
@@ -85,15 +98,9 @@ export function launcherHeader(o: { name: string; node: string; metadataXml?: st
   if (!o.metadataXml) {
     lines.push(`[ "\${1-}" = lioha-interpreter ] && exit 1`, `echo "${name}: $why" >&2`, 'exit 1');
   } else {
-    const xml = o.metadataXml.endsWith('\n') ? o.metadataXml : `${o.metadataXml}\n`;
-    if (xml.includes('*/')) throw new Error(`${name}: meta-data contains "*/", which would end the launcher's comment`);
-    if (/^LIOHA_METADATA_END$/m.test(xml)) throw new Error(`${name}: meta-data contains the heredoc delimiter`);
     const started = `[ -e ${STARTED_DIR}/${name} ]`;
     lines.push(
       'case ${1-} in',
-      "meta-data) cat <<'LIOHA_METADATA_END'",
-      xml + 'LIOHA_METADATA_END',
-      '  exit 0 ;;',
       `usage|help) echo "usage: $0 {${(o.actions ?? []).join('|')}}"; exit 0 ;;`,
       'lioha-interpreter) exit 1 ;;',
       `monitor) if ${started}; then echo "ocf-exit-reason:cannot check: no Node.js; was started here since boot, may still be active" >&2; exit 1; fi ;;`,

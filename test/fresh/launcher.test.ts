@@ -51,6 +51,19 @@ describe.skipIf(why !== undefined)(`agent launcher${why ? ` (skipped: ${why})` :
     expect(mon.code, 'Node.js ran the agent: a stopped dummy').toBe(7);
   });
 
+  it('answers meta-data in sh without starting Node.js (Pacemaker and pcs give meta-data 5 s)', () => {
+    const ran = join(work, 'node-ran');
+    const fakeNode = join(work, 'fake-node');
+    writeFileSync(fakeNode, `#!/bin/sh\n: > ${ran}\nexit 1\n`, { mode: 0o755 });
+    const r = inNamespace('true', join(agentDir, 'vg'), 'meta-data', [`LIOHA_NODE=${fakeNode}`]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(readFileSync(join(distDir, 'metadata', 'vg.xml'), 'utf8'));
+    expect(existsSync(ran), 'the launcher started the interpreter for meta-data').toBe(false);
+    // the same interpreter does run for any other action
+    inNamespace('true', join(agentDir, 'vg'), 'monitor', [`LIOHA_NODE=${fakeNode}`]);
+    expect(existsSync(ran)).toBe(true);
+  });
+
   for (const name of ['dummy', 'portal', 'target', 'vg', 'ddmap']) {
     it(`${name} without Node.js: meta-data from the launcher, byte-identical to the generated XML`, () => {
       const r = inNamespace(hideNode, join(agentDir, name), 'meta-data');

@@ -4,7 +4,7 @@
  * `lioha cluster pcs` (or crm) script with fencing by the lab's fence_lab agent, and an initiator VM that
  * writes verified blocks through the portal address while the scenarios fail and move the target.
  *
- * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c]
+ * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs]
  * Prints per-scenario figures and writes <run>/results.json; exits non-zero when a check fails.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,7 @@ const { values: argv } = parseArgs({
     crm: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     run: { type: 'string' },
+    'switchover-tool': { type: 'string', default: 'crm_resource' },
   },
 });
 
@@ -108,14 +109,17 @@ async function waitGroupOn(v: Vm, node: string, timeoutS: number): Promise<Clust
     return undefined;
   }, 2000);
 }
+/** Where the group runs; waits while it is being recovered or re-probed (after a cleanup, say). */
 async function activeNode(): Promise<Vm> {
-  for (const v of nodes) {
-    if (!v.running) continue;
-    const s = await clusterState(v);
-    const n = s && groupOn(s);
-    if (n) return vms.get(n)!;
-  }
-  throw new Error('the group runs nowhere');
+  return waitFor(`${GROUP} started somewhere`, 300, async () => {
+    for (const v of nodes) {
+      if (!v.running) continue;
+      const s = await clusterState(v);
+      const n = s && groupOn(s);
+      if (n) return vms.get(n)!;
+    }
+    return undefined;
+  }, 2000);
 }
 
 interface Alert { t: number; kind: string; node: string; rsc: string; task: string; rc: string; interval: string }
@@ -243,19 +247,23 @@ async function scenario(name: string, fig: Omit<Figures, 'ok' | 'scenario'>, bod
 }
 
 const SCENARIOS: Record<string, () => Promise<void>> = {
-  // pcs resource move-with-constraint, then pcs resource clear once the group runs on the peer; no failback.
-  // (pcs 0.11's plain `move` simulates, waits and clears by itself: under TCG it took over 4 minutes to place
-  // the constraint; the figures count from the pcs command, so they include pcs's own start-up under TCG.)
+  // A move with a constraint, then its clear once the group runs on the peer; no failback.
+  // `crm_resource --move/--clear` is what `pcs resource move-with-constraint`/`clear` and `crm resource
+  // move`/`clear` run underneath. Under TCG pcs itself (Python) needed over 5 minutes of a busy guest to get
+  // there, so the figures would time pcs's start-up, not the failover; --switchover-tool pcs runs pcs.
   async switchover() {
     const from = await activeNode(); const to = other(from);
-    await scenario('switchover (pcs resource move + clear)', { from: from.name, to: to.name }, async (t0) => {
-      await from.sh(`pcs resource move-with-constraint ${GROUP} ${to.name}`, 300);
+    const viaPcs = argv['switchover-tool'] === 'pcs';
+    const move = viaPcs ? `pcs resource move-with-constraint ${GROUP} ${to.name}` : `crm_resource --move --resource ${GROUP} --node ${to.name}`;
+    const clear = viaPcs ? `pcs resource clear ${GROUP}` : `crm_resource --clear --resource ${GROUP}`;
+    await scenario(`switchover (${viaPcs ? 'pcs resource move' : 'crm_resource --move'} + clear)`, { from: from.name, to: to.name }, async (t0) => {
+      await from.sh(move, 600);
       return { survivor: to, t0 };
     });
-    await to.sh(`pcs resource clear ${GROUP}`, 300);
+    await to.sh(clear, 600);
     await sleep(10_000);
     const c = await to.sh('cibadmin -Q -o constraints');
-    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('pcs resource clear left a cli-ban/cli-prefer constraint');
+    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('the clear left a cli-ban/cli-prefer constraint');
     const s = await clusterState(to);
     if (!s || groupOn(s) !== to.name) throw new Error(`the group did not stay on ${to.name} after the clear (failback?)`);
   },
@@ -282,9 +290,150 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
       return { survivor: to, t0 };
     });
     if (!fenceLog.some((e) => e.node === from.name && e.by === to.name)) throw new Error(`${to.name} did not fence ${from.name}`);
-    await rejoin(from, figures.at(-1)!);
+    // the fenced node rejoins before the next scenario (bothNodes); the power-off scenario checks the rejoin itself
+  },
+  // graceful shutdown of the active node's cluster stack (pacemakerd TERM, then corosync): the group is
+  // stopped there and started on the peer, nobody is fenced; the node starts its stack again, no failback
+  async shutdown() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('graceful shutdown of the active node', { from: from.name, to: to.name }, async (t0) => {
+      void from.sh('cluster_stop', 900).catch((e: Error) => log(`cluster_stop: ${e.message}`));
+      return { survivor: to, t0 };
+    });
+    const f = figures.at(-1)!;
+    await waitFor(`${from.name}'s cluster stack stopped`, 600, async () => (await from.run('pgrep -x corosync')).rc === 1, 2000);
+    if (fenceLog.some((e) => e.t >= now() - 900 && e.node === from.name)) throw new Error(`${from.name} was fenced on a graceful shutdown`);
+    await from.sh('cluster_start');
+    await rejoin(from, f);
+    await noFailback(to);
+  },
+  // corosync killed on the active node: its Pacemaker loses the membership, the peer fences it and takes over
+  async 'kill-corosync'() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('corosync killed on the active node', { from: from.name, to: to.name }, async (t0) => {
+      await from.sh('pkill -KILL -x corosync');
+      await waitFor(`${from.name} fenced`, 600, async () => !from.running, 1000);
+      return { survivor: to, t0 };
+    });
+  },
+  // pacemakerd killed on the active node: its subdaemons go on; nothing may move, nothing may be lost
+  async 'kill-pacemakerd'() {
+    const on = await activeNode();
+    await scenario('pacemakerd killed on the active node', { from: on.name, to: on.name }, async (t0) => {
+      await on.sh('pkill -KILL -x pacemakerd');
+      await sleep(70_000); // longer than every monitor interval (61 s depth 10)
+      return { survivor: on, t0 };
+    });
+    const f = figures.at(-1)!;
+    if (fenceLog.some((e) => e.node === on.name && e.t >= now() - 300)) f.error = `${on.name} was fenced`;
+    // pacemakerd started again takes the running subdaemons back (Pacemaker 2.1)
+    await on.sh(`(env PATH="$PATH" PCMK_logfile=/var/log/cluster/pacemaker.log setsid pacemakerd >/dev/null 2>&1 < /dev/null &)`);
+    await waitFor('pacemakerd back', 120, async () => (await on.run('pgrep -x pacemakerd')).rc === 0, 2000);
+  },
+  // both corosync links blocked on labA: a split; labA wins the fence race (the device fencing it waits
+  // 5 s), labB is fenced, the group runs on labA; labB boots and rejoins once the links are back
+  async 'corosync-links'() {
+    const from = await activeNode();
+    await scenario('corosync links blocked (split, fence race)', { from: from.name, to: A.name }, async (t0) => {
+      await A.sh('block_port udp 5405');
+      await waitFor('labB fenced', 600, async () => !B.running, 1000);
+      await A.sh('unblock_all');
+      return { survivor: A, t0 };
+    });
+  },
+  // DRBD's replication link blocked on the active node: the Primary fences its peer at the resource level
+  // (crm-fence-peer.sh), goes on writing alone, nothing moves; the link back, the peer resyncs and is unfenced
+  async 'drbd-link'() {
+    const on = await activeNode(); const peer = other(on);
+    await scenario('DRBD replication link blocked', { from: on.name, to: on.name }, async (t0) => {
+      await on.sh('block_port tcp 7789');
+      await waitFor('the DRBD fencing constraint placed', 300, async () =>
+        (await on.run('cibadmin -Q -o constraints')).out.includes('drbd-fence-by-handler'), 2000);
+      await sleep(30_000);
+      return { survivor: on, t0 };
+    });
+    const f = figures.at(-1)!;
+    await on.sh('unblock_all');
+    await rejoin(peer, f);
+  },
+  // the service link (eth0: portal address, corosync ring 0) loses its carrier on the active node: the
+  // portal monitor fails (check_link), the group moves to the peer; corosync goes on over ring 1
+  async 'portal-link'() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('portal link down on the active node', { from: from.name, to: to.name }, async (t0) => {
+      await from.setLink(0, false);
+      return { survivor: to, t0 };
+    });
+    await from.setLink(0, true);
+    await to.sh(`crm_resource --cleanup --resource ${GROUP}`, 300);
+    await noFailback(to);
+  },
+  // operator error: `targetcli clearconfig` behind Pacemaker's back; the target's monitor notices, the
+  // target (and the portal after it) are recovered where they run
+  async clearconfig() {
+    const on = await activeNode();
+    await scenario('targetcli clearconfig behind Pacemaker', { from: on.name, to: on.name }, async (t0) => {
+      await on.sh('targetcli clearconfig confirm=True', 300);
+      await waitFor('the target recovered', 600, async () => (await alerts(on)).some((a) => a.rsc === LAST_MEMBER && a.task === 'start' && a.rc === '0' && a.t >= t0), 2000);
+      return { survivor: on, t0 };
+    });
+    await on.sh(`crm_resource --cleanup --resource ${GROUP}`, 300);
+  },
+  // operator errors the stack refuses: vgchange -an and drbdadm secondary while LIO holds the LV open
+  async 'operator-refused'() {
+    const on = await activeNode();
+    await scenario('vgchange -an and drbdadm secondary behind Pacemaker', { from: on.name, to: on.name }, async (t0) => {
+      const vg = await on.run('vgchange -an vg1');
+      const dr = await on.run('drbdadm secondary r0');
+      if (vg.rc === 0) throw new Error('vgchange -an succeeded under a running target');
+      if (dr.rc === 0) throw new Error('drbdadm secondary succeeded under an active VG');
+      await sleep(40_000); // the vg (30 s) and target (10 s) monitors run meanwhile
+      return { survivor: on, t0 };
+    });
+    const s = await clusterState(on);
+    if (s?.failures.length) throw new Error(`failed actions after refused operator commands: ${s.failures.join(' | ')}`);
+  },
+  // the backing disk under DRBD fails on the active node: DRBD detaches it (on-io-error detach) and the
+  // Primary goes on diskless through its peer, without an I/O error; ocf:linbit:drbd then gives the diskless
+  // node a lower promotion score than its UpToDate peer, so Pacemaker moves the group to the node that has
+  // the good disk (a controlled switchover; the vg monitor reports the diskless state as degraded, 190).
+  // The disk back, DRBD re-attaches and resyncs.
+  async 'disk-failure'() {
+    const from = await activeNode(); const to = other(from);
+    await scenario('backing disk fails under DRBD on the active node', { from: from.name, to: to.name }, async (t0) => {
+      await from.sh('disk_fail');
+      await waitFor('DRBD detached (Diskless)', 300, async () => /Diskless\//.test(await from.sh('drbd_state')), 2000);
+      return { survivor: to, t0 };
+    });
+    const f = figures.at(-1)!;
+    await from.sh('disk_restore');
+    const t = now();
+    await waitFor(`DRBD UpToDate/UpToDate on ${from.name}`, 600, async () => (await from.run('drbd_uptodate')).rc === 0, 2000);
+    f.resync_s = now() - t;
+    await to.sh(`crm_resource --cleanup --resource ${GROUP}`, 300);
+    await noFailback(to);
   },
 };
+
+/** The CI-sized run: a switchover, a power-off with its rejoin and resync, and a kernel panic. */
+const CI_SCENARIOS = ['switchover', 'poweroff', 'panic'];
+
+/** A node fenced by the previous scenario boots and rejoins (resynced, unfenced) before the next one. */
+async function bothNodes(): Promise<void> {
+  for (const v of nodes) {
+    if (v.running) continue;
+    log(`${v.name} is down since the previous scenario: it rejoins first`);
+    await rejoin(v, { scenario: `rejoin of ${v.name}`, from: v.name, to: v.name, ok: true });
+    await noFailback(other(v));
+  }
+}
+
+/** The group stays on `v` (no failback) once everything is back. */
+async function noFailback(v: Vm): Promise<void> {
+  await sleep(10_000);
+  const s = await clusterState(v);
+  if (!s || groupOn(s) !== v.name) throw new Error(`the group did not stay on ${v.name} (failback?)`);
+}
 
 // ------------------------------------------------------------------------------------------------ main
 let probe: PortalProbe | undefined;
@@ -372,12 +521,12 @@ async function main(): Promise<number> {
   const s0 = await clusterState(A);
   const soakFailures = s0?.failures ?? ['no state'];
   if (soakFailures.length) log(`failed actions during the soak: ${soakFailures.join(' | ')}`);
-  const wanted = argv.scenarios?.split(',') ?? (argv.full ? Object.keys(SCENARIOS) : ['switchover', 'poweroff', 'panic']);
+  const wanted = argv.scenarios?.split(',') ?? (argv.full ? Object.keys(SCENARIOS) : CI_SCENARIOS);
   const tS = now();
   for (const name of wanted) {
     const fn = SCENARIOS[name];
     if (!fn) throw new Error(`unknown scenario ${name}`);
-    try { await fn(); } catch (e) {
+    try { await bothNodes(); await fn(); } catch (e) {
       const f = figures.at(-1);
       if (f) { f.ok = false; f.error = `${f.error ?? ''} ${(e as Error).message}`.trim(); }
       log(`${name}: ${(e as Error).message}`);

@@ -70,7 +70,7 @@ export class Vm {
       '-display', 'none', '-serial', `file:${join(this.out, `console-${this.boots}.log`)}`, '-no-reboot',
       '-kernel', kernel, '-initrd', join(img, 'initrd.img'),
       // panic=0: a crashed kernel hangs until it is fenced (sysrq c scenario), it does not reboot itself
-      '-append', 'console=ttyS0 panic=0 quiet loglevel=4 mitigations=off tsc=reliable no_timer_check',
+      '-append', 'console=ttyS0 panic=0 quiet loglevel=3 mitigations=off tsc=reliable no_timer_check',
       '-drive', `file=${join(img, 'root.img')},if=virtio,format=raw,snapshot=on,cache=unsafe`,
       '-virtfs', `local,path=${repo},mount_tag=repo,security_model=none,readonly=on`,
       '-virtfs', `local,path=${this.out},mount_tag=out,security_model=none`,
@@ -187,6 +187,14 @@ export class Vm {
       m.destroy();
     } catch { /* fall through to SIGKILL */ }
     if (this.running) await this.kill();
+  }
+
+  /** Carrier of NIC n (0 = eth0) on or off through the qemu monitor (`set_link`): the guest sees a pulled cable. */
+  async setLink(nic: number, up: boolean): Promise<void> {
+    const m = await connectUnix(this.sockPath('mon'));
+    m.write(`set_link n${nic} ${up ? 'on' : 'off'}\n`);
+    await sleep(500);
+    m.destroy();
   }
 
   async waitExit(timeoutS: number): Promise<boolean> {

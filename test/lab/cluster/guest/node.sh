@@ -82,3 +82,32 @@ cluster_online() {
     sleep 0.5
   done; return 1
 }
+
+# ---------------------------------------------------------------------------------------- fault injection
+# Graceful stop of this node's cluster stack, as `pcs cluster stop` does: pacemakerd stops (and so moves)
+# every resource first, then corosync leaves the membership.
+cluster_stop() {
+  pkill -TERM -x pacemakerd || return 1
+  local i; for i in $(seq 1200); do pgrep -x pacemakerd >/dev/null || break; sleep 0.5; done
+  pgrep -x pacemakerd >/dev/null && { echo "pacemakerd still running after 600 s" >&2; return 1; }
+  corosync-cfgtool -H >/dev/null 2>&1 || pkill -TERM -x corosync
+  for i in $(seq 120); do pgrep -x corosync >/dev/null || return 0; sleep 0.5; done
+  echo "corosync still running" >&2; return 1
+}
+# block_port PROTO PORT: drop that traffic both ways on this node (nftables table lab_block); unblock_all lifts it
+block_port() {
+  nft add table inet lab_block
+  nft 'add chain inet lab_block in { type filter hook input priority -300; }'
+  nft 'add chain inet lab_block out { type filter hook output priority -300; }'
+  local c d; for c in in out; do for d in dport sport; do nft add rule inet lab_block $c "$1" $d "$2" drop; done; done
+}
+unblock_all() { nft delete table inet lab_block 2>/dev/null || true; }
+# The DRBD backing disk fails: the linear map under DRBD becomes an error target (DRBD detaches: on-io-error
+# detach); disk_restore maps the scratch disk again and re-attaches, DRBD resyncs what changed meanwhile.
+disk_fail() {
+  dmsetup load r0disk --table "0 $(blockdev --getsz /dev/vdb) error" && dmsetup resume r0disk
+}
+disk_restore() {
+  dmsetup load r0disk --table "0 $(blockdev --getsz /dev/vdb) linear /dev/vdb 0" && dmsetup resume r0disk && drbdadm attach r0
+}
+drbd_state() { sed -n 's/.* cs:\([A-Za-z]*\) ro:\([A-Za-z/]*\) ds:\([A-Za-z/]*\).*/\1 \2 \3/p' /proc/drbd; }
