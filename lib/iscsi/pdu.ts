@@ -116,11 +116,12 @@ export interface OutPdu {
   readonly data: Buffer;
 }
 
-export interface LoginRequestFields {
-  transit: boolean;
-  cont?: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+/** The T, C, CSG and NSG bits of a login request's or response's flags byte (RFC 7143 11.12, 11.13). */
+export interface LoginStages { transit: boolean; cont: boolean; csg: StageNo; nsg: StageNo }
+/** What an encoder takes: C (more text follows) is off unless set. */
+type LoginStageFields = Omit<LoginStages, 'cont'> & { cont?: boolean };
+
+export interface LoginRequestFields extends LoginStageFields {
   isid: Buffer;
   tsih: number;
   itt: number;
@@ -130,7 +131,7 @@ export interface LoginRequestFields {
   data: Buffer;
 }
 
-/** Login request and response alike: T, C, CSG, NSG flags, version 0, and the session's ISID and TSIH. */
+/** Login request and response alike: version 0 and the session's ISID and TSIH (the flags are loginFlags). */
 function login(b: Buffer, f: { isid: Buffer; tsih: number }): Buffer {
   b[2] = 0; // Version-max
   b[3] = 0; // Version-min (request), Version-active (response)
@@ -138,7 +139,7 @@ function login(b: Buffer, f: { isid: Buffer; tsih: number }): Buffer {
   b.writeUInt16BE(f.tsih, 14);
   return b;
 }
-const loginFlags = (f: { transit: boolean; cont?: boolean; csg: StageNo; nsg: StageNo }): number =>
+const loginFlags = (f: LoginStageFields): number =>
   (f.transit ? LOGIN_T : 0) | (f.cont ? CONTINUE : 0) | (f.csg << 2) | f.nsg;
 
 export function loginRequest(f: LoginRequestFields): OutPdu {
@@ -147,11 +148,7 @@ export function loginRequest(f: LoginRequestFields): OutPdu {
   return { bhs: b, data: f.data };
 }
 
-export interface LoginRequest {
-  transit: boolean;
-  cont: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginRequest extends LoginStages {
   versionMax: number;
   versionMin: number;
   isid: Buffer;
@@ -162,8 +159,8 @@ export interface LoginRequest {
   expStatSN: number;
 }
 
-/** The T, C, CSG and NSG bits of a login request's or response's flags byte (RFC 7143 11.12, 11.13); loginFlags, read back. */
-function loginStages(f: number): { transit: boolean; cont: boolean; csg: StageNo; nsg: StageNo } {
+/** A login PDU's flags byte read back (loginFlags writes it). */
+function loginStages(f: number): LoginStages {
   return { transit: (f & LOGIN_T) !== 0, cont: (f & CONTINUE) !== 0, csg: ((f >> 2) & 3) as StageNo, nsg: (f & 3) as StageNo };
 }
 
@@ -181,11 +178,7 @@ export function parseLoginRequest(bhs: Buffer): LoginRequest {
   };
 }
 
-export interface LoginResponseFields {
-  transit: boolean;
-  cont?: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginResponseFields extends LoginStageFields {
   isid: Buffer;
   tsih: number;
   itt: number;
@@ -204,11 +197,7 @@ export function loginResponse(f: LoginResponseFields): OutPdu {
   return { bhs: b, data: f.data };
 }
 
-export interface LoginResponse {
-  transit: boolean;
-  cont: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginResponse extends LoginStages {
   tsih: number;
   itt: number;
   statSN: number;
