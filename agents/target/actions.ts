@@ -97,7 +97,7 @@ function liveClash(desired: DesiredState, live: LiveState): string | undefined {
   return clash && describeClash(clash);
 }
 
-/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
+/** Configured values the kernel decides itself (lib/configfs/attribute-decider.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
 function warnKernelDecided(ctx: Ctx, desired: DesiredState): void {
   if (desired.kernelDecided?.length) ctx.log.warn(`configured values the kernel decides itself are skipped, as under targetctl restore: ${desired.kernelDecided.join('; ')}`);
 }

@@ -8,6 +8,7 @@
  * LUNs, portals, TPGs, targets, and only then the storage objects no other target uses.
  */
 import { sha1Hex } from '../text/digest.js';
+import { DEVICE_DECIDED } from './attribute-decider.js';
 import { FRESH_ACL_ATTRIB, FRESH_ACL_CMDSN_DEPTH, FRESH_AUTH, FRESH_TPG_ATTRIB, FRESH_TPG_PARAM } from './defaults.js';
 import {
   ALUA_DEFAULT_GROUP, ALUA_RW_PARAMS, HBA_PLUGIN, portalDirName,
@@ -41,7 +42,6 @@ export function linkAlias(...parts: (string | number)[]): string {
 import {
   aclDir, aclTagFile, aluaGroupDir, aptplMetadataFile, attribDir, authFile, hbaDir, lunDir, mappedLunDir, npDir, npIserFile, paramDir, paramFile,
   storageObjectDir, targetDir, targetParamDir, tpgDir, tpgEnableFile, wwnFile,
-  DEVICE_BOUND_ATTRIBUTES,
 } from './layout.js';
 
 class Planner {
@@ -211,8 +211,8 @@ export function planReconcile(desired: DesiredState, liveIn: LiveState, opts: { 
     }
     p.soDir.set(ref, have.dir);
     if (so.kind !== 'pscsi' && so.wwn && have.wwn !== so.wwn) p.push({ op: 'write', path: wwnFile(have.dir, 'vpd_unit_serial'), value: so.wwn });
-    // Device-bound limits are set when the object is created and not repaired after (DEVICE_BOUND_ATTRIBUTES).
-    p.attrs(attribDir(have.dir), so.attributes, have.attributes, false, { keys: Object.keys(so.attributes).filter((k) => !DEVICE_BOUND_ATTRIBUTES.has(k)) });
+    // Device-bound limits are set when the object is created and not repaired after (attribute-decider.ts).
+    p.attrs(attribDir(have.dir), so.attributes, have.attributes, false, { keys: Object.keys(so.attributes).filter((k) => !DEVICE_DECIDED.has(k)) });
     p.alua(have.dir, so.alua, have.alua, false);
   }
 
