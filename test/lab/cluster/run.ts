@@ -398,7 +398,7 @@ interface BackupJson { mode: string; reason: string; segments: number; segmentsP
 async function lun1Backup(v: Vm, d: Record<string, unknown>, key: string): Promise<BackupJson> {
   const r = await v.run(`lun_backup lun1 ${BACKUP_DEST}`, 900);
   if (r.rc !== 0) throw new Error(`lioha backup run on ${v.name} exited ${r.rc}: ${`${r.err}${r.out}`.trim().split('\n').slice(-4).join(' | ')}`);
-  const b = JSON.parse(r.out) as BackupJson;
+  const b = JSON.parse(r.out.slice(r.out.indexOf('{'))) as BackupJson; // the report is the last thing on stdout
   d[key] = { node: v.name, mode: b.mode, reason: b.reason, planned: b.segmentsPlanned, read: b.counters.segmentsDone, written: b.counters.segmentsWritten, of: b.segments, dumps: b.dumpsConsumed, state: b.state, seconds: b.seconds };
   return b;
 }
