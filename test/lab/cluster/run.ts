@@ -375,6 +375,24 @@ async function statusBoth(tag: string, active: Vm): Promise<Record<string, unkno
   log(`  ok: lioha status (${tag}): ${JSON.stringify(out)}`);
   return out;
 }
+/** statusBoth as a check of its own (issue 18): its failure is its own figures entry, and does not cut short
+ * the PR or backup check around it (a starved node's recovery can keep the status from settling). */
+async function statusCheck(tag: string, active: Vm): Promise<Record<string, unknown> | undefined> {
+  const f: Figures = { scenario: `status ${tag}`, from: active.name, to: active.name, ok: false };
+  figures.push(f);
+  try {
+    const r = await statusBoth(tag, active);
+    f.ok = true;
+    (featureData.status ??= {})[tag] = r;
+    return r;
+  } catch (e) {
+    f.error = (e as Error).message;
+    log(`status ${tag} FAILED: ${f.error}`);
+    return undefined;
+  } finally {
+    saveFeatures();
+  }
+}
 
 async function writerMoves(what: string): Promise<void> {
   const a = (await writerStatus()).acked;
@@ -416,7 +434,7 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
   async pr() {
     const from = await activeNode(); const to = other(from);
     await feature('pr: registrations and reservation across a switchover', from, to, async (d) => {
-      d.status_before = await statusBoth('pr-before', from);
+      d.status_before = await statusCheck('pr-before', from);
       const devA = (await I.sh(`disk_of ${INI} 0`)).trim();
       const devB = lines(await I.sh('host2_login', 300)).at(-1)!;
       d.devices = { writer_nexus: devA, host2: devB };
@@ -443,7 +461,7 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
       d.full_status_equal = fullAfter === fullBefore;
       if (fullAfter !== fullBefore) d.full_status = { before: fullBefore, after: fullAfter };
       d.aptpl_after = await to.sh('aptpl_files');
-      d.status_after = await statusBoth('pr-after', to);
+      d.status_after = await statusCheck('pr-after', to);
       // leave nothing behind: the holder releases, then clears every registration (APTPL file emptied)
       await I.sh(`pr ${devA} --out --release --param-rk=0xa1 --prout-type=5 && pr ${devA} --out --clear --param-rk=0xa1`);
       const end = await I.sh(`pr_state ${devB}`);
@@ -464,14 +482,14 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
       await lun1Verified(from, 'first backup');
       await from.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b1`, 300);
       const w1b = (d.w1b = await lun1Write('w1b'));
-      d.status_before = await statusBoth('backup-before', from);
+      d.status_before = await statusCheck('backup-before', from);
       d.switch_s = await moveGroup(to);
       const dumps = lines(await to.sh(`ls ${META}/ddmap/lun1.*.ddmapdump`));
       expectThat(dumps.length === 1, `one dump saved by ddmap's stop on ${from.name}: ${dumps.join(' ')}`);
       const bits = segments(await to.sh(`ddmap_dump_bits ${dumps[0]}`));
       expectThat(sameSet(bits, w1b), `the dump is exactly the segments written after the first backup (${bits.join(' ')})`);
       expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), `ddmap state ACTIVE on ${to.name} (CLEAN at the stop, ACTIVE at the start)`);
-      d.status_after = await statusBoth('backup-after', to);
+      d.status_after = await statusCheck('backup-after', to);
       const w2 = (d.w2 = await lun1Write('w2'));
       const want = union(w1b, w2);
       const b2 = await lun1Backup(to, d, 'backup2');
