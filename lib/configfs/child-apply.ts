@@ -11,7 +11,8 @@
  * start-up costs ~0.7 s, about half of `targetctl clear`. Writes are the shell's own printf
  * (no exec; values never reach an argv); consecutive rmdirs, unlinks and mkdirs go to one
  * coreutils call each (in order, at most BATCH paths), so a 32 LUN x 32 ACL teardown is a few
- * dozen execs. Progress is per call: a call is the unit the watchdog times and reports.
+ * dozen execs (stop plans every unlink before every rmdir for this). Progress is per call: a
+ * call is the unit the watchdog times (allowance()) and reports.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { ConfigFsError, ConfigFsHangError, underBase, wireValue, type ConfigFsOp } from './io.js';
@@ -103,6 +104,15 @@ export function failureOf(step: Step, stderr: string): { op: PlanOp; code: strin
   return { op: step.ops[0]!, code: 'EIO' };
 }
 
+/**
+ * How long one call may go without finishing: `opTimeoutMs` per 16 operations it holds. One
+ * operation in the kernel takes microseconds; the allowance covers a loaded machine (exec, a
+ * starved TCG guest) without letting a stuck call hide for long.
+ */
+export function allowance(calls: number, opTimeoutMs: number): number {
+  return opTimeoutMs * Math.ceil(calls / 16);
+}
+
 function fsOp(op: PlanOp): ConfigFsOp {
   return op.op === 'ensure' ? 'write' : op.op;
 }
@@ -117,7 +127,7 @@ function readProgress(file: string): { pid: number; index: number } | undefined 
 }
 
 export interface ChildApplyOptions {
-  /** A call (one operation, or one batch of rmdirs/unlinks/mkdirs) that shows no progress for this long counts as hung. */
+  /** An operation that shows no progress for this long counts as hung (a batched call gets allowance()). */
   opTimeoutMs: number;
   /** Hard limit for the whole batch. */
   totalTimeoutMs: number;
@@ -144,7 +154,7 @@ export async function applyInChild(base: string, ops: readonly PlanOp[], o: Chil
       const pr = readProgress(o.progressFile);
       if (!pr) return;
       if (pr.index !== last) { last = pr.index; since = performance.now(); return; }
-      if (pr.index < ops.length && performance.now() - since > o.opTimeoutMs) {
+      if (pr.index < ops.length && performance.now() - since > allowance(stepAt(pr.index).ops.length, o.opTimeoutMs)) {
         try { process.kill(-pr.pid, 'SIGKILL'); } catch { try { process.kill(pr.pid, 'SIGKILL'); } catch { /* gone or stuck */ } }
         resolve({ index: pr.index });
       }
@@ -157,7 +167,7 @@ export async function applyInChild(base: string, ops: readonly PlanOp[], o: Chil
   };
   try {
     const outcome = await Promise.race([child.then(() => undefined), stalled]);
-    if (outcome) throw hang(outcome.index, o.opTimeoutMs);
+    if (outcome) throw hang(outcome.index, allowance(stepAt(outcome.index).ops.length, o.opTimeoutMs));
   } catch (e) {
     if (e instanceof ApplyError) throw e;
     if (e instanceof exec.ExecTimeoutError) throw hang(readProgress(o.progressFile)?.index ?? 0, o.totalTimeoutMs);
