@@ -25,7 +25,10 @@ export const BATCH = 64;
 /** One shell command: ops[first, first + ops.length) of the plan. */
 interface Step { first: number; ops: PlanOp[] }
 
-const BATCHED: Partial<Record<PlanOp['op'], string>> = { rmdir: 'rmdir', unlink: 'rm', mkdir: 'mkdir' };
+/** The commands the script runs besides sh's builtins (scripts/host-tools.list; the host-tools test reads this list). */
+export const SCRIPT_COMMANDS = ['rmdir', 'rm', 'mkdir', 'ln'] as const;
+const [RMDIR, RM, MKDIR, LN] = SCRIPT_COMMANDS;
+const BATCHED: Partial<Record<PlanOp['op'], string>> = { rmdir: RMDIR, unlink: RM, mkdir: MKDIR };
 
 export function steps(ops: readonly PlanOp[]): Step[] {
   const out: Step[] = [];
@@ -61,7 +64,7 @@ export function script(base: string, ops: readonly PlanOp[]): string {
     let cmd: string;
     switch (op.op) {
       case 'rmdir': case 'unlink': case 'mkdir': cmd = `${BATCHED[op.op]} -- ${paths}`; break;
-      case 'symlink': cmd = `ln -s -- ${q(underBase(base, 'symlink', op.target))} ${paths}`; break;
+      case 'symlink': cmd = `${LN} -s -- ${q(underBase(base, 'symlink', op.target))} ${paths}`; break;
       case 'write': cmd = `printf %s ${q(wireValue(op.path, op.value))} > ${paths}`; break;
       case 'ensure':
         cmd = `{ v=; { IFS= read -r v || :; } < ${paths} && { [ "$v" = ${q(op.value)} ] || printf %s ${q(wireValue(op.path, op.value))} > ${paths}; }; }`;
