@@ -35,6 +35,13 @@ export function actionTimeoutMs(def: AgentDefinition, action: string, env: NodeJ
   return (a?.timeout ?? 20) * 1000;
 }
 
+/** The action's timeout over the definition's default for it, within 1..10 (see Deadline.stepScale). */
+export function stepScaleOf(def: AgentDefinition, action: string, timeoutMs: number): number {
+  const a = def.actions.find((x) => x.name === action);
+  const base = (a?.timeout ?? 20) * 1000;
+  return Math.min(10, Math.max(1, timeoutMs / base));
+}
+
 export function invocation(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv) {
   const intervalMs = int(env.OCF_RESKEY_CRM_meta_interval) ?? 0;
   const timeoutMs = actionTimeoutMs(def, action, env);
@@ -45,7 +52,7 @@ export function invocation(def: AgentDefinition, action: string, env: NodeJS.Pro
     isProbe: action === 'monitor' && intervalMs === 0,
     checkLevel: int(env.OCF_CHECK_LEVEL) ?? 0,
     timeoutMs,
-    deadline: new Deadline(timeoutMs),
+    deadline: new Deadline(timeoutMs, undefined, undefined, stepScaleOf(def, action, timeoutMs)),
     root: new Root(env.LIOHA_ROOT || env.OCF_RESKEY_CRM_meta_lioha_root || '/'),
   };
 }
