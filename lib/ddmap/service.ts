@@ -126,8 +126,6 @@ export class DdmapService {
       // crashed node's ACTIVE already turned DIRTY), never the ACTIVE of a run that was not stopped,
       // which the stop would turn into a CLEAN that forgets the crash.
       for (const l of luns) await this.transition(l, 'start');
-    }
-    if (backend.ownsDevices) {
       // Independent per LV (a few forks each): side by side, so a VG of many LVs starts about as fast as one.
       await eachLimited(luns, PARALLEL_LUNS, async (l) => {
         try {
