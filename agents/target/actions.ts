@@ -76,13 +76,17 @@ async function desiredCompiled(ctx: Ctx, load: () => Promise<DesiredState> = () 
   const hit = c.key === undefined ? undefined : readDesiredCache(c.file, c.key.key);
   if (hit) return hit;
   const desired = await load();
-  if (c.key?.settled) writeDesiredCache(c.file, c.key.key, desired);
+  keep(c, desired);
   return desired;
 }
 
 /** Leaves the compiled configuration for the monitors and the stop that follow a start. */
 function rememberDesired(ctx: Ctx, desired: DesiredState): void {
-  const c = compiledCache(ctx);
+  keep(compiledCache(ctx), desired);
+}
+
+/** Writes the compiled copy, unless an input is too young to key it safely. */
+function keep(c: ReturnType<typeof compiledCache>, desired: DesiredState): void {
   if (c.key?.settled) writeDesiredCache(c.file, c.key.key, desired);
 }
 
