@@ -38,7 +38,7 @@ lab_status_snapshot() {
   "$LAB_LIOHA" status --json "$@" > "$file"; rc=$?
   ms=$(( $(_lab_status_now_ms) - s ))
   s=$(_lab_status_now_ms)
-  env -i node -e 0
+  env -i "$(command -v node)" -e 0  # by its path: env -i searches only /bin:/usr/bin, and setup.sh may put node in /usr/local/bin
   node_ms=$(( $(_lab_status_now_ms) - s ))
   echo "status_ms=$ms node_ms=$node_ms rc=$rc"
   if declare -F metric >/dev/null; then metric status_ms "$ms" ms; fi
