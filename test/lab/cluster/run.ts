@@ -538,6 +538,28 @@ async function statusCheck(tag: string, active: Vm): Promise<Record<string, unkn
   }
 }
 
+/** Issue 18: the initiator writes then reads `mib` MiB of LUN 1 with O_DIRECT; on the active node `v`, the
+ * counters `lioha stats --format json` exports grow by as much: the initiator's mapped LUN 1 and the TPG LUN
+ * (LIO counts whole MiB, so exactly `mib`, or one more if udev's probe after the write crosses a MiB), and its
+ * session's data octets by at least that (the writer's LUN 0 traffic shares the session). */
+async function countersMatchIo(v: Vm, mib: number): Promise<Record<string, unknown>> {
+  type C = { mapped: { r: number; w: number } | null; lun: { r: number; w: number } | null; session: { rx: number; tx: number } | null };
+  const read = async () => JSON.parse((await v.sh(`lun_counters ${INI} 1`, 180)).trim().split('\n').at(-1)!) as C;
+  const a = await read();
+  expectThat(!!(a.mapped && a.lun && a.session), `${v.name}: lioha stats shows ${INI}'s mapped LUN 1, the TPG LUN and its session`);
+  const dev = (await I.sh(`disk_of ${INI} 1`)).trim();
+  await I.sh(`io_mib ${dev} ${mib}`, 600);
+  const b = await read();
+  const M = 1048576;
+  const delta = { mapped_w: (b.mapped!.w - a.mapped!.w) / M, mapped_r: (b.mapped!.r - a.mapped!.r) / M, lun_w: (b.lun!.w - a.lun!.w) / M,
+    lun_r: (b.lun!.r - a.lun!.r) / M, session_rx: (b.session!.rx - a.session!.rx) / M, session_tx: (b.session!.tx - a.session!.tx) / M };
+  const about = (x: number) => x >= mib && x <= mib + 1;
+  expectThat(about(delta.mapped_w) && about(delta.mapped_r), `${v.name}: ${INI}'s LUN 1 counters grew by ${delta.mapped_w} MiB written, ${delta.mapped_r} MiB read for the initiator's ${mib} + ${mib} MiB`);
+  expectThat(about(delta.lun_w) && about(delta.lun_r), `${v.name}: the TPG LUN 1 counters grew by ${delta.lun_w} MiB written, ${delta.lun_r} MiB read`);
+  expectThat(delta.session_rx >= mib && delta.session_tx >= mib, `${v.name}: the session's data octets grew by ${delta.session_rx.toFixed(1)} MiB in, ${delta.session_tx.toFixed(1)} MiB out (at least ${mib} each)`);
+  return { device: dev, mib, delta };
+}
+
 async function writerMoves(what: string): Promise<void> {
   const a = (await writerStatus()).acked;
   await waitFor(`the writer acknowledging writes ${what}`, 300, async () => (await writerStatus()).acked > a + 10, 1000);
@@ -672,13 +694,17 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
       expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), 'ddmap state ACTIVE after the full backup');
     });
   },
-  // Issue 18 on its own: lioha status before and after a plain switchover.
+  // Issue 18 on its own: lioha status before and after a plain switchover, and the counters `lioha stats`
+  // exports against a known I/O of the initiator on each node. It writes LUN 1 from offset 0: run it after
+  // the backup scenarios, whose segment sets it would change.
   async status() {
     const from = await activeNode(); const to = other(from);
-    await feature('status: lioha status before and after a switchover', from, to, async (d) => {
+    await feature('status: lioha status and counters before and after a switchover', from, to, async (d) => {
       d.before = await statusBoth('status-before', from);
+      d.counters_before = await countersMatchIo(from, 8);
       d.switch_s = await moveGroup(to);
       d.after = await statusBoth('status-after', to);
+      d.counters_after = await countersMatchIo(to, 8);
     });
   },
 };

@@ -75,6 +75,12 @@ pr_state() {
 }
 # pr_full DEV: READ FULL STATUS (transport IDs, relative target port, holder), PR generation dropped
 pr_full() { clear_ua "$1" && pr "$1" --in --read-full-status | sed 's/PR generation=0x[0-9a-fA-F]*, *//'; }
+# io_mib DEV MIB: writes MIB MiB of random data from offset 0 with O_DIRECT (synced), then reads them back
+# with O_DIRECT: what the target's counters must show, MiB for MiB
+io_mib() {
+  timeout 300 dd if=/dev/urandom of="$1" bs=1M count="$2" oflag=direct conv=fsync status=none &&
+    timeout 300 dd if="$1" of=/dev/null bs=1M count="$2" iflag=direct status=none
+}
 # seg_write DEV OFF:LEN...: writes random bytes at each byte offset with O_DIRECT (512-byte aligned), fsync;
 # prints the 16 KiB segments touched, ascending, one per line
 seg_write() {

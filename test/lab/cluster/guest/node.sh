@@ -143,6 +143,19 @@ aptpl_files() {
   local d; d=$(cat /sys/kernel/config/target/dbroot)
   ls -l "$LAB_META/pr/" "$d/pr/" 2>&1
 }
+# lun_counters INITIATOR LUN: that initiator's counters in `lioha stats --format json` (its mapped LUN's read and
+# write bytes, its session's data octets) and the TPG LUN's, as one JSON line
+lun_counters() {
+  timeout 120 "$LAB_LIOHA" stats --format json | node -e '
+const [ini, lun] = [process.argv[1], Number(process.argv[2])];
+const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const tpgs = s.lio.targets.flatMap((t) => t.tpgs).filter((t) => t.enabled);
+const acl = tpgs.flatMap((t) => t.acls).find((a) => a.initiator === ini);
+const m = acl && acl.mappedLuns.find((x) => x.index === lun);
+const l = tpgs.flatMap((t) => t.luns).find((x) => x.index === (m ? m.tpgLun : lun));
+console.log(JSON.stringify({ mapped: m ? { r: m.readBytes, w: m.writeBytes, cmds: m.commands } : null,
+  lun: l ? { r: l.readBytes, w: l.writeBytes } : null, session: acl ? { rx: acl.sessionCounters.rxBytes, tx: acl.sessionCounters.txBytes } : null }));' "$1" "$2"
+}
 # lun_backup LV DEST: lioha backup run with the era change source (report as JSON on stdout)
 lun_backup() { timeout 600 "$LAB_LIOHA" backup run "vg1/$1" "$2" --changes era --json -q --timeout 200; }
 lun_check() { timeout 600 "$LAB_LIOHA" backup check "$2" --volume "vg1/$1" -q; }
