@@ -121,15 +121,17 @@ try {
       if (!ir) throw new Error(`callgrind: no count for ${cmd} ${argv.join(' ')}: ${p.stderr.slice(-300)}`);
       return Number(ir.replace(/,/g, '')) / 1e6;
     };
-    // The launcher is a sh script: callgrind runs Node itself on the same file, as the launcher would.
+    // The launcher is a sh script: callgrind runs Node itself on the same file, as the launcher would,
+    // with the V8 flags it gives a scrape (they must match the ones the chunk's code cache was made with).
+    const v8Flags = /^case \$\{1-\} in [^)]*\bstats\b[^)]*\) lioha_v8='([^']*)'/m.exec(readFileSync(cli, 'utf8').slice(0, 4096))?.[1]?.split(' ') ?? [];
     const floor: number[] = [];
     const scrape: number[] = [];
     for (let i = 0; i < 3; i++) {
       floor.push(irOf(process.execPath, ['-e', '0'], {}));
-      scrape.push(irOf(process.execPath, [cli, 'stats'], { LIOHA_ROOT: node.root }));
+      scrape.push(irOf(process.execPath, [...v8Flags, cli, 'stats'], { LIOHA_ROOT: node.root }));
     }
     const fmt = (xs: number[]) => `${median(xs).toFixed(1)} M (${xs.map((x) => x.toFixed(1)).join(', ')})`;
-    process.stdout.write(`\ninstructions (callgrind, user space, median of 3): floor ${fmt(floor)}, scrape ${fmt(scrape)}, ratio ${(median(scrape) / median(floor)).toFixed(2)}\n`);
+    process.stdout.write(`\ninstructions (callgrind, user space, median of 3; scrape with ${v8Flags.join(' ') || 'no V8 flags'}): floor ${fmt(floor)}, scrape ${fmt(scrape)}, ratio ${(median(scrape) / median(floor)).toFixed(2)}\n`);
   }
 } finally {
   server?.kill('SIGTERM');
