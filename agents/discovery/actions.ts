@@ -4,13 +4,13 @@
  *  - stop is SIGTERM, then SIGKILL when the budget runs out, and succeeds when nothing runs;
  *  - monitor: 7 only when cleanly stopped (no pid file); a dead daemon with its pid file left is a failure.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
+import { cp } from '../../lib/exec/run.js'; // node:child_process, loaded by start only (not by monitors)
 import type { PortaldConfig } from '../../lib/portald/config.js';
 import { loadPortaldConfig, logfilePath, pidfilePath, type DiscoveryParams } from './config.js';
 
@@ -106,7 +106,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   const fd = openSync(lf, 'a', 0o640);
   let exited: string | undefined;
   try {
-    const child = spawn(ctx.params.daemon, ['--config', ctx.root.path(ctx.params.config), '--pidfile', pf, '--log-level', ctx.params.log_level], {
+    const child = cp().spawn(ctx.params.daemon, ['--config', ctx.root.path(ctx.params.config), '--pidfile', pf, '--log-level', ctx.params.log_level], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
