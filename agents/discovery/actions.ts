@@ -25,7 +25,7 @@ function logfile(ctx: Ctx): string {
   return ctx.root.path(logfilePath(ctx.params, ctx.instance));
 }
 
-function loadConfig(ctx: Ctx): PortaldConfig {
+function loadConfig(ctx: Ctx): Promise<PortaldConfig> {
   return loadPortaldConfig(ctx.params, (abs) => ctx.root.path(abs));
 }
 
@@ -78,14 +78,14 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
     throw new Failure('generic', `pid file ${pf} is unreadable or corrupt`);
   }
   if (!isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) is gone; it crashed or was killed`);
-  const cfg = loadConfig(ctx);
+  const cfg = await loadConfig(ctx);
   const why = await answering(ctx, cfg);
   if (why) throw new Failure('generic', `lioha-portald runs but does not answer: ${why}`);
   return OcfExit.SUCCESS;
 }
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
-  loadConfig(ctx);
+  await loadConfig(ctx);
   try {
     accessSync(ctx.params.daemon, constants.X_OK);
   } catch {
@@ -122,7 +122,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     if (ctx.deadline.expired()) throw new Failure('generic', `lioha-portald did not listen in time; see ${lf}`);
     await sleep(25);
   }
-  const cfg = loadConfig(ctx);
+  const cfg = await loadConfig(ctx);
   const why = await answering(ctx, cfg);
   if (why) {
     await stop(ctx); // roll back: a half-started portal is worse than none

@@ -58,9 +58,11 @@ afterAll(() => {
 
 describe('what a monitor loads', () => {
   it('the report sees a heavy module when one is loaded (so the checks below can fail)', () => {
-    const r = loaded(['-e', "require('node:fs/promises'); require('node:child_process')"], {});
+    writeFileSync(join(dir, 'heavy.js'), "require('node:fs/promises'); require('node:child_process');");
+    const r = loaded([join(dir, 'heavy.js')], {});
     expect(heavy(r.modules)).toEqual(expect.arrayContaining(['fs/promises', 'child_process', 'stream']));
-    expect(heavy(loaded(['-e', '0'], {}).modules)).toEqual([]);
+    writeFileSync(join(dir, 'empty.js'), '');
+    expect(heavy(loaded([join(dir, 'empty.js')], {}).modules)).toEqual([]);
   });
 
   const check = (agent: string, env: NodeJS.ProcessEnv, code: number) => {
