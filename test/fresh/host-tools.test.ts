@@ -101,7 +101,7 @@ describe('host tools list', () => {
     // The cluster lab runs its guest-side shell functions (test/lab/cluster/guest/*.sh) inside the VMs: not host tools.
     const guestDir = join(repo, 'test/lab/cluster/guest');
     const guestFunctions = readdirSync(guestDir).filter((n) => n.endsWith('.sh'))
-      .flatMap((n) => [...readFileSync(join(guestDir, n), 'utf8').matchAll(/^([a-z_]+)\(\)/gm)].map((m) => m[1]!));
+      .flatMap((n) => [...readFileSync(join(guestDir, n), 'utf8').matchAll(/^([a-z_][a-z0-9_]*)\(\)/gm)].map((m) => m[1]!));
     // Test helpers and the agents' own subcommands that look like spawns but are not host tools.
     const notTools = new Set(['start', 'stop', 'monitor', 'sh', 'cat', 'mkfifo', 'env', 'node']);
     for (const f of harness) {
