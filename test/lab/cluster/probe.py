@@ -7,16 +7,25 @@ Each probe is also a login thread in LIO, hence 100 ms and not less."""
 import socket, sys, time
 
 host, port = sys.argv[1], int(sys.argv[2])
+# A starved TCG guest can miss one 300 ms connect while its portal is fine: "down" needs 3 failures in a
+# row, and is stamped with the first of them.
+DOWN_AFTER = 3
 state = None
+failed_since, failures = None, 0
 while True:
     t = time.time()
     try:
         s = socket.create_connection((host, port), timeout=0.3)
         s.close()
-        now = "up"
+        failures, failed_since = 0, None
+        if state != "up":
+            print("up %.6f" % t, flush=True)
+            state = "up"
     except OSError:
-        now = "down"
-    if now != state:
-        print("%s %.6f" % (now, t), flush=True)
-        state = now
+        failures += 1
+        if failed_since is None:
+            failed_since = t
+        if failures >= DOWN_AFTER and state != "down":
+            print("down %.6f" % failed_since, flush=True)
+            state = "down"
     time.sleep(0.1)

@@ -112,14 +112,17 @@ async function waitGroupOn(v: Vm, node: string, timeoutS: number): Promise<Clust
     return undefined;
   }, 2000);
 }
+/** Where the group runs; waits while it is being recovered or re-probed (after a cleanup, say). */
 async function activeNode(): Promise<Vm> {
-  for (const v of nodes) {
-    if (!v.running) continue;
-    const s = await clusterState(v);
-    const n = s && groupOn(s);
-    if (n) return vms.get(n)!;
-  }
-  throw new Error('the group runs nowhere');
+  return waitFor(`${GROUP} started somewhere`, 300, async () => {
+    for (const v of nodes) {
+      if (!v.running) continue;
+      const s = await clusterState(v);
+      const n = s && groupOn(s);
+      if (n) return vms.get(n)!;
+    }
+    return undefined;
+  }, 2000);
 }
 
 interface Alert { t: number; kind: string; node: string; rsc: string; task: string; rc: string; interval: string }
@@ -396,21 +399,24 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
     if (s?.failures.length) throw new Error(`failed actions after refused operator commands: ${s.failures.join(' | ')}`);
   },
   // the backing disk under DRBD fails on the active node: DRBD detaches it (on-io-error detach) and the
-  // Primary goes on diskless through its peer; nothing moves. The disk back, DRBD re-attaches and resyncs.
+  // Primary goes on diskless through its peer, without an I/O error; ocf:linbit:drbd then gives the diskless
+  // node a lower promotion score than its UpToDate peer, so Pacemaker moves the group to the node that has
+  // the good disk (a controlled switchover; the vg monitor reports the diskless state as degraded, 190).
+  // The disk back, DRBD re-attaches and resyncs.
   async 'disk-failure'() {
-    const on = await activeNode();
-    await scenario('backing disk fails under DRBD on the active node', { from: on.name, to: on.name }, async (t0) => {
-      await on.sh('disk_fail');
-      await waitFor('DRBD detached (Diskless)', 300, async () => /Diskless\//.test(await on.sh('drbd_state')), 2000);
-      await sleep(40_000);
-      return { survivor: on, t0 };
+    const from = await activeNode(); const to = other(from);
+    await scenario('backing disk fails under DRBD on the active node', { from: from.name, to: to.name }, async (t0) => {
+      await from.sh('disk_fail');
+      await waitFor('DRBD detached (Diskless)', 300, async () => /Diskless\//.test(await from.sh('drbd_state')), 2000);
+      return { survivor: to, t0 };
     });
     const f = figures.at(-1)!;
-    await on.sh('disk_restore');
+    await from.sh('disk_restore');
     const t = now();
-    await waitFor(`DRBD UpToDate/UpToDate on ${on.name}`, 600, async () => (await on.run('drbd_uptodate')).rc === 0, 2000);
+    await waitFor(`DRBD UpToDate/UpToDate on ${from.name}`, 600, async () => (await from.run('drbd_uptodate')).rc === 0, 2000);
     f.resync_s = now() - t;
-    await on.sh(`crm_resource --cleanup --resource ${GROUP}`, 300).catch(() => '');
+    await to.sh(`crm_resource --cleanup --resource ${GROUP}`, 300);
+    await noFailback(to);
   },
 };
 
