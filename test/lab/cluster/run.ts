@@ -454,6 +454,8 @@ interface Topology {
   /** initiator.sh function that logs in to g_tgt's target and prints its device (the writer's) */
   initiatorLogin: string;
   defaultScenarios: string[];
+  /** --full */
+  fullScenarios: string[];
   /** waits for what the topology adds once g_tgt runs on labA */
   ready?: () => Promise<void>;
   scenarios: Record<string, () => Promise<void>>;
@@ -462,10 +464,10 @@ const TGT1 = 'iqn.2016-09.com.example:labtgt';
 const TGT2 = 'iqn.2016-09.com.example:labtgt2';
 const DISCO = '192.0.2.20';
 const TOPOLOGIES: Record<string, Topology> = {
-  one: { description: 'test/lab/cluster/lab.json', fnSuffix: '', vgs: ['vg1'], initiatorLogin: 'initiator_login', defaultScenarios: CI_SCENARIOS, scenarios: {} },
+  one: { description: 'test/lab/cluster/lab.json', fnSuffix: '', vgs: ['vg1'], initiatorLogin: 'initiator_login', defaultScenarios: CI_SCENARIOS, fullScenarios: Object.keys(SCENARIOS), scenarios: {} },
   aa: {
     description: 'test/lab/cluster/lab-aa.json', fnSuffix: '_aa', vgs: ['vg1', 'vg2'], initiatorLogin: 'initiator_login_aa',
-    defaultScenarios: ['discovery'], ready: aaReady, scenarios: { discovery: discoveryScenario },
+    defaultScenarios: ['discovery'], fullScenarios: ['discovery'], ready: aaReady, scenarios: { discovery: discoveryScenario },
   },
 };
 const topo: Topology = (() => {
@@ -715,7 +717,7 @@ async function main(): Promise<number> {
   const s0 = await clusterState(A);
   const soakFailures = s0?.failures ?? ['no state'];
   if (soakFailures.length) log(`failed actions during the soak: ${soakFailures.join(' | ')}`);
-  const wanted = argv.scenarios?.split(',') ?? (argv.full ? Object.keys(SCENARIOS) : topo.defaultScenarios);
+  const wanted = argv.scenarios?.split(',') ?? (argv.full ? topo.fullScenarios : topo.defaultScenarios);
   const tS = now();
   for (const name of wanted) {
     const fn = SCENARIOS[name] ?? topo.scenarios[name];
