@@ -8,6 +8,9 @@
  *   npm run build && npx tsx bench/instructions.ts [runs=3]
  */
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { EMULATOR_MARKER } from '../lib/configfs/io.js';
 import { builtAgentPath } from '../test/helpers/agent.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
 import { cleanEnv, loadLine, median } from './measure.js';
@@ -27,9 +30,17 @@ const ocf = { PATH: process.env.PATH, OCF_ROOT: '/usr/lib/ocf', OCF_RA_VERSION_M
 const up = makeRoot();
 const down = makeRoot();
 process.on('exit', () => { up.cleanup(); down.cleanup(); });
+// The same trees read through the backend production uses (node:fs): the emulator's marker removed
+// after start (a node never loads the emulator, which does on tmpfs what the kernel does in memory).
+const plain = makeRoot();
+const plainDown = makeRoot();
+process.on('exit', () => { plain.cleanup(); plainDown.cleanup(); });
 const agent = builtAgentPath('target');
 const s = spawnSync(agent, ['start'], { env: cleanEnv({ ...ocf, LIOHA_ROOT: up.root }), encoding: 'utf8' });
 if (s.status !== 0) throw new Error(`target start: ${s.stderr}`);
+const sp = spawnSync(agent, ['start'], { env: cleanEnv({ ...ocf, LIOHA_ROOT: plain.root }), encoding: 'utf8' });
+if (sp.status !== 0) throw new Error(`target start: ${sp.stderr}`);
+for (const f of [plain, plainDown]) rmSync(join(f.base, EMULATOR_MARKER));
 // The node would run through the launcher's #!/bin/sh; valgrind follows node itself.
 const node = process.execPath;
 const cases: [string, string, string[], NodeJS.ProcessEnv, number, number?][] = [
@@ -37,6 +48,9 @@ const cases: [string, string, string[], NodeJS.ProcessEnv, number, number?][] = 
   ['target monitor (4x4, emulator)', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: up.root, OCF_RESKEY_CRM_meta_interval: '10000' }, 0, 1.3],
   ['target monitor depth 10', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: up.root, OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }, 0, 1.6],
   ['target probe', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: down.root, OCF_RESKEY_CRM_meta_interval: '0' }, 7, 1.3],
+  ['target monitor, node:fs backend', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: plain.root, OCF_RESKEY_CRM_meta_interval: '10000' }, 0, 1.3],
+  ['target monitor depth 10, node:fs', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: plain.root, OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }, 0, 1.6],
+  ['target probe, node:fs backend', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: plainDown.root, OCF_RESKEY_CRM_meta_interval: '0' }, 7, 1.3],
 ];
 // One untimed run each: the code caches and the monitor's configuration cache are in place, as on a node.
 for (const [, cmd, args, env, ok] of cases) instructions(cmd, args, env, ok);
@@ -49,5 +63,5 @@ for (const [name, , , , , goal] of cases) {
   const xs = counts.get(name)!;
   const r = median(xs) / floor;
   const verdict = goal === undefined ? '' : `   goal <= ${goal.toFixed(2)}: ${r <= goal ? 'met' : 'NOT met'}`;
-  process.stdout.write(`${name.padEnd(32)} ${(median(xs) / 1e6).toFixed(1).padStart(7)} M   x${r.toFixed(2)} (min ${(Math.min(...xs) / floor).toFixed(2)}, max ${(Math.max(...xs) / floor).toFixed(2)})${verdict}\n`);
+  process.stdout.write(`${name.padEnd(34)} ${(median(xs) / 1e6).toFixed(1).padStart(7)} M   x${r.toFixed(2)} (min ${(Math.min(...xs) / floor).toFixed(2)}, max ${(Math.max(...xs) / floor).toFixed(2)})${verdict}\n`);
 }

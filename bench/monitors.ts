@@ -1,7 +1,7 @@
 /**
  * Every monitor and probe of the built agents that run without root (dummy,
- * ddmap, vg with command doubles, target on the configfs emulator), at depth 0
- * and 10, against `env -i node -e 0`, all in one interleaved run. portal's
+ * ddmap, vg with command doubles, target on the configfs emulator and on the same
+ * tree read through the node:fs backend production uses), at depth 0 and 10, against `env -i node -e 0`, all in one interleaved run. portal's
  * monitor is measured against IPaddr2 by bench:portal (it needs a namespace).
  *
  *   npm run bench:monitors [rounds=30]        (npm run build first)
@@ -16,6 +16,7 @@ import { builtAgentPath } from '../test/helpers/agent.js';
 import { doublesBin, prepareVgFixture } from '../test/doubles/fixture.js';
 import { buildIetProc, makeVgDir, SAMPLE_TARGETS } from '../test/ddmap/iet-fixture.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
+import { EMULATOR_MARKER } from '../lib/configfs/io.js';
 import { cleanEnv, loadLine, measure, NODE_FLOOR, nodeFloor, report, type Case } from './measure.js';
 
 const rounds = Number(process.argv[2] ?? 30);
@@ -93,6 +94,16 @@ const add = (name: string, agent: string, env: NodeJS.ProcessEnv, ok: number, go
   add('target monitor', 'target', { ...up, ...RECURRING }, 0, 1.3);
   add('target monitor depth 10', 'target', { ...up, ...DEPTH10 }, 0, 1.6);
   add('target probe', 'target', { ...base, LIOHA_ROOT: fxDown.root, ...PROBE }, 7, 1.3);
+  // The same trees read by the backend production uses (node:fs, lib/configfs/node-backend.ts)
+  // instead of the emulator, which a node never loads: the emulator's marker removed after start.
+  const plain = makeRoot();
+  const plainDown = makeRoot();
+  cleanups.push(plain.cleanup, plainDown.cleanup);
+  setUp('target', 'start', { ...base, LIOHA_ROOT: plain.root });
+  for (const f of [plain, plainDown]) rmSync(join(f.base, EMULATOR_MARKER));
+  add('target monitor, node:fs backend', 'target', { ...base, LIOHA_ROOT: plain.root, ...RECURRING }, 0, 1.3);
+  add('target monitor depth 10, node:fs backend', 'target', { ...base, LIOHA_ROOT: plain.root, ...DEPTH10 }, 0, 1.6);
+  add('target probe, node:fs backend', 'target', { ...base, LIOHA_ROOT: plainDown.root, ...PROBE }, 7, 1.3);
 }
 
 process.stdout.write(`monitors and probes vs ${NODE_FLOOR}: ${rounds} interleaved rounds, node ${process.version}, CPU and wall time\n`);

@@ -6,16 +6,20 @@
  * environment. Also measured: the start-up alone (an empty root), a munin fetch, and
  * `lioha status` (crm_mon's XML from a file).
  *
+ * Then `lioha stats --serve`: the server stays up, and each round times the floor and one
+ * /metrics scrape, whose cost is the CPU time the server process (all its threads) spent on it
+ * (/proc/PID/task/* /schedstat): the counters are read afresh at every scrape, as always.
+ *
  * With --callgrind, it also counts the instructions (valgrind --tool=callgrind, user space) of
  * the floor and of the scrape: figures that do not depend on how busy the machine is.
  *
  *   npm run build && npm run bench:stats [-- rounds=21 [--callgrind]]
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadLine, measure, median, NODE_FLOOR, nodeFloor, ratios, report, type Case } from './measure.js';
+import { fmtRatio, loadLine, measure, median, NODE_FLOOR, nodeFloor, ratios, report, runOnce, type Case } from './measure.js';
 import { logIn, makeNode, setLunMiB } from '../test/stats/fixture.js';
 
 const args = process.argv.slice(2);
@@ -34,6 +38,58 @@ const bin = mkdtempSync(join(tmpdir(), 'lioha-bench-bin-'));
 symlinkSync(cli, join(bin, 'lio_read'));
 
 const SCRAPE = 'lioha stats (32 x 32)';
+let server: ReturnType<typeof spawn> | undefined;
+
+/** CPU time (ns) the process has used, all threads (schedstat's first field is the time on CPU). */
+function cpuNs(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between the listing and the read: its time is in the process's already
+    }
+  }
+  return ns;
+}
+
+/** Floor and one served scrape per round, interleaved; the served scrape's cost is the server's CPU time for it. */
+async function servedScrape(root: string, samples: number): Promise<void> {
+  server = spawn(cli, ['stats', '--serve', '127.0.0.1:0'], { env: { LIOHA_ROOT: root }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    server!.stderr!.on('data', (d: Buffer) => {
+      err += d.toString();
+      const m = /serving (http:\/\/\S+)/.exec(err);
+      if (m) resolve(m[1]!);
+    });
+    server!.once('exit', (code) => reject(new Error(`lioha stats --serve exited ${code}: ${err}`)));
+  });
+  const pid = server.pid!;
+  const scrapeOnce = async (): Promise<number> => {
+    const c0 = cpuNs(pid);
+    const text = await (await fetch(url)).text();
+    const ms = (cpuNs(pid) - c0) / 1e6;
+    if (text.split('\n').filter((l) => l && !l.startsWith('#')).length !== samples) throw new Error('the served scrape gave other samples than the one-shot one');
+    return ms;
+  };
+  for (let i = 0; i < 3; i++) await scrapeOnce();
+  const floor: number[] = [];
+  const served: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (Math.random() < 0.5) {
+      floor.push(runOnce(nodeFloor()).cpuMs);
+      served.push(await scrapeOnce());
+    } else {
+      served.push(await scrapeOnce());
+      floor.push(runOnce(nodeFloor()).cpuMs);
+    }
+  }
+  const cpu = new Map([[NODE_FLOOR, floor], ['served', served]]);
+  const r = ratios(cpu, 'served', NODE_FLOOR);
+  process.stdout.write(`\nlioha stats --serve, one /metrics scrape (32 x 32; server CPU): ${median(served).toFixed(1)} ms, floor ${median(floor).toFixed(1)} ms; ` +
+    `ratio ${fmtRatio(r)} over ${rounds} interleaved rounds; ${loadLine()}\n`);
+}
 const cases: Case[] = [
   nodeFloor(),
   { name: SCRAPE, cmd: cli, args: ['stats'], env: { LIOHA_ROOT: node.root } },
@@ -55,6 +111,7 @@ try {
   report(m, NODE_FLOOR, { [SCRAPE]: 2 });
   const r = ratios(m.cpu, SCRAPE, NODE_FLOOR);
   process.stdout.write(`\nscrape / ${NODE_FLOOR} (cpu) = ${r.median.toFixed(2)} (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}; goal <= 2); ${loadLine()} after\n`);
+  await servedScrape(node.root, samples);
   if (callgrind) {
     const irOf = (cmd: string, argv: string[], env: Record<string, string>) => {
       const p = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
@@ -75,6 +132,7 @@ try {
     process.stdout.write(`\ninstructions (callgrind, user space, median of 3): floor ${fmt(floor)}, scrape ${fmt(scrape)}, ratio ${(median(scrape) / median(floor)).toFixed(2)}\n`);
   }
 } finally {
+  server?.kill('SIGTERM');
   node.cleanup();
   rmSync(empty, { recursive: true, force: true });
   rmSync(bin, { recursive: true, force: true });

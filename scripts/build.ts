@@ -298,13 +298,17 @@ async function main(): Promise<void> {
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
   const cli = join(out, 'bin', 'lioha');
+  // The short runs' V8 flags (scripts/launcher.ts), checked with the interpreter the launcher pins.
+  const shortRun = { flags: '--max-opt=1', commands: ['stats', 'status'], names: ['lio_read', 'lio_write'], longRunning: ['--serve', '--watch'] };
+  const probe = spawnSync(process.execPath, [...shortRun.flags.split(' '), '-e', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (probe.status !== 0) throw new Error(`${process.execPath} refuses ${shortRun.flags}: ${String(probe.stderr).trim()}`);
   const cliDefine = { ...importMeta, LIOHA_VERSION: JSON.stringify(version), LIOHA_METADATA: '""' };
   const lazy = lazyCliChunks(cliDefine);
   await build({
     ...common,
     entryPoints: [join(repo, 'cli', 'entry.ts')],
     outfile: cli,
-    banner: { js: launcherHeader({ name: 'lioha', node: process.execPath }) + common.banner!.js },
+    banner: { js: launcherHeader({ name: 'lioha', node: process.execPath, shortRun }) + common.banner!.js },
     plugins: [lazy.plugin, lazyPackages()],
     define: cliDefine,
   });

@@ -31,6 +31,39 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/**
+ * V8 flags for the CLI's short runs: `lioha stats` (a scrape), `lioha status` and the munin plugin
+ * symlinks live ~0.1 s, and the optimizing compilers' work (TurboFan compiling the hot read loop on a
+ * helper thread) finishes about when the process exits: CPU spent for nothing. Sparkplug (baseline) is
+ * kept. Long-running modes (--serve, --watch) keep every tier. The flags go only to the interpreter the
+ * build checked them with (lioha_node), not to the fallbacks: an unknown V8 flag stops node.
+ */
+export interface ShortRunFlags {
+  flags: string;
+  /** First arguments that make a short run. */
+  commands: readonly string[];
+  /** Names the file is run as (symlinks) that make a short run. */
+  names: readonly string[];
+  /** Arguments that make it long-running after all. */
+  longRunning: readonly string[];
+}
+
+const SAFE_WORD = /^[A-Za-z0-9_.=-]+$/;
+
+function shortRunLines(s: ShortRunFlags): string[] {
+  for (const w of [...s.flags.split(' '), ...s.commands, ...s.names, ...s.longRunning]) {
+    if (!SAFE_WORD.test(w)) throw new Error(`launcher: ${JSON.stringify(w)} is not a plain word`);
+  }
+  const flags = shQuote(s.flags);
+  return [
+    'lioha_v8=',
+    `case \${1-} in ${s.commands.join('|')}) lioha_v8=${flags} ;; esac`,
+    // ${0##*[/]}: the plain star-slash form would end the JavaScript comment the launcher lives in.
+    `case \${0##*[/]} in ${s.names.join('|')}) lioha_v8=${flags} ;; esac`,
+    `[ -n "$lioha_v8" ] && for a in "$@"; do case $a in ${s.longRunning.flatMap((w) => [w, `${w}=*`]).join('|')}) lioha_v8= ;; esac; done`,
+  ];
+}
+
 /** The meta-data XML as the heredoc body, checked so it cannot end the comment or the heredoc early. */
 function metadataText(name: string, metadataXml: string): string {
   const xml = metadataXml.endsWith('\n') ? metadataXml : `${metadataXml}\n`;
@@ -39,7 +72,7 @@ function metadataText(name: string, metadataXml: string): string {
   return xml;
 }
 
-export function launcherHeader(o: { name: string; node: string; metadataXml?: string; actions?: readonly string[] }): string {
+export function launcherHeader(o: { name: string; node: string; metadataXml?: string; actions?: readonly string[]; shortRun?: ShortRunFlags }): string {
   const { name, node } = o;
   const lines = [
     '#!/bin/sh',
@@ -49,12 +82,14 @@ export function launcherHeader(o: { name: string; node: string; metadataXml?: st
     // meta-data is static text: answered by sh, without starting Node.js. Pacemaker and pcs ask for it
     // with a 5 s limit, which a Node.js start-up on a loaded (or emulated) node can exceed.
     ...(o.metadataXml ? ['case ${1-} in', "meta-data) cat <<'LIOHA_METADATA_END'", metadataText(o.name, o.metadataXml) + 'LIOHA_METADATA_END', '  exit 0 ;;', 'esac'] : []),
+    ...(o.shortRun ? shortRunLines(o.shortRun) : []),
     'for n in "${LIOHA_NODE-}" "$lioha_node" /usr/bin/node /usr/local/bin/node /usr/bin/nodejs; do',
     '  if [ -x "$n" ]; then',
     '    case ${1-} in',
     '    lioha-interpreter) echo "$n"; exit 0 ;;',
     ...(o.metadataXml ? [`    start) mkdir -p ${STARTED_DIR} 2>/dev/null && : >${STARTED_DIR}/${name} 2>/dev/null ;;`] : []),
     '    esac',
+    ...(o.shortRun ? ['    # shellcheck disable=SC2086 # lioha_v8 is empty or plain words', '    [ "$n" = "$lioha_node" ] && exec "$n" $lioha_v8 "$0" "$@"'] : []),
     '    exec "$n" "$0" "$@"',
     '  fi',
     'done',
@@ -75,6 +110,7 @@ export function launcherHeader(o: { name: string; node: string; metadataXml?: st
       'exit 5',
     );
   }
+  if (lines.some((l) => l.includes('*/'))) throw new Error(`${name}: the launcher's sh text contains "*/", which would end its comment`);
   lines.push('*/');
   return `${lines.join('\n')}\n`;
 }

@@ -21,7 +21,7 @@ export async function addAddress(ctx: OpContext, cfg: PortalConfig, nic: string,
     args.push('preferred_lft', cfg.preferredLft);
   }
   if (cfg.noPrefixRoute) args.push('noprefixroute');
-  await run('ip', args, { timeoutMs: ctx.deadline.budget(IP_TIMEOUT_MS) });
+  await run('ip', args, { timeoutMs: ctx.deadline.step(IP_TIMEOUT_MS) });
 }
 
 /**
@@ -44,7 +44,7 @@ export async function waitKernelDad(ctx: OpContext, cfg: PortalConfig, maxMs: nu
 export async function interfacesHolding(ctx: OpContext, cfg: PortalConfig): Promise<{ ifname: string; prefixLen: number; label?: string }[]> {
   const fam = cfg.ip.family === 4 ? '-4' : '-6';
   const r = await run('ip', ['-o', fam, 'addr', 'show', 'to', `${cfg.ipText}/${cfg.ip.family === 4 ? 32 : 128}`], {
-    timeoutMs: ctx.deadline.budget(IP_TIMEOUT_MS),
+    timeoutMs: ctx.deadline.step(IP_TIMEOUT_MS),
   });
   return parseIpAddrShow(r.stdout)
     .filter((s) => s.address.family === cfg.ip.family)
@@ -60,7 +60,7 @@ export async function removeAddress(ctx: OpContext, cfg: PortalConfig, expected?
   const fam = cfg.ip.family === 4 ? '-4' : '-6';
   const del = async (nic: string, prefixLen: number): Promise<boolean> => {
     try {
-      await run('ip', [fam, 'addr', 'del', `${cfg.ipText}/${prefixLen}`, 'dev', nic], { timeoutMs: ctx.deadline.budget(IP_TIMEOUT_MS) });
+      await run('ip', [fam, 'addr', 'del', `${cfg.ipText}/${prefixLen}`, 'dev', nic], { timeoutMs: ctx.deadline.step(IP_TIMEOUT_MS) });
       return true;
     } catch (e) {
       // Not there with that prefix/device (or removed concurrently): look it up below.

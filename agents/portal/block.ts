@@ -18,14 +18,14 @@ export async function installBlock(ctx: OpContext, cfg: PortalConfig): Promise<v
   mkdirSync(dirname(marker), { recursive: true });
   // Marker first: if nft succeeds and we die, monitor still sees the block.
   writeFileSync(marker, `${cfg.npName}\n`);
-  await run('nft', ['-f', '-'], { input: blockScript(cfg, ctx.instance), timeoutMs: ctx.deadline.budget(NFT_TIMEOUT_MS) });
+  await run('nft', ['-f', '-'], { input: blockScript(cfg, ctx.instance), timeoutMs: ctx.deadline.step(NFT_TIMEOUT_MS) });
   ctx.log.info('blocking new connections', { portal: cfg.npName });
 }
 
 export async function removeBlock(ctx: OpContext): Promise<void> {
   // Without nft no table can exist; only a marker of a failed attempt to install one.
   if (findTool('nft', ctx.env) !== undefined) {
-    await run('nft', ['-f', '-'], { input: unblockScript(ctx.instance), timeoutMs: ctx.deadline.budget(NFT_TIMEOUT_MS) });
+    await run('nft', ['-f', '-'], { input: unblockScript(ctx.instance), timeoutMs: ctx.deadline.step(NFT_TIMEOUT_MS) });
   }
   rmSync(runtimePath(ctx, 'block'), { force: true });
 }

@@ -19,7 +19,7 @@ import { type OpContext, sleep } from './op-context.js';
 const CONFIGFS_TIMEOUT_MS = 5000;
 
 export function openTargetFs(ctx: OpContext): Promise<GuardedConfigFs> {
-  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(CONFIGFS_TIMEOUT_MS));
+  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.step(CONFIGFS_TIMEOUT_MS));
 }
 
 /**

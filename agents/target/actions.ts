@@ -12,8 +12,8 @@ import { readLive } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
 import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError, describe, type ApplyResult } from '../../lib/configfs/apply.js';
-import { prepareApplyInChild } from '../../lib/configfs/child-apply.js';
-import { mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
+import { applyInChild } from '../../lib/configfs/child-apply.js';
+import { ConfigFsHangError, mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
 import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
 import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
 import { ConfigError } from '../../lib/configfs/saveconfig.js';
@@ -67,21 +67,37 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
 const CACHE_DIR = '/run/lioha/cache';
 
 /**
- * The configuration for a monitor: from the compiled cache when nothing it was derived from has
- * changed, else read and checked as usual (and cached). Only monitors use the cache.
+ * The configuration for a monitor or stop: from the compiled cache when nothing it was derived
+ * from has changed, else read and checked by `load` (and cached). Start and validate-all read the
+ * configuration itself, and leave the compiled copy for the monitors and the stop after them.
  */
-async function desiredForMonitor(ctx: Ctx): Promise<DesiredState> {
+async function desiredCompiled(ctx: Ctx, load: () => Promise<DesiredState> = () => desiredOrFail(ctx)): Promise<DesiredState> {
+  const c = compiledCache(ctx);
+  const hit = c.key === undefined ? undefined : readDesiredCache(c.file, c.key.key);
+  if (hit) return hit;
+  const desired = await load();
+  keep(c, desired);
+  return desired;
+}
+
+/** Leaves the compiled configuration for the monitors and the stop that follow a start. */
+function rememberDesired(ctx: Ctx, desired: DesiredState): void {
+  keep(compiledCache(ctx), desired);
+}
+
+/** Writes the compiled copy, unless an input is too young to key it safely. */
+function keep(c: ReturnType<typeof compiledCache>, desired: DesiredState): void {
+  if (c.key?.settled) writeDesiredCache(c.file, c.key.key, desired);
+}
+
+function compiledCache(ctx: Ctx) {
   const s = settings(ctx);
   const key = cacheKey({
     agent: agentIdentity(), iqns: s.iqns, deriveWwn: s.deriveWwn,
     config: ctx.root.path(s.config), ...(s.secrets ? { secrets: ctx.root.path(s.secrets) } : {}),
   });
   const file = ctx.root.path(`${CACHE_DIR}/target-${ctx.instance.replace(/[^A-Za-z0-9_.:-]/g, '_')}.json`);
-  const hit = key === undefined ? undefined : readDesiredCache(file, key.key);
-  if (hit) return hit;
-  const desired = await desiredOrFail(ctx);
-  if (key?.settled) writeDesiredCache(file, key.key, desired);
-  return desired;
+  return { key, file };
 }
 
 /** attrib/<name> or param/<name> of each skipped path, once each. */
@@ -97,7 +113,7 @@ function liveClash(desired: DesiredState, live: LiveState): string | undefined {
   return clash && describeClash(clash);
 }
 
-/** Configured values the kernel decides itself (kernel-decided.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
+/** Configured values the kernel decides itself (lib/configfs/attribute-decider.ts): skipped, as targetctl restore does; said by validate-all, which also runs before start. */
 function warnKernelDecided(ctx: Ctx, desired: DesiredState): void {
   if (desired.kernelDecided?.length) ctx.log.warn(`configured values the kernel decides itself are skipped, as under targetctl restore: ${desired.kernelDecided.join('; ')}`);
 }
@@ -155,7 +171,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
   const cfs = await open(ctx);
   let desired: DesiredState;
   try {
-    desired = await desiredForMonitor(ctx);
+    desired = await desiredCompiled(ctx);
   } catch (e) {
     // A probe on a node without the configuration must still be able to say "not here".
     for (const iqn of iqns) {
@@ -266,6 +282,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     }
   }
   if (diff) throw new Failure('generic', `after start: ${diff}`);
+  rememberDesired(ctx, desired);
   return OcfExit.SUCCESS;
 }
 
@@ -291,35 +308,30 @@ export function makeStop(deps: TargetDeps) {
       return OcfExit.SUCCESS;
     }
     const cfs = await open(ctx);
-    // Real kernel: the teardown child starts now, so its Node start-up overlaps reading and planning.
-    const child = cfs.emulated
-      ? undefined
-      : prepareApplyInChild(cfs.base, {
-          opTimeoutMs: ctx.params.write_timeout * 1000,
-          totalTimeoutMs: ctx.deadline.budget(),
-          progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
-        });
     // Stop must work even when the configuration is gone or broken: ownership is the iqn list.
     let desired: DesiredState | undefined;
     try {
-      desired = await loadDesired(settings(ctx), (p) => ctx.root.path(p));
+      // Only its storage object names are used: the compiled copy serves when it is current.
+      desired = await desiredCompiled(ctx, () => loadDesired(settings(ctx), (p) => ctx.root.path(p)));
     } catch (e) {
       ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
     }
     const t0 = performance.now();
-    let handedOver = false;
     try {
       await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
         const ops = planTeardown(iqns, live, candidates);
-        if (!child) {
+        if (cfs.emulated) {
           await applyPlan(cfs, ops, { rollback: false });
         } else if (ops.length) {
           // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
-          handedOver = true;
-          await child.apply(ops);
+          await applyInChild(cfs.base, ops, {
+            opTimeoutMs: ctx.params.write_timeout * 1000,
+            totalTimeoutMs: ctx.deadline.budget(),
+            progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
+          });
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
@@ -328,16 +340,15 @@ export function makeStop(deps: TargetDeps) {
         if (left) throw new Failure('generic', `stop: ${left} is still present`);
       });
     } catch (e) {
-      if (!handedOver) child?.cancel();
       if (e instanceof ApplyError && e.hung) {
-        // The operation that hung names the object; the whole story (paths, rollback) goes to the log.
-        const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `${describe(e.failed)} timed out`, deps.reboot);
+        // The operation that hung names the object (the first of its call); the whole story (paths, rollback) goes to the log.
+        const calls = e.cause instanceof ConfigFsHangError ? e.cause.calls : 1;
+        const d = await onStopHang(ctx.params.on_stop_hang, ctx.root, ctx.log, `${describe(e.failed)}${calls > 1 ? ` (or one of ${calls - 1} after it)` : ''} timed out`, deps.reboot);
         throw new Failure('generic', d.reason, e.message);
       }
       if (e instanceof ApplyError) throw new Failure('generic', `stop failed: ${e.message}`, e.message);
       throw e;
     }
-    if (!handedOver) child?.cancel(); // nothing to remove
     ctx.log.info('target stopped', { targets: iqns, ms: Math.round(performance.now() - t0), ...summary(cfs.counts) });
     return OcfExit.SUCCESS;
   };
@@ -346,9 +357,12 @@ export function makeStop(deps: TargetDeps) {
 export async function validate(ctx: Ctx): Promise<OcfExit> {
   if (!(ctx.params.write_timeout >= 1)) throw new Failure('config', 'parameter write_timeout must be at least 1 second');
   const desired = await desiredOrFail(ctx);
+  // Before a start, start itself names what it skips, from the kernel it writes to: no second
+  // report from the recorded kernel trees (~50 KB of data start does not otherwise load).
+  warnKernelDecided(ctx, desired);
+  if (ctx.action === 'start') return OcfExit.SUCCESS;
   // Say now, not at failover, which configured attributes this node's kernel lacks.
   const { kernelLacks } = await import('../../lib/configfs/kernel-attributes.js');
-  warnKernelDecided(ctx, desired);
   const report = await kernelLacks(desired, (p) => ctx.root.path(p));
   if (report.lacks.length) ctx.log.warn(`this kernel (${report.kernel}) lacks configured attributes, which start will skip: ${report.lacks.join(', ')}`);
   else if (report.unknown) ctx.log.info(`cannot tell which attributes kernel ${report.kernel} has: ${report.unknown}`);

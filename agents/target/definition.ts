@@ -67,8 +67,9 @@ export const definition = defineAgent({
       default: 3,
       shortdesc: 'Hard timeout of one configfs write batch (seconds)',
       longdesc:
-        'Upper bound on how long one configfs operation may block before it is treated as hung. It is ' +
-        'further capped by the time left in the action timeout.',
+        'Upper bound on how long one configfs operation may block before it is treated as hung; on a ' +
+        'real kernel stop hands its removals to a child in batched calls, and a call of N operations gets ' +
+        'this allowance per 16 of them. Always capped by the time left in the action timeout.',
     },
     {
       name: 'derive_wwn',

@@ -80,6 +80,7 @@ export const command: CommandModule = {
           for (const c of plan.promotables) process.stdout.write(`promotable ${c.id} (${c.primitive.agent.provider}:${c.primitive.agent.type})\n`);
           for (const g of plan.groups) process.stdout.write(`group ${g.id}: ${g.members.map((m) => m.id).join(' -> ')}\n`);
           process.stdout.write(`${plan.constraints.length} constraints; ${file} is valid\n`);
+          for (const n of plan.notes) process.stdout.write(`note: ${n}\n`);
         },
       })
       .demandCommand(1, 'Name a cluster subcommand: pcs, crm or check.'),

@@ -36,8 +36,11 @@ export const command: CommandModule = {
     if (a.peer) {
       if (!/^[A-Za-z0-9_.@:[\]-]+$/.test(a.peer) || a.peer.startsWith('-')) throw new Error(`--peer ${JSON.stringify(a.peer)} is not a host name`);
       try {
-        const r = await run('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${Math.max(1, Math.floor(a.timeout / 2))}`, '--', a.peer, 'sha256sum', a.saveconfig], { timeoutMs: a.timeout * 1000 });
-        peerChecksum = { host: a.peer, sha256: r.stdout.split(/\s+/)[0]! };
+        // ssh hands the remote words to the peer's shell: the path goes quoted, and -- ends sha256sum's options.
+        const quoted = `'${a.saveconfig.replace(/'/g, `'\\''`)}'`;
+        const r = await run('ssh', ['-o', 'BatchMode=yes', '-o', `ConnectTimeout=${Math.max(1, Math.floor(a.timeout / 2))}`, '--', a.peer, `sha256sum -- ${quoted}`], { timeoutMs: a.timeout * 1000 });
+        const sum = r.stdout.split(/\s+/)[0] ?? '';
+        peerChecksum = /^[0-9a-f]{64}$/.test(sum) ? { host: a.peer, sha256: sum } : { host: a.peer, error: `no sha256 in the answer: ${JSON.stringify(r.stdout.slice(0, 80))}` };
       } catch (e) {
         peerChecksum = { host: a.peer, error: (e as Error).message };
       }

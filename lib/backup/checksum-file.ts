@@ -17,6 +17,7 @@
  * after segment, ahead of the journal that makes progress durable).
  */
 import { open, type FileHandle } from 'node:fs/promises';
+import { openIfPresent } from '../sys/read-if-present.js';
 import { ALGORITHM_CRC32_XXH32, CHECKSUM_BYTES, CHECKSUM_WORDS } from './checksum.js';
 import { BackupError } from './errors.js';
 
@@ -65,13 +66,8 @@ export function decodeChecksumHeader(b: Uint8Array, what = 'checksum file'): Che
 
 /** The header of the file at `path`, checked against the file's length; null when there is no file. */
 export async function readChecksumHeader(path: string): Promise<ChecksumHeader | null> {
-  let fh: FileHandle;
-  try {
-    fh = await open(path, 'r');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
+  const fh = await openIfPresent(path, 'r');
+  if (!fh) return null;
   try {
     const b = Buffer.alloc(CK_HEADER_SIZE);
     const { bytesRead } = await fh.read(b, 0, CK_HEADER_SIZE, 0);

@@ -29,6 +29,7 @@ export interface LvmSnapshotOptions {
 interface LvReport {
   name: string;
   attr: string;
+  /** What the LV's device holds: lv_size, or for a snapshot origin_size (its lv_size is the copy-on-write space). */
   sizeBytes: bigint;
   origin: string;
   tags: string[];
@@ -123,7 +124,7 @@ export class LvmSnapshots implements SnapshotProvider {
   }
 
   private async lv(name: string): Promise<LvReport | null> {
-    const r = await this.lvm(['lvs', '--config', this.cfg(), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_attr,lv_size,origin,lv_tags', `${this.o.vg}/${name}`], [0, 5]);
+    const r = await this.lvm(['lvs', '--config', this.cfg(), '--reportformat', 'json', '--units', 'b', '--nosuffix', '-o', 'lv_name,lv_attr,lv_size,origin,origin_size,lv_tags', `${this.o.vg}/${name}`], [0, 5]);
     if (r.exitCode !== 0) {
       if (/not found|Failed to find logical volume/i.test(r.stderr) || r.stdout.trim() === '') return null;
     }
@@ -131,7 +132,11 @@ export class LvmSnapshots implements SnapshotProvider {
   }
 }
 
-/** The one row named `name` of `lvs --reportformat json -o lv_name,lv_attr,lv_size,origin,lv_tags`; null when absent. Pure. */
+/**
+ * The one row named `name` of `lvs --reportformat json -o lv_name,lv_attr,lv_size,origin,origin_size,lv_tags`;
+ * null when absent. A snapshot's lv_size is its copy-on-write space, not what its device holds: the size
+ * of a snapshot is its origin_size (the lab found a backup that copied only the first 8 of 16 MiB). Pure.
+ */
 export function parseLvsSnapshotJson(text: string, name: string): LvReport | null {
   let doc: { report?: Array<{ lv?: Array<Record<string, string>> }> };
   try {
@@ -141,13 +146,15 @@ export function parseLvsSnapshotJson(text: string, name: string): LvReport | nul
   }
   const row = (doc.report ?? []).flatMap((s) => s.lv ?? []).find((l) => l.lv_name === name);
   if (!row) return null;
-  const size = (row.lv_size ?? '').trim();
-  if (!/^\d+$/.test(size)) throw new BackupError('snapshot', `lvs reported size ${JSON.stringify(size)} for ${name}`);
+  const origin = (row.origin ?? '').trim();
+  const field = origin ? 'origin_size' : 'lv_size';
+  const size = (row[field] ?? '').trim();
+  if (!/^\d+$/.test(size)) throw new BackupError('snapshot', `lvs reported ${field} ${JSON.stringify(size)} for ${name}`);
   return {
     name,
     attr: row.lv_attr ?? '',
     sizeBytes: BigInt(size),
-    origin: (row.origin ?? '').trim(),
+    origin,
     tags: (row.lv_tags ?? '').split(',').map((t) => t.trim()).filter(Boolean),
   };
 }

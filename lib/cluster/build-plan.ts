@@ -10,6 +10,7 @@ import { idPart } from './parse-description.js';
 import { DRBD_AGENT, STATEFUL_AGENT, type ForeignAgent } from './foreign-agents.js';
 import { opsFromActions } from './ops.js';
 import { discoveryGroup } from './discovery.js';
+import { groupStorageNotes } from './group-storage.js';
 import { LIOHA_PROVIDER, type AgentRegistry } from './member-agents.js';
 import type {
   ClusterPlan, NameValue, PlanConstraint, PlanGroup, PlanPrimitive, PlanPromotable,
@@ -113,6 +114,7 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   if (opts.meta && Object.keys(opts.meta).length > 0) {
     notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
   }
+  for (const v of d.volumeGroups) notes.push(...groupStorageNotes(v));
   if (d.options.timeoutScale !== 1) notes.push(`every operation timeout is ${d.options.timeoutScale} times the agents' own (options.timeoutScale)`);
   const k = d.options.timeoutScale;
   const scaled = (p: PlanPrimitive): PlanPrimitive => (k === 1 ? p : { ...p, ops: p.ops.map((o) => ({ ...o, timeout: o.timeout * k })) });

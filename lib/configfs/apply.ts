@@ -4,7 +4,8 @@
  * Writes to objects that existed before are repairs toward the desired state and stay.
  */
 import { ConfigFsHangError, isSecretPath, type ConfigFs } from './io.js';
-import { DEVICE_BOUND_FLAGS, deviceBoundAttribute } from './layout.js';
+import { deviceMayRefuse } from './attribute-decider.js';
+import { storageObjectAttributeOf } from './layout.js';
 import type { PlanOp } from './plan.js';
 
 export interface ApplyResult {
@@ -20,10 +21,8 @@ export interface ApplyResult {
 function refusedByDevice(op: PlanOp, cause: unknown): string | undefined {
   const code = (cause as { code?: string })?.code;
   if (op.op !== 'write' && op.op !== 'ensure') return undefined;
-  const name = deviceBoundAttribute(op.path);
-  if (name === undefined) return undefined;
-  // Only a well-formed value counts as the device's refusal; a malformed one is the configuration's error.
-  if (!(DEVICE_BOUND_FLAGS.has(name) ? /^[01]$/ : /^\d{1,10}$/).test(op.value)) return undefined;
+  const name = storageObjectAttributeOf(op.path);
+  if (name === undefined || !deviceMayRefuse(name, op.value)) return undefined;
   return code === 'EINVAL' || code === 'ENOSYS' || code === 'EOPNOTSUPP' ? code : undefined;
 }
 

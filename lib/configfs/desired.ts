@@ -6,7 +6,7 @@
 import { sha256Hex } from '../text/digest.js';
 import { ConfigError, type Problem, type SaveConfig } from './saveconfig.js';
 import type { ChapAuth, DesiredState, StorageObject, StorageObjectRef, Target } from './model.js';
-import { kernelDecided, withoutKernelDecided } from './kernel-decided.js';
+import { kernelDecided, withoutKernelDecided } from './attribute-decider.js';
 
 interface SecretPair { chap_password?: string; chap_mutual_password?: string }
 export interface Secrets { [targetIqn: string]: { tpg?: SecretPair; acls?: Record<string, SecretPair> } }

@@ -4,7 +4,7 @@
  * Secrets are compared but never quoted.
  */
 import type { InfoDetails } from './reader.js';
-import { DEVICE_BOUND_ATTRIBUTES } from './layout.js';
+import { DEVICE_DECIDED } from './attribute-decider.js';
 import {
   ALUA_DEFAULT_GROUP, portalDirName, type Attributes, type ChapAuth, type DesiredState, type LiveState, type StorageObject, type StorageObjectRef, type Target,
 } from './model.js';
@@ -41,7 +41,7 @@ export function storageObjectDiff(ref: StorageObjectRef, want: StorageObject, li
   if (details && want.kind === 'block' && details.readonly !== undefined && details.readonly !== want.readonly) {
     return `storage object ${ref} is ${details.readonly ? 'read-only' : 'writable'}, configured ${want.readonly ? 'read-only' : 'writable'}`;
   }
-  return attrDiff(`storage object ${ref}`, want.attributes, have.attributes, DEVICE_BOUND_ATTRIBUTES)
+  return attrDiff(`storage object ${ref}`, want.attributes, have.attributes, DEVICE_DECIDED)
     ?? (want.alua ? attrDiff(`storage object ${ref} ALUA ${ALUA_DEFAULT_GROUP}`, want.alua, have.alua ?? {}, ALUA_RUNTIME) : undefined);
 }
 

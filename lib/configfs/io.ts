@@ -66,8 +66,9 @@ export class ConfigFsError extends Failure {
 }
 /** An operation that did not return in time: the kernel interface is presumed hung. */
 export class ConfigFsHangError extends ConfigFsError {
-  constructor(op: ConfigFsOp, path: string, public readonly timeoutMs: number) {
-    super(op, path, 'ETIMEDOUT', `no answer within ${timeoutMs} ms`);
+  /** `calls`: operations in the one call that hung (a batch from child-apply.ts), `path` the first of them. */
+  constructor(op: ConfigFsOp, path: string, public readonly timeoutMs: number, public readonly calls = 1) {
+    super(op, path, 'ETIMEDOUT', `no answer within ${timeoutMs} ms${calls > 1 ? `; one call of ${calls} ${op} operations from this one` : ''}`);
     this.name = 'ConfigFsHangError';
   }
 }

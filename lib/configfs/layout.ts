@@ -127,24 +127,9 @@ export const fabricStatisticsDir = (obj: string): string => `${obj}/fabric_stati
 /** A path under core/: a backstore or a storage object. */
 export const isCorePath = (rel: string): boolean => rel.startsWith(`${CORE_DIR}/`);
 
-/**
- * Storage-object attributes bounded by the backing device (optimal_sectors <= hw_max_sectors,
- * queue_depth <= hw_queue_depth, UNMAP only where the device discards). A saveconfig.json saved
- * on one node carries that node's device limits; the peer's device may refuse them. As
- * `targetctl restore` does, start keeps the kernel's value and warns; monitor does not police them.
- */
-/** The 0/1 ones among them; the others are counts. */
-export const DEVICE_BOUND_FLAGS: ReadonlySet<string> = new Set(['emulate_tpu', 'emulate_tpws', 'unmap_zeroes_data', 'is_nonrot']);
-export const DEVICE_BOUND_ATTRIBUTES: ReadonlySet<string> = new Set([
-  ...DEVICE_BOUND_FLAGS, 'optimal_sectors', 'queue_depth', 'max_unmap_lba_count', 'max_unmap_block_desc_count',
-  'unmap_granularity', 'unmap_granularity_alignment', 'max_write_same_len',
-]);
-const DEVICE_BOUND_RE = new RegExp(`^${CORE_DIR}/[^/]+/[^/]+/${ATTRIB_GROUP}/([^/]+)$`);
-/** The device-bound attribute a storage-object path names, if it names one. */
-export const deviceBoundAttribute = (rel: string): string | undefined => {
-  const name = DEVICE_BOUND_RE.exec(rel)?.[1];
-  return name !== undefined && DEVICE_BOUND_ATTRIBUTES.has(name) ? name : undefined;
-};
+const STORAGE_OBJECT_ATTRIBUTE_RE = new RegExp(`^${CORE_DIR}/[^/]+/[^/]+/${ATTRIB_GROUP}/([^/]+)$`);
+/** The attribute a storage-object attribute path (core/<hba>/<name>/attrib/<attribute>) names, if it is one. */
+export const storageObjectAttributeOf = (rel: string): string | undefined => STORAGE_OBJECT_ATTRIBUTE_RE.exec(rel)?.[1];
 /** A path of (or under) a network portal: <tpg>/np/<ip:port>. */
 export const isNpPath = (rel: string): boolean => rel.includes('/np/');
 /** The TPG directory of a network-portal path. */

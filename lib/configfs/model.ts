@@ -89,7 +89,7 @@ export interface Target { wwn: string; tpgs: Tpg[]; parameters?: Attributes }
 export interface DesiredState {
   storageObjects: Map<StorageObjectRef, StorageObject>;
   targets: Map<string, Target>;
-  /** Configured values left out because the kernel decides them (kernel-decided.ts): "<ref> <attribute>=<value> (<why>)". */
+  /** Configured values left out because the kernel decides them (attribute-decider.ts): "<ref> <attribute>=<value> (<why>)". */
   kernelDecided?: readonly string[];
 }
 

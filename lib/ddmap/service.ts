@@ -121,6 +121,11 @@ export class DdmapService {
     const luns = await this.selectedLuns();
     const attached = new Map<string, Attached>();
     if (backend.ownsDevices) {
+      // The start transitions come before the devices. A start that fails after creating one leaves it
+      // for the stop, which saves it and moves the state it finds: that must be this start's state (a
+      // crashed node's ACTIVE already turned DIRTY), never the ACTIVE of a run that was not stopped,
+      // which the stop would turn into a CLEAN that forgets the crash.
+      for (const l of luns) await this.transition(l, 'start');
       // Independent per LV (a few forks each): side by side, so a VG of many LVs starts about as fast as one.
       await eachLimited(luns, PARALLEL_LUNS, async (l) => {
         try {
@@ -147,7 +152,7 @@ export class DdmapService {
         this.log.warn(`${l.lv}: ${a.newHistory}; DIRTY (the next backup reads the whole volume)`);
         await a.begin?.();
       }
-      await this.transition(l, 'start');
+      if (!backend.ownsDevices) await this.transition(l, 'start');
     }
     await this.writeMarker(luns);
   }

@@ -80,13 +80,33 @@ export interface Pdu {
   readonly data: Buffer;
 }
 
-/** A BHS with opcode, flags and data length set; the caller fills the rest. */
-function header(op: number, flags: number, dataLength: number): Buffer {
+/** A BHS with opcode, flags, data length and Initiator Task Tag set; the caller fills the rest. */
+function header(op: number, flags: number, dataLength: number, itt: number): Buffer {
   if (dataLength > 0xffffff) throw new RangeError(`data segment of ${dataLength} bytes does not fit in a PDU`);
   const b = Buffer.alloc(BHS_LENGTH);
   b[0] = op;
   b[1] = flags;
   b.writeUIntBE(dataLength, 5, 3);
+  b.writeUInt32BE(itt >>> 0, 16);
+  return b;
+}
+
+/** An initiator's request numbers its commands: CmdSN and ExpStatSN at bytes 24 and 28 (RFC 7143 11.2). */
+interface RequestNumbers { itt: number; cmdSN: number; expStatSN: number }
+function request(op: number, flags: number, dataLength: number, n: RequestNumbers): Buffer {
+  const b = header(op, flags, dataLength, n.itt);
+  b.writeUInt32BE(n.cmdSN >>> 0, 24);
+  b.writeUInt32BE(n.expStatSN >>> 0, 28);
+  return b;
+}
+
+/** A target's response: StatSN, ExpCmdSN and MaxCmdSN at bytes 24, 28 and 32 (zero when not given). */
+interface ResponseNumbers { itt: number; statSN: number; expCmdSN: number; maxCmdSN?: number }
+function response(op: number, flags: number, dataLength: number, n: ResponseNumbers): Buffer {
+  const b = header(op, flags, dataLength, n.itt);
+  b.writeUInt32BE(n.statSN >>> 0, 24);
+  b.writeUInt32BE(n.expCmdSN >>> 0, 28);
+  if (n.maxCmdSN !== undefined) b.writeUInt32BE(n.maxCmdSN >>> 0, 32);
   return b;
 }
 
@@ -96,11 +116,12 @@ export interface OutPdu {
   readonly data: Buffer;
 }
 
-export interface LoginRequestFields {
-  transit: boolean;
-  cont?: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+/** The T, C, CSG and NSG bits of a login request's or response's flags byte (RFC 7143 11.12, 11.13). */
+export interface LoginStages { transit: boolean; cont: boolean; csg: StageNo; nsg: StageNo }
+/** What an encoder takes: C (more text follows) is off unless set. */
+type LoginStageFields = Omit<LoginStages, 'cont'> & { cont?: boolean };
+
+export interface LoginRequestFields extends LoginStageFields {
   isid: Buffer;
   tsih: number;
   itt: number;
@@ -110,24 +131,24 @@ export interface LoginRequestFields {
   data: Buffer;
 }
 
-export function loginRequest(f: LoginRequestFields): OutPdu {
-  const b = header(Op.LOGIN_REQ | IMMEDIATE, (f.transit ? LOGIN_T : 0) | (f.cont ? CONTINUE : 0) | (f.csg << 2) | f.nsg, f.data.length);
+/** Login request and response alike: version 0 and the session's ISID and TSIH (the flags are loginFlags). */
+function login(b: Buffer, f: { isid: Buffer; tsih: number }): Buffer {
   b[2] = 0; // Version-max
-  b[3] = 0; // Version-min
+  b[3] = 0; // Version-min (request), Version-active (response)
   f.isid.copy(b, 8, 0, 6);
   b.writeUInt16BE(f.tsih, 14);
-  b.writeUInt32BE(f.itt >>> 0, 16);
+  return b;
+}
+const loginFlags = (f: LoginStageFields): number =>
+  (f.transit ? LOGIN_T : 0) | (f.cont ? CONTINUE : 0) | (f.csg << 2) | f.nsg;
+
+export function loginRequest(f: LoginRequestFields): OutPdu {
+  const b = login(request(Op.LOGIN_REQ | IMMEDIATE, loginFlags(f), f.data.length, f), f);
   b.writeUInt16BE(f.cid, 20);
-  b.writeUInt32BE(f.cmdSN >>> 0, 24);
-  b.writeUInt32BE(f.expStatSN >>> 0, 28);
   return { bhs: b, data: f.data };
 }
 
-export interface LoginRequest {
-  transit: boolean;
-  cont: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginRequest extends LoginStages {
   versionMax: number;
   versionMin: number;
   isid: Buffer;
@@ -138,8 +159,8 @@ export interface LoginRequest {
   expStatSN: number;
 }
 
-/** The T, C, CSG and NSG bits of a login request's or response's flags byte (RFC 7143 11.12, 11.13). */
-function loginStages(f: number): { transit: boolean; cont: boolean; csg: StageNo; nsg: StageNo } {
+/** A login PDU's flags byte read back (loginFlags writes it). */
+function loginStages(f: number): LoginStages {
   return { transit: (f & LOGIN_T) !== 0, cont: (f & CONTINUE) !== 0, csg: ((f >> 2) & 3) as StageNo, nsg: (f & 3) as StageNo };
 }
 
@@ -157,11 +178,7 @@ export function parseLoginRequest(bhs: Buffer): LoginRequest {
   };
 }
 
-export interface LoginResponseFields {
-  transit: boolean;
-  cont?: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginResponseFields extends LoginStageFields {
   isid: Buffer;
   tsih: number;
   itt: number;
@@ -174,25 +191,13 @@ export interface LoginResponseFields {
 }
 
 export function loginResponse(f: LoginResponseFields): OutPdu {
-  const b = header(Op.LOGIN_RSP, (f.transit ? LOGIN_T : 0) | (f.cont ? CONTINUE : 0) | (f.csg << 2) | f.nsg, f.data.length);
-  b[2] = 0; // Version-max
-  b[3] = 0; // Version-active
-  f.isid.copy(b, 8, 0, 6);
-  b.writeUInt16BE(f.tsih, 14);
-  b.writeUInt32BE(f.itt >>> 0, 16);
-  b.writeUInt32BE(f.statSN >>> 0, 24);
-  b.writeUInt32BE(f.expCmdSN >>> 0, 28);
-  b.writeUInt32BE(f.maxCmdSN >>> 0, 32);
+  const b = login(response(Op.LOGIN_RSP, loginFlags(f), f.data.length, f), f);
   b[36] = f.statusClass;
   b[37] = f.statusDetail;
   return { bhs: b, data: f.data };
 }
 
-export interface LoginResponse {
-  transit: boolean;
-  cont: boolean;
-  csg: StageNo;
-  nsg: StageNo;
+export interface LoginResponse extends LoginStages {
   tsih: number;
   itt: number;
   statSN: number;
@@ -227,25 +232,19 @@ export interface TextFields {
   data: Buffer;
 }
 
-function text(op: number, f: TextFields): OutPdu {
-  const b = header(op, (f.final ? FINAL : 0) | (f.cont ? CONTINUE : 0), f.data.length);
-  b.writeUInt32BE(0xffffffff, 8); // LUN: reserved (RFC 7143 11.10.4 says 0xffffffffffffffff or 0; initiators ignore it)
-  b.writeUInt32BE(0xffffffff, 12);
-  b.writeUInt32BE(f.itt >>> 0, 16);
-  b.writeUInt32BE(f.ttt >>> 0, 20);
-  b.writeUInt32BE(f.sn1 >>> 0, 24);
-  b.writeUInt32BE(f.sn2 >>> 0, 28);
-  if (f.sn3 !== undefined) b.writeUInt32BE(f.sn3 >>> 0, 32);
-  return { bhs: b, data: f.data };
-}
+const textFlags = (f: { final: boolean; cont?: boolean }): number => (f.final ? FINAL : 0) | (f.cont ? CONTINUE : 0);
 
 export function textRequest(f: Omit<TextFields, 'sn3'>): OutPdu {
-  const p = text(Op.TEXT_REQ | IMMEDIATE, f);
-  p.bhs.fill(0, 8, 16);
-  return p;
+  const b = request(Op.TEXT_REQ | IMMEDIATE, textFlags(f), f.data.length, { itt: f.itt, cmdSN: f.sn1, expStatSN: f.sn2 });
+  b.writeUInt32BE(f.ttt >>> 0, 20);
+  return { bhs: b, data: f.data };
 }
 export function textResponse(f: TextFields): OutPdu {
-  return text(Op.TEXT_RSP, f);
+  const b = response(Op.TEXT_RSP, textFlags(f), f.data.length, { itt: f.itt, statSN: f.sn1, expCmdSN: f.sn2, maxCmdSN: f.sn3 });
+  b.writeUInt32BE(0xffffffff, 8); // LUN: reserved (RFC 7143 11.10.4 says 0xffffffffffffffff or 0; initiators ignore it)
+  b.writeUInt32BE(0xffffffff, 12);
+  b.writeUInt32BE(f.ttt >>> 0, 20);
+  return { bhs: b, data: f.data };
 }
 
 export interface TextPdu {
@@ -272,44 +271,29 @@ export function parseText(bhs: Buffer): TextPdu {
 }
 
 export function logoutRequest(f: { itt: number; cid: number; cmdSN: number; expStatSN: number; reason?: number }): OutPdu {
-  const b = header(Op.LOGOUT_REQ | IMMEDIATE, FINAL | (f.reason ?? 0), 0);
-  b.writeUInt32BE(f.itt >>> 0, 16);
+  const b = request(Op.LOGOUT_REQ | IMMEDIATE, FINAL | (f.reason ?? 0), 0, f);
   b.writeUInt16BE(f.cid, 20);
-  b.writeUInt32BE(f.cmdSN >>> 0, 24);
-  b.writeUInt32BE(f.expStatSN >>> 0, 28);
   return { bhs: b, data: Buffer.alloc(0) };
 }
 
 export function logoutResponse(f: { itt: number; response: number; statSN: number; expCmdSN: number; maxCmdSN: number }): OutPdu {
-  const b = header(Op.LOGOUT_RSP, FINAL, 0);
+  const b = response(Op.LOGOUT_RSP, FINAL, 0, f);
   b[2] = f.response;
-  b.writeUInt32BE(f.itt >>> 0, 16);
-  b.writeUInt32BE(f.statSN >>> 0, 24);
-  b.writeUInt32BE(f.expCmdSN >>> 0, 28);
-  b.writeUInt32BE(f.maxCmdSN >>> 0, 32);
   return { bhs: b, data: Buffer.alloc(0) };
 }
 
 export function nopIn(f: { itt: number; ttt: number; lun: Buffer; statSN: number; expCmdSN: number; maxCmdSN: number; data: Buffer }): OutPdu {
-  const b = header(Op.NOP_IN, FINAL, f.data.length);
+  const b = response(Op.NOP_IN, FINAL, f.data.length, f);
   f.lun.copy(b, 8, 0, 8);
-  b.writeUInt32BE(f.itt >>> 0, 16);
   b.writeUInt32BE(f.ttt >>> 0, 20);
-  b.writeUInt32BE(f.statSN >>> 0, 24);
-  b.writeUInt32BE(f.expCmdSN >>> 0, 28);
-  b.writeUInt32BE(f.maxCmdSN >>> 0, 32);
   return { bhs: b, data: f.data };
 }
 
 /** Reject carries the offending BHS as its data (RFC 7143 11.17). */
 export function reject(f: { reason: number; statSN: number; expCmdSN: number; maxCmdSN: number; offending: Buffer }): OutPdu {
   const data = Buffer.from(f.offending.subarray(0, BHS_LENGTH));
-  const b = header(Op.REJECT, FINAL, data.length);
+  const b = response(Op.REJECT, FINAL, data.length, { ...f, itt: RESERVED_TAG });
   b[2] = f.reason;
-  b.writeUInt32BE(RESERVED_TAG, 16);
-  b.writeUInt32BE(f.statSN >>> 0, 24);
-  b.writeUInt32BE(f.expCmdSN >>> 0, 28);
-  b.writeUInt32BE(f.maxCmdSN >>> 0, 32);
   return { bhs: b, data };
 }
 

@@ -27,12 +27,21 @@ const int = (s: string | undefined): number | undefined => {
   return Number.isFinite(n) ? n : undefined;
 };
 
+/** The definition's default timeout for the action (ms). */
+function defaultTimeoutMs(def: AgentDefinition, action: string): number {
+  return (def.actions.find((x) => x.name === action)?.timeout ?? 20) * 1000;
+}
+
 /** The action's timeout: Pacemaker's (ms) if given, else the definition's (s). */
 export function actionTimeoutMs(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv): number {
   const fromPacemaker = int(env.OCF_RESKEY_CRM_meta_timeout);
   if (fromPacemaker && fromPacemaker > 0) return fromPacemaker;
-  const a = def.actions.find((x) => x.name === action);
-  return (a?.timeout ?? 20) * 1000;
+  return defaultTimeoutMs(def, action);
+}
+
+/** The action's timeout over the definition's default for it, within 1..10 (see Deadline.stepScale). */
+export function stepScaleOf(def: AgentDefinition, action: string, timeoutMs: number): number {
+  return Math.min(10, Math.max(1, timeoutMs / defaultTimeoutMs(def, action)));
 }
 
 export function invocation(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv) {
@@ -45,7 +54,7 @@ export function invocation(def: AgentDefinition, action: string, env: NodeJS.Pro
     isProbe: action === 'monitor' && intervalMs === 0,
     checkLevel: int(env.OCF_CHECK_LEVEL) ?? 0,
     timeoutMs,
-    deadline: new Deadline(timeoutMs),
+    deadline: new Deadline(timeoutMs, undefined, undefined, stepScaleOf(def, action, timeoutMs)),
     root: new Root(env.LIOHA_ROOT || env.OCF_RESKEY_CRM_meta_lioha_root || '/'),
   };
 }

@@ -153,7 +153,17 @@ export interface ReadOptions {
 
 type DeviceOf = (objectDir: string) => string | undefined;
 
+const BACKSTORE_NAMES = ['read_mbytes', 'write_mbytes', 'num_cmds'] as const;
+
 export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
+  try {
+    return readAll(t, opts);
+  } finally {
+    t.release();
+  }
+}
+
+function readAll(t: TreeReader, opts: ReadOptions): LioSnapshot {
   const top = t.entries(P.ISCSI_DIR);
   const loaded = top.length > 0 || t.entries(P.CORE_DIR).length > 0;
   const wanted = opts.targets ? new Set(opts.targets) : undefined;
@@ -178,13 +188,8 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
         const dir = P.storageObjectDir(hba, name);
         const bs = backstoreOf(dir);
         if (!bs) continue;
-        const s = P.storageObjectStatsDir(hba, name);
-        backstores.push({
-          backstore: bs, hba, name, device: deviceOf(dir),
-          readBytes: mib(counter(t.read(`${s}/read_mbytes`))),
-          writeBytes: mib(counter(t.read(`${s}/write_mbytes`))),
-          commands: counter(t.read(`${s}/num_cmds`)),
-        });
+        const v = t.readIn(P.storageObjectStatsDir(hba, name), BACKSTORE_NAMES);
+        backstores.push({ backstore: bs, hba, name, device: deviceOf(dir), readBytes: mib(counter(v[0])), writeBytes: mib(counter(v[1])), commands: counter(v[2]) });
       }
     }
     backstores.sort((a, b) => (a.backstore < b.backstore ? -1 : 1));
@@ -192,12 +197,32 @@ export function readLio(t: TreeReader, opts: ReadOptions = {}): LioSnapshot {
   return { loaded, targets, backstores };
 }
 
-/** The I/O counters of one statistics directory (scsi_tgt_port: in_cmds; scsi_auth_intr: num_cmds), as many as the set asks for. */
-function readIo(t: TreeReader, dir: string, cmds: string, set: CounterSet, into: LunIo): void {
-  if (set === 'none') return;
-  if (set !== 'write') into.readBytes = mib(counter(t.read(`${dir}/read_mbytes`)));
-  if (set !== 'read') into.writeBytes = mib(counter(t.read(`${dir}/write_mbytes`)));
-  if (set === 'all') into.commands = counter(t.read(`${dir}/${cmds}`));
+/**
+ * The attributes of a LUN's or mapped LUN's statistics directory each counter set reads, in one
+ * readIn: `dev` (the device index that maps a mapped LUN to its TPG LUN), then the I/O counters
+ * (scsi_tgt_port counts commands in in_cmds, scsi_auth_intr in num_cmds).
+ */
+const IO_NAMES = (cmds: string): Record<CounterSet, readonly string[]> => ({
+  all: ['dev', 'read_mbytes', 'write_mbytes', cmds],
+  read: ['read_mbytes'],
+  write: ['write_mbytes'],
+  none: [],
+});
+const LUN_IO = IO_NAMES('in_cmds');
+const MAPPED_IO = IO_NAMES('num_cmds');
+
+/** Reads a statistics directory's counters into `into`; returns its `dev` (set 'all' only). */
+function readIo(t: TreeReader, dir: string, names: Record<CounterSet, readonly string[]>, set: CounterSet, into: LunIo): string | undefined {
+  if (set === 'none') return undefined;
+  const v = t.readIn(dir, names[set]);
+  if (set === 'read') into.readBytes = mib(counter(v[0]));
+  else if (set === 'write') into.writeBytes = mib(counter(v[0]));
+  else {
+    into.readBytes = mib(counter(v[1]));
+    into.writeBytes = mib(counter(v[2]));
+    into.commands = counter(v[3]);
+  }
+  return v[0];
 }
 
 function readTpg(t: TreeReader, wwn: string, tag: number, deviceOf: DeviceOf, set: CounterSet): LioTpg {
@@ -215,12 +240,8 @@ function readTpg(t: TreeReader, wwn: string, tag: number, deviceOf: DeviceOf, se
     const objectDir = linkIn(t, dir);
     const backstore = objectDir ? backstoreOf(objectDir) : undefined;
     const lun: LioLun = { index, ...(backstore ? { backstore, objectDir, device: deviceOf(objectDir!) } : {}) };
-    const s = P.lunPortStatsDir(dir);
-    if (set === 'all') {
-      const dev = t.read(`${s}/dev`);
-      if (dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
-    }
-    readIo(t, s, 'in_cmds', set, lun);
+    const dev = readIo(t, P.lunPortStatsDir(dir), LUN_IO, set, lun);
+    if (set === 'all' && dev !== undefined) devLun.set(dev, devLun.has(dev) ? -1 : index);
     luns.push(lun);
   }
   const acls: LioAcl[] = [];
@@ -232,9 +253,9 @@ function readTpg(t: TreeReader, wwn: string, tag: number, deviceOf: DeviceOf, se
       if (!mm) continue;
       const index = Number(mm[1]);
       const dir = P.mappedLunDir(acl, index);
-      const s = P.mappedLunStatsDir(dir);
-      const m: LioMappedLun = { index, tpgLun: set === 'all' ? tpgLunOf(t, dir, s, devLun) : -1 };
-      readIo(t, s, 'num_cmds', set, m);
+      const m: LioMappedLun = { index, tpgLun: -1 };
+      const dev = readIo(t, P.mappedLunStatsDir(dir), MAPPED_IO, set, m);
+      if (set === 'all') m.tpgLun = tpgLunOf(t, dir, dev, devLun);
       mapped.push(m);
     }
     const info = t.read(P.aclInfoFile(acl));
@@ -256,21 +277,23 @@ function readTpg(t: TreeReader, wwn: string, tag: number, deviceOf: DeviceOf, se
 }
 
 /** The TPG LUN of a mapped LUN: by device index, else by its link; -1 when neither tells. */
-function tpgLunOf(t: TreeReader, dir: string, statsDir: string, devLun: ReadonlyMap<string, number>): number {
-  const byDev = devLun.get(t.read(`${statsDir}/dev`) ?? '');
+function tpgLunOf(t: TreeReader, dir: string, dev: string | undefined, devLun: ReadonlyMap<string, number>): number {
+  const byDev = devLun.get(dev ?? '');
   if (byDev !== undefined && byDev >= 0) return byDev;
   const to = linkIn(t, dir);
   return (to === undefined ? undefined : P.tpgLunOfLink(to)) ?? -1;
 }
 
+const SESSION_NAMES = ['cmd_pdus', 'rsp_pdus', 'txdata_octs', 'rxdata_octs', 'conn_digest_errors', 'conn_timeout_errors'] as const;
 function readSessionCounters(t: TreeReader, ss: string): LioSessionCounters {
+  const v = t.readIn(ss, SESSION_NAMES);
   return {
-    commandPdus: counter(t.read(`${ss}/cmd_pdus`)),
-    responsePdus: counter(t.read(`${ss}/rsp_pdus`)),
-    txBytes: counter(t.read(`${ss}/txdata_octs`)),
-    rxBytes: counter(t.read(`${ss}/rxdata_octs`)),
-    digestErrors: counter(t.read(`${ss}/conn_digest_errors`)),
-    timeoutErrors: counter(t.read(`${ss}/conn_timeout_errors`)),
+    commandPdus: counter(v[0]),
+    responsePdus: counter(v[1]),
+    txBytes: counter(v[2]),
+    rxBytes: counter(v[3]),
+    digestErrors: counter(v[4]),
+    timeoutErrors: counter(v[5]),
   };
 }
 

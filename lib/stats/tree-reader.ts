@@ -1,4 +1,5 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 /**
  * Synchronous, read-only access to the configfs target root for the statistics
@@ -11,6 +12,15 @@ export interface TreeReader {
   readonly base: string;
   /** Attribute text with the trailing newline removed; undefined when missing or unreadable. */
   read(rel: string): string | undefined;
+  /**
+   * Attributes `names` of directory rel, as read() gives them, in order. For the scrape's hot
+   * directories (a statistics directory per mapped LUN): the process changes into the directory
+   * once and opens each attribute by its bare name, so the kernel walks the long path once, not
+   * once per attribute. Call release() when done.
+   */
+  readIn(rel: string, names: readonly string[]): (string | undefined)[];
+  /** Back to the working directory the process had before readIn (idempotent). */
+  release(): void;
   /** The whole attribute, byte for byte (latin1), undefined when missing or unreadable. */
   raw(rel: string): string | undefined;
   /** Subdirectory names, [] when missing. */
@@ -32,8 +42,44 @@ const PAGE = 8192;
  */
 const UTF8 = { encoding: 'utf8', flag: 'r' } as const;
 
-export function openTreeReader(base: string): TreeReader {
+export function openTreeReader(root: string): TreeReader {
+  // Absolute: readIn changes the working directory, a relative base would then point elsewhere.
+  const base = resolve(root);
   const abs = (rel: string) => (rel === '' ? base : `${base}/${rel}`);
+  const text = (path: string): string | undefined => {
+    let t: string;
+    try {
+      t = readFileSync(path, UTF8);
+    } catch {
+      return undefined;
+    }
+    return t.endsWith('\n') ? t.slice(0, -1) : t;
+  };
+  /** The working directory to go back to; null once changing directory turned out impossible (a worker thread, a deleted cwd). */
+  let home: string | null | undefined;
+  /** The directory readIn moved into, undefined when at home. */
+  let here: string | undefined;
+  const enter = (dir: string): 'in' | 'missing' | 'no-chdir' => {
+    if (here === dir) return 'in';
+    if (home === null) return 'no-chdir';
+    try {
+      home ??= process.cwd();
+    } catch {
+      home = null;
+      return 'no-chdir';
+    }
+    try {
+      process.chdir(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 'missing';
+      // Worker threads cannot change directory: read by absolute paths from now on.
+      if (code === 'ERR_WORKER_UNSUPPORTED_OPERATION' && here === undefined) home = null;
+      return 'no-chdir';
+    }
+    here = dir;
+    return 'in';
+  };
   // The walk log keeps attributes byte for byte: one reused buffer, read until a short read.
   let buf = Buffer.allocUnsafe(PAGE);
   const raw = (rel: string): string | undefined => {
@@ -75,14 +121,25 @@ export function openTreeReader(base: string): TreeReader {
   };
   return {
     base,
-    read(rel) {
-      let t: string;
-      try {
-        t = readFileSync(abs(rel), UTF8);
-      } catch {
-        return undefined;
+    read: (rel) => text(abs(rel)),
+    readIn(rel, names) {
+      const dir = abs(rel);
+      const out: (string | undefined)[] = new Array(names.length);
+      // One attribute (a munin graph's bytes) is cheaper by its full path than with a chdir.
+      const where = names.length > 1 ? enter(dir) : 'no-chdir';
+      for (let i = 0; i < names.length; i++) {
+        out[i] = where === 'in' ? text(names[i]!) : where === 'missing' ? undefined : text(`${dir}/${names[i]}`);
       }
-      return t.endsWith('\n') ? t.slice(0, -1) : t;
+      return out;
+    },
+    release() {
+      if (here === undefined || !home) return;
+      here = undefined;
+      try {
+        process.chdir(home);
+      } catch {
+        // The old working directory is gone: nothing relative follows a scrape.
+      }
     },
     raw,
     names(rel) {

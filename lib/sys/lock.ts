@@ -1,5 +1,5 @@
 import { cp } from '../exec/run.js'; // node:child_process, loaded when a lock is taken (monitor never does)
-import { constants, promises as fs } from 'node:fs';
+import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { searchPath } from '../exec/run.js';
 import { Failure } from '../failure.js';
@@ -37,49 +37,47 @@ export class LockError extends Failure {
 const BUSY = 75;
 
 export async function withLock<T>(path: string, waitMs: number, f: () => Promise<T>): Promise<T> {
-  await fs.mkdir(dirname(path), { recursive: true, mode: 0o755 });
+  // Synchronous calls: a small local file, and no promise-based fs module to load on stop's path.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
   // O_NOFOLLOW: a symlink planted at the lock path is refused, not followed.
-  const fh = await fs.open(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600); // Node adds O_CLOEXEC
+  const fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW, 0o600); // Node adds O_CLOEXEC
   try {
-    await lockFd(fh.fd, path, waitMs);
+    lockFd(fd, path, waitMs);
     // For the message of a waiting process only; the lock itself is the flock.
-    await fh.truncate(0);
-    await fh.write(`${process.pid}\n`, 0);
+    ftruncateSync(fd, 0);
+    writeSync(fd, `${process.pid}\n`, 0);
     return await f();
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
-/** flock(LOCK_EX) on `fd` (an open description shared with the helper), waiting at most `waitMs`. */
-function lockFd(fd: number, path: string, waitMs: number): Promise<void> {
+/**
+ * flock(LOCK_EX) on `fd` (an open description shared with the helper), waiting at most `waitMs`.
+ * spawnSync: the agent has nothing else to do while it waits, and no ChildProcess or stream
+ * objects are made.
+ */
+function lockFd(fd: number, path: string, waitMs: number): void {
   const seconds = Math.max(0, waitMs / 1000).toFixed(3);
-  return new Promise<void>((resolve, reject) => {
-    let stderr = '';
-    const child = cp().spawn('flock', ['--exclusive', '--timeout', seconds, '--conflict-exit-code', String(BUSY), '3'], {
-      stdio: ['ignore', 'ignore', 'pipe', fd],
-      env: { PATH: searchPath() },
-    });
+  const r = cp().spawnSync('flock', ['--exclusive', '--timeout', seconds, '--conflict-exit-code', String(BUSY), '3'], {
+    stdio: ['ignore', 'ignore', 'pipe', fd],
+    env: { PATH: searchPath() },
     // Belt and braces: the helper's own timeout ends the wait; this one ends a helper that does not.
-    const timer = setTimeout(() => child.kill('SIGKILL'), waitMs + 2000);
-    child.stderr!.on('data', (b: Buffer) => { stderr += b.toString(); });
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(new LockError(`cannot take lock ${path}: flock: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'command not found (util-linux)' : e.message}`));
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) return resolve();
-      if (code === BUSY || signal) {
-        void readHolder(path).then((h) => reject(new LockBusyError(path, h)));
-        return;
-      }
-      reject(new LockError(`cannot take lock ${path}: flock exited ${code}: ${stderr.trim()}`));
-    });
+    timeout: Math.ceil(Math.max(0, waitMs)) + 2000,
+    killSignal: 'SIGKILL',
   });
+  if (r.error) {
+    const code = (r.error as NodeJS.ErrnoException).code;
+    if (code !== 'ETIMEDOUT') throw new LockError(`cannot take lock ${path}: flock: ${code === 'ENOENT' ? 'command not found (util-linux)' : r.error.message}`);
+  }
+  if (r.status === 0) return;
+  if (r.status === BUSY || r.signal) throw new LockBusyError(path, readHolder(path));
+  throw new LockError(`cannot take lock ${path}: flock exited ${r.status}: ${String(r.stderr ?? '').trim()}`);
 }
 
-async function readHolder(path: string): Promise<number | undefined> {
-  const n = Number((await fs.readFile(path, 'utf8').catch(() => '')).trim());
+function readHolder(path: string): number | undefined {
+  let text = '';
+  try { text = readFileSync(path, 'utf8'); } catch { /* gone */ }
+  const n = Number(text.trim());
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }

@@ -1,12 +1,18 @@
-/** Reading a small state file that may legitimately be absent. */
-import { readFile } from 'node:fs/promises';
+/** Reading a file that may legitimately be absent: the whole text, or a handle on it. */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 
-/** The file's text, or null when it does not exist; any other error is thrown. */
-export async function readTextIfPresent(path: string): Promise<string | null> {
+/** What `op` on a path gives, or null when the path does not exist; any other error is thrown. */
+async function ifPresent<T>(op: Promise<T>): Promise<T | null> {
   try {
-    return await readFile(path, 'utf8');
+    return await op;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw e;
   }
 }
+
+/** The file's text, or null when it does not exist; any other error is thrown. */
+export const readTextIfPresent = (path: string): Promise<string | null> => ifPresent(readFile(path, 'utf8'));
+
+/** The file opened with `flags`, or null when it does not exist; any other error is thrown. */
+export const openIfPresent = (path: string, flags: string): Promise<FileHandle | null> => ifPresent(open(path, flags));

@@ -27,7 +27,9 @@ if (sub === 'lvs') {
   if (!existsSync(dev(name))) die(5, `  Failed to find logical volume "${vg}/${name}"`);
   const meta = load()[`${vg}/${name}`] ?? { origin: '', tags: [] };
   const attr = meta.origin ? 'sri-a-s---' : '-wi-ao----';
-  process.stdout.write(JSON.stringify({ report: [{ lv: [{ lv_name: name, lv_attr: attr, lv_size: String(statSync(dev(name)).size), origin: meta.origin, lv_tags: meta.tags.join(',') }] }] }));
+  // as LVM: a snapshot's lv_size is its copy-on-write space (one 4 MiB extent here), its origin_size what it holds
+  const size = String(statSync(dev(name)).size);
+  process.stdout.write(JSON.stringify({ report: [{ lv: [{ lv_name: name, lv_attr: attr, lv_size: meta.origin ? '4194304' : size, origin: meta.origin, origin_size: meta.origin ? size : '', lv_tags: meta.tags.join(',') }] }] }));
 } else if (sub === 'lvcreate') {
   if (process.env.LVM_DOUBLE_FAIL_CREATE) die(5, '  Insufficient free space: 1280 extents needed, but only 0 available');
   const snap = opt('--name');

@@ -113,7 +113,7 @@ describe('ddmap backend=era: start creates the era layer', () => {
     expect(e0.uuid).toBe('LIOHA-ERA-vg--a-lun0');
     // never tracked: DIRTY (a full read is needed), and the new history's mark
     expect(state('lun0')).toBe('DDMAP_DIRTY');
-    expect(readFileSync(join(ddmapDir, 'lun0.log'), 'utf8')).toMatch(/lost DDMAP_UNKNOWN -> DDMAP_DIRTY new era metadata volume vg-a\/lun0_eramd/);
+    expect(readFileSync(join(ddmapDir, 'lun0.log'), 'utf8')).toMatch(/start DDMAP_UNKNOWN -> DDMAP_DIRTY .*\n.*lost DDMAP_DIRTY -> DDMAP_DIRTY new era metadata volume vg-a\/lun0_eramd/);
     expect(mark('lun0')).toMatchObject({ era: 1, by: 'start' });
     expect(existsSync(markerPath(new Root(root), INSTANCE))).toBe(true);
     expect((await act('monitor')).rc).toBe(OcfExit.SUCCESS);
@@ -271,6 +271,22 @@ describe('ddmap backend=era: a kill at any step converges at the next action', (
     expect(dumpBits(dumps('lun0')[0]!).bits).toEqual([3]);
     expect(state('lun0')).toBe('DDMAP_CLEAN');
     expect((await act('monitor')).rc).toBe(OcfExit.NOT_RUNNING);
+  });
+
+  it('a start that fails after creating a device, on the survivor of a crash: its stop leaves DIRTY, not CLEAN', async () => {
+    await act('start');
+    expect((await act('stop')).rc).toBe(OcfExit.SUCCESS); // the era mark exists from here on
+    // The other node started (ACTIVE) and crashed: its era devices died with it, its ACTIVE stays.
+    setState('lun0', 'ACTIVE');
+    updateEraDouble(root, (s) => { s.fail['dmsetup status'] = 'device-mapper: status ioctl failed: timed out'; });
+    const r = await act('start');
+    expect(r.rc).toBe(OcfExit.ERR_GENERIC);
+    expect(eraDevices()).not.toEqual([]); // created before the failure: left for the stop
+    updateEraDouble(root, (s) => { delete s.fail['dmsetup status']; });
+    expect((await act('stop')).rc).toBe(OcfExit.SUCCESS);
+    expect(eraDevices()).toEqual([]);
+    // The crash's writes were never captured: the next backup must read the whole volume.
+    expect(state('lun0')).toBe('DDMAP_DIRTY');
   });
 
   it('killed after saving and removing, before the marker went: stop completes, the saved CLEAN stays', async () => {

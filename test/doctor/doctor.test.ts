@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -139,5 +139,48 @@ describe.skipIf(!existsSync(cli))('lioha doctor (built CLI)', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/FAIL saveconfig: .* differs from .*\n     fix: copy the active node's file/);
     expect(r.stdout).toMatch(/1 problem\(s\) would break a failover\n$/);
+  });
+
+  it('--peer compares the checksum over one ssh call (BatchMode, the path quoted for the peer\'s shell)', () => {
+    const root = goodRoot();
+    const peer = mkdtempSync(join(tmpdir(), 'lioha-doctor-peer-'));
+    roots.push(peer);
+    put(peer, '/etc/target/saveconfig.json', '{"targets": []}\n', 0o600);
+    const bin = join(root, 'bin');
+    const log = join(root, 'ssh.log');
+    // The ssh double: logs its words, answers for node2 only, runs the remote command with / at PEER_ROOT.
+    put(root, '/bin/ssh', [
+      '#!/bin/sh',
+      'printf "%s\\n" "$@" >> "$SSH_LOG"',
+      'while [ "$1" != -- ]; do shift; done; shift',
+      '[ "$1" = node2 ] || { echo "ssh: Could not resolve hostname $1" >&2; exit 255; }',
+      'cd "$PEER_ROOT" && eval "set -- $2" && "$1" "$2" ".$3"',
+      '',
+    ].join('\n'), 0o755);
+    const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, LIOHA_ROOT: root, PEER_ROOT: peer, SSH_LOG: log };
+    const doctor = (...args: string[]) => spawnSync(cli, ['doctor', '--vg', 'vg1', ...args], { env, encoding: 'utf8' });
+    let r = doctor('--peer', 'node2');
+    expect(r.stdout).toMatch(/ok   saveconfig: \/etc\/target\/saveconfig\.json identical to node2:\/etc\/target\/saveconfig\.json/);
+    expect(r.status).toBe(0);
+    const words = readFileSync(log, 'utf8').trim().split('\n');
+    expect(words).toEqual(['-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '--', 'node2', "sha256sum -- '/etc/target/saveconfig.json'"]);
+    put(peer, '/etc/target/saveconfig.json', '{"targets": [2]}\n', 0o600);
+    r = doctor('--peer', 'node2');
+    expect(r.stdout).toMatch(/FAIL saveconfig: .* differs from node2:/);
+    expect(r.status).toBe(1);
+    // a name with a quote reaches the peer as that one path
+    put(root, "/etc/target/it's.json", '{}\n', 0o600);
+    put(peer, "/etc/target/it's.json", '{}\n', 0o600);
+    r = doctor('--peer', 'node2', '--saveconfig', "/etc/target/it's.json");
+    expect(r.stdout).toMatch(/ok   saveconfig: \/etc\/target\/it's\.json identical to node2:/);
+    // an unreachable peer is a warning naming the way out, not a failure
+    r = doctor('--peer', 'node3');
+    expect(r.stdout).toMatch(/WARN saveconfig: no checksum from node3: .*Could not resolve hostname node3[^]*fix: check ssh to the peer/);
+    expect(r.status).toBe(0);
+    const calls = readFileSync(log, 'utf8');
+    r = doctor('--peer=-oProxyCommand=x');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/is not a host name/);
+    expect(readFileSync(log, 'utf8'), 'no ssh for an option-like peer').toBe(calls);
   });
 });

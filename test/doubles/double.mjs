@@ -150,13 +150,15 @@ function lvm(s) {
     case 'lvs': {
       if (!json || o.pos.length !== 1) unexpected();
       if (o.pos[0].includes('/')) {
-        // One LV, as lib/backup/lvm-snapshot.ts asks: lvs -o lv_name,lv_attr,lv_size,origin,lv_tags vg/lv
-        if (o.opts['-o']?.[0] !== 'lv_name,lv_attr,lv_size,origin,lv_tags' || !o.flags.includes('--nosuffix') || o.opts['--units']?.[0] !== 'b') unexpected();
+        // One LV, as lib/backup/lvm-snapshot.ts asks: lvs -o lv_name,lv_attr,lv_size,origin,origin_size,lv_tags vg/lv
+        if (o.opts['-o']?.[0] !== 'lv_name,lv_attr,lv_size,origin,origin_size,lv_tags' || !o.flags.includes('--nosuffix') || o.opts['--units']?.[0] !== 'b') unexpected();
         const [vgName, lvName] = o.pos[0].split('/');
         const vg = findVg(vgName, false);
         const lv = vg.lvs.find((l) => l.name === lvName);
         if (!lv) { report('lv', []); die(5, `  Failed to find logical volume "${vgName}/${lvName}"`); }
-        report('lv', [{ lv_name: lv.name, lv_attr: lvAttr(vg, lv), lv_size: String(lv.sizeBytes ?? 8192), origin: lv.origin ?? '', lv_tags: (lv.tags ?? []).join(',') }]);
+        // as LVM: a snapshot's lv_size is its copy-on-write space (one 4 MiB extent here), its origin_size what it holds
+        const size = String(lv.sizeBytes ?? 8192);
+        report('lv', [{ lv_name: lv.name, lv_attr: lvAttr(vg, lv), lv_size: lv.origin ? '4194304' : size, origin: lv.origin ?? '', origin_size: lv.origin ? size : '', lv_tags: (lv.tags ?? []).join(',') }]);
         return;
       }
       const vg = findVg(o.pos[0], false);

@@ -43,6 +43,8 @@ export function spawnedCommands(text: string, literalSpawnsOnly = false): string
   // Tool tables checked before acting: missingTools([['ip', 'iproute2'], ...]).
   for (const call of text.matchAll(/missingTools\(([\s\S]*?)ctx\.env/g))
     for (const m of call[1]!.matchAll(/\[\s*[`'"]([^`'"]+)[`'"]\s*,\s*['"][^'"]*['"]\s*\]/g)) add(m[1]);
+  // Commands a generated shell script runs: SCRIPT_COMMANDS = ['rmdir', 'rm', ...] (lib/configfs/child-apply.ts).
+  for (const call of text.matchAll(/SCRIPT_COMMANDS = \[([^\]]*)\]/g)) for (const m of call[1]!.matchAll(/'([^']+)'/g)) add(m[1]);
   // Commands run from a bin directory: `${bin}/send_arp`, `${haBin(env)}/${v4 ? 'send_arp' : 'send_ua'}`.
   for (const m of text.matchAll(/\$\{[^}]*[bB]in\b[^}]*\}\/([a-z][a-z0-9_]*)`/g)) add(m[1]);
   for (const m of text.matchAll(/\$\{[^}]*[bB]in\b[^}]*\}\/\$\{([^}]*)\}`/g)) for (const q of m[1]!.matchAll(/'([a-z][a-z0-9_]*)'/g)) add(q[1]);

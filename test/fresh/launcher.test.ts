@@ -121,3 +121,36 @@ describe('launcher header', () => {
     expect(() => new Function(`${h.replace(/^#!.*\n/, '')}return 42;`)).not.toThrow();
   });
 });
+
+describe('launcher short-run V8 flags (the lioha CLI)', () => {
+  const shortRun = { flags: '--max-opt=1', commands: ['stats', 'status'], names: ['lio_read', 'lio_write'], longRunning: ['--serve', '--watch'] };
+  // A fake interpreter that prints the arguments it was started with; the launcher pins it.
+  const dir = mkdtempSync(join(tmpdir(), 'lioha-shortrun-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const fake = join(dir, 'node');
+  writeFileSync(fake, '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+  const cli = join(dir, 'lioha');
+  writeFileSync(cli, `${launcherHeader({ name: 'lioha', node: fake, shortRun })}0;\n`, { mode: 0o755 });
+  symlinkSync(cli, join(dir, 'lio_read'));
+  const argvOf = (file: string, args: string[], env: Record<string, string> = {}) =>
+    spawnSync(file, args, { encoding: 'utf8', env: { PATH: '/usr/bin:/bin', ...env } }).stdout.trim().split('\n');
+
+  it('gives the flags to one-shot stats, status and the munin symlinks', () => {
+    expect(argvOf(cli, ['stats', '--root', '/x'])).toEqual(['--max-opt=1', cli, 'stats', '--root', '/x']);
+    expect(argvOf(cli, ['status', '--json'])).toEqual(['--max-opt=1', cli, 'status', '--json']);
+    expect(argvOf(join(dir, 'lio_read'), ['config'])).toEqual(['--max-opt=1', join(dir, 'lio_read'), 'config']);
+  });
+  it('not to long-running modes, other commands, or an interpreter other than the pinned one', () => {
+    expect(argvOf(cli, ['stats', '--serve', '127.0.0.1:9782'])).toEqual([cli, 'stats', '--serve', '127.0.0.1:9782']);
+    expect(argvOf(cli, ['stats', '--serve=127.0.0.1:9782'])).toEqual([cli, 'stats', '--serve=127.0.0.1:9782']);
+    expect(argvOf(cli, ['status', '--watch'])).toEqual([cli, 'status', '--watch']);
+    expect(argvOf(cli, ['backup', 'stats'])).toEqual([cli, 'backup', 'stats']);
+    const other = join(dir, 'other-node');
+    writeFileSync(other, '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    expect(argvOf(cli, ['stats'], { LIOHA_NODE: other })).toEqual([cli, 'stats']);
+  });
+  it('refuses words that are not plain, and any star-slash in the sh text', () => {
+    expect(() => launcherHeader({ name: 'lioha', node: '/n', shortRun: { ...shortRun, flags: '--x;rm' } })).toThrow(/plain word/);
+    expect(() => launcherHeader({ name: 'lioha', node: '/n*/' })).toThrow(/\*\//);
+  });
+});

@@ -158,3 +158,36 @@ describe('the one Pacemaker call', () => {
     }
   });
 });
+
+describe.skipIf(!existsSync(cli))('lioha status --watch', () => {
+  it('redraws the report every --interval, each frame read afresh (one crm_mon call per frame)', async () => {
+    node = await healthyNode();
+    const { spawn } = await import('node:child_process');
+    const crm = mkdtempSync(join(tmpdir(), 'lioha-crm-mon-'));
+    const calls = join(crm, 'calls');
+    writeFileSync(join(crm, 'crm_mon'), `#!/bin/sh\necho "$*" >> '${calls}'\ncat '${join(FIX, 'crm_mon-healthy.xml')}'\n`, { mode: 0o755 });
+    const p = spawn(cli, ['status', '--watch', '--interval', '0.5', '--node', 'node1'], { env: { PATH: `${crm}:${process.env.PATH ?? ''}`, LIOHA_ROOT: node.root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+    const frames = () => out.split('\x1b[H\x1b[2J').slice(1);
+    const waitFrames = async (n: number) => {
+      for (let i = 0; i < 600 && frames().length < n; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(frames().length, out).toBeGreaterThanOrEqual(n);
+    };
+    try {
+      await waitFrames(1);
+      expect(frames()[0]).toMatch(/^\d\d:\d\d:\d\d every 0\.5s \(Ctrl-C to quit\)\nOK: g_tgt on node1/);
+      // the portal stops listening: a later frame says so, without restarting the command
+      writeFile(node, '/proc/net/tcp', '  sl  local_address rem_address   st\n');
+      const seen = frames().length;
+      await waitFrames(seen + 2);
+      expect(frames().at(-1)).toMatch(/\nFAILED: target .* portal 127\.0\.0\.1:3260 is not listening/);
+      const n = readFileSync(calls, 'utf8').trim().split('\n');
+      expect(n.length).toBeGreaterThanOrEqual(frames().length - 1);
+      expect(new Set(n)).toEqual(new Set(['--output-as=xml --one-shot --include=all']));
+    } finally {
+      p.kill('SIGTERM');
+      rmSync(crm, { recursive: true, force: true });
+    }
+  });
+});

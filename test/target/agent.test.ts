@@ -89,7 +89,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('a second start is idempotent: no configfs change at all', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     const lines: LogLine[] = [];
     expect((await start({}, lines)).code).toBe(OcfExit.SUCCESS);
     const f = lines.find((l) => l.msg === 'target started')!.fields as Record<string, number>;
@@ -97,7 +97,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('repairs drift, and monitor depth 10 names the first difference', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     const fs = new EmulatedConfigFs(fx.base, []);
     const ini3 = `${T}/acls/iqn.2016-09.com.example:initiator03`;
     const link = readdirSync(join(fx.base, `${ini3}/lun_2`)).find((n) => n !== 'write_protect' && n !== 'statistics')!;
@@ -134,14 +134,14 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('monitor: password drift is reported without the password', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     await new EmulatedConfigFs(fx.base, []).write(`${T}/acls/iqn.2016-09.com.example:initiator02/auth/password`, 'guessed');
     const m = await monitor({}, 10);
     expect(m.reason).toBe(`${IQN} TPG 1 ACL iqn.2016-09.com.example:initiator02: CHAP password differs from the configuration`);
   });
 
   it('monitor: disabled TPG and a LUN backed by the wrong device are errors at depth 0', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     const fs = new EmulatedConfigFs(fx.base, []);
     await fs.write(`${T}/enable`, '0');
     expect(await monitor()).toEqual({ code: OcfExit.ERR_GENERIC, reason: `${IQN} TPG 1 is not enabled` });
@@ -162,7 +162,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('a storage object pointing at the wrong device is recreated with its LUN and mapped LUNs', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     writeFileSync(join(fx.root, 'dev/vg1/lv-stale'), '');
     await new EmulatedConfigFs(fx.base, []).write('core/iblock_0/lun0/udev_path', '/dev/vg1/lv-stale');
     expect(await monitor()).toEqual({ code: OcfExit.ERR_GENERIC, reason: `${IQN} TPG 1 LUN 0: storage object /backstores/block/lun0 uses /dev/vg1/lv-stale, configured /dev/vg1/lv-lun0` });
@@ -175,7 +175,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('monitor: partial leftovers are an error, not "stopped"', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     const fs = new EmulatedConfigFs(fx.base, []);
     // Remove the target by hand but leave the storage objects.
     for (const a of readdirSync(join(fx.base, `${T}/acls`))) {
@@ -204,7 +204,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('stop removes only its own objects: other resources and hand-made targets stay', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     // Another resource, from another config file.
     expect((await call(actions.start, ctxFor(fx.root, 'start', { iqn: OTHER, config: '/etc/target/other.json' }))).code).toBe(0);
     // A target made by hand with targetcli-like steps, sharing nothing.
@@ -235,7 +235,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('after stop the tree is what a real kernel shows after targetctl clear', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     expect((await stop()).code).toBe(OcfExit.SUCCESS);
     const recorded = readFileSync(new URL('../fixtures/target/configfs-after-targetctl-clear-6.1.txt', import.meta.url), 'utf8')
       .split('\n').filter((l) => l.startsWith('/sys/kernel/config/target/')).map((l) => l.slice('/sys/kernel/config/target/'.length)).sort();
@@ -246,7 +246,7 @@ describe('target agent on the configfs emulator', () => {
   });
 
   it('a storage object shared with another target is left in place by stop', async () => {
-    await start();
+    expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
     const fs = new EmulatedConfigFs(fx.base, []);
     await fs.mkdir('iscsi/iqn.2003-01.org.example:borrower');
     await fs.mkdir('iscsi/iqn.2003-01.org.example:borrower/tpgt_1');
@@ -281,7 +281,7 @@ describe('target agent on the configfs emulator', () => {
 
   describe('a hung kernel write during stop', () => {
     beforeEach(async () => {
-      await start();
+      expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
       setEmulatorFaults(fx.root, [{ op: 'rmdir', path: 'np/10.110.88.59:3260', error: 'hang' }]);
     });
 
@@ -324,7 +324,7 @@ describe('target agent on the configfs emulator', () => {
       const r = await call(actions.validate, ctxFor(fx.root, 'validate-all', { config: '/etc/target/none.json' }));
       expect(r.code).toBe(OcfExit.ERR_INSTALLED);
       expect((await monitor({ config: '/etc/target/none.json' })).code).toBe(OcfExit.NOT_RUNNING);
-      await start();
+      expect((await start()).code, "start").toBe(OcfExit.SUCCESS);
       expect(await monitor({ config: '/etc/target/none.json' })).toEqual({ code: OcfExit.ERR_GENERIC, reason: `target ${IQN} is live but cannot be checked: configuration /etc/target/none.json does not exist` });
       expect((await stop({ config: '/etc/target/none.json' })).code).toBe(OcfExit.SUCCESS); // stop needs only iqn
       expect(readdirSync(join(fx.base, 'core'))).toEqual(['alua']);

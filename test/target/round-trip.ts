@@ -15,7 +15,7 @@
  *  - emulate_dpo and emulate_fua_read save as 1 whatever was configured (always emulated).
  * Every other input field must come back equal. Returns the differences (empty when equal).
  */
-import { ALWAYS_ONE } from '../../lib/configfs/kernel-decided.js';
+import { ALWAYS_ONE } from '../../lib/configfs/attribute-decider.js';
 
 type J = Record<string, any>;
 
@@ -107,7 +107,7 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
     if (!used.has(ref)) continue;
     const s = savedSos.get(ref);
     if (!s) continue;
-    // A block object's write cache is the device's (lib/configfs/kernel-decided.ts): a configured 1 saves as 0.
+    // A block object's write cache is the device's (lib/configfs/attribute-decider.ts): a configured 1 saves as 0.
     const deviceWce = so.plugin === 'block' && (String(so.attributes?.emulate_write_cache ?? (so.write_back ? 1 : 0)) === '1');
     for (const [k, v] of Object.entries(so)) {
       switch (k) {
@@ -115,7 +115,7 @@ export function roundTripDifferences(input: J, saved: J, owned: readonly string[
           const kept = Object.keys(v as J).filter((a) => refused.has(`${so.name}/${a}`));
           for (const a of kept) if (s.attributes?.[a] === undefined) out.push(`${ref}.attributes.${a}: refused and not saved`);
           const { emulate_write_cache: wce, ...rest } = Object.fromEntries(Object.entries(v as J).filter(([a]) => !kept.includes(a))) as J;
-          // DPO and FUA READ are always emulated: a configured 0 saves as 1 (kernel-decided.ts)
+          // DPO and FUA READ are always emulated: a configured 0 saves as 1 (attribute-decider.ts)
           for (const a of ALWAYS_ONE) if (rest[a] !== undefined) { diff(`${ref}.attributes.${a}`, 1, s.attributes?.[a]); delete rest[a]; }
           subset(`${ref}.attributes`, deviceWce ? rest : { ...rest, ...(wce !== undefined ? { emulate_write_cache: wce } : {}) }, s.attributes);
           if (deviceWce && wce !== undefined && String(s.attributes?.emulate_write_cache) !== '0') out.push(`${ref}.attributes.emulate_write_cache: device's value not saved`);

@@ -440,6 +440,282 @@ async function noFailback(v: Vm): Promise<void> {
   if (!s || groupOn(s) !== v.name) throw new Error(`the group did not stay on ${v.name} (failback?)`);
 }
 
+// ------------------------------------------------------------------- PR, era backup and status on two nodes
+// Issue 16 item 7 (persistent reservations survive a switchover), issue 20 (`lioha backup` after a switchover
+// copies only the written segments; an unclean stop gives DIRTY and a full read), issue 18 (`lioha status` on
+// each node before and after a switchover). The wiring is the description's (lab.json volumeGroups[0].params):
+// vg mounts the metadata filesystem vg1/meta on /mnt/iscsi-target/vg1, the target keeps its APTPL files in
+// pr_dir=/mnt/iscsi-target/vg1/pr, ddmap (backend era) puts LUN 1 (vg1/lun1) behind /dev/mapper/era-vg1-lun1.
+const META = '/mnt/iscsi-target/vg1';
+const INI = 'iqn.2016-09.com.example:lab-initiator';
+/** The lab's backup destination: on the metadata filesystem, the one filesystem both nodes reach after a
+ * switchover (it moves with the group, as a backup server's NFS export would be reachable from both). */
+const BACKUP_DEST = `${META}/backup/lun1.img`;
+const featureData: Record<string, Record<string, unknown>> = {};
+const saveFeatures = () => fs.writeFileSync(join(runDir, 'features.json'), JSON.stringify(featureData, null, 2));
+
+/** Runs one feature check as a scenario entry (ok/error in the figures), its data kept in <run>/features.json. */
+async function feature(name: string, from: Vm, to: Vm, body: (d: Record<string, unknown>) => Promise<void>): Promise<void> {
+  const f: Figures = { scenario: name, from: from.name, to: to.name, ok: false };
+  figures.push(f);
+  const d: Record<string, unknown> = (featureData[name] = {});
+  log(`=== ${name}: ${from.name} -> ${to.name}`);
+  try {
+    await body(d);
+    f.ok = true;
+  } catch (e) {
+    f.error = (e as Error).message;
+    log(`${name} FAILED: ${f.error}`);
+  }
+  saveFeatures();
+  log(`${name}: ${f.ok ? 'ok' : 'FAIL'} ${JSON.stringify(d)}`);
+}
+function expectThat(ok: boolean, what: string): void {
+  if (!ok) throw new Error(what);
+  log(`  ok: ${what}`);
+}
+const lines = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean);
+const segments = (s: string) => lines(s).filter((l) => /^\d+$/.test(l)).map(Number);
+const union = (...xs: number[][]) => [...new Set(xs.flat())].sort((a, b) => a - b);
+const sameSet = (a: number[], b: number[]) => union(a).join(',') === union(b).join(',');
+
+/** A switchover as an operator makes it (move, wait, clear); returns seconds until the group ran on `to`. */
+async function moveGroup(to: Vm): Promise<number> {
+  const from = other(to);
+  const t0 = now();
+  await from.sh(`crm_resource --move --resource ${GROUP} --node ${to.name}`, 600);
+  await waitGroupOn(to, to.name, 600);
+  const dt = now() - t0;
+  await to.sh(`crm_resource --clear --resource ${GROUP}`, 600);
+  await waitFor('the move constraint cleared', 120, async () => !/cli-ban|cli-prefer/.test((await to.run('cibadmin -Q -o constraints', 60)).out), 2000);
+  return dt;
+}
+
+/** Issue 18: `lioha status` on every running node shows the group on `active`, the initiator's session there,
+ * DRBD Primary/UpToDate there and Secondary (peer Primary) on the other node, no target enabled on the other.
+ * Retried for up to 3 minutes: after a switchover the session logs in again on its own. */
+async function statusBoth(tag: string, active: Vm): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const v of nodes) {
+    if (!v.running) continue;
+    const file = `status-${tag}.json`;
+    let last = '';
+    await waitFor(`lioha status on ${v.name} (${tag}) as expected`, 180, async () => {
+      const r = await v.run(`node_status /lab/out/${file} ${GROUP} ${active.name}${v === active ? ` ${INI}` : ''}`, 120);
+      last = `${r.out}${r.err}`.trim();
+      if (r.rc !== 0) return false;
+      const s = JSON.parse(fs.readFileSync(join(v.out, file), 'utf8')) as {
+        verdict: string; node: string; drbd: { devices: { role: string; peerRole?: string; disk: string; connection?: string }[] };
+        groups: { id: string; node?: string }[]; targets: { tpgs: { enabled: boolean; acls: { initiator: string; loggedIn: boolean }[]; luns: { index: number; device?: string; ddmap?: string }[] }[] }[];
+      };
+      const d = s.drbd.devices[0];
+      if (v !== active && !(d && d.role === 'Secondary' && d.peerRole === 'Primary')) { last = `DRBD here ${JSON.stringify(d)}, want Secondary/Primary`; return false; }
+      const ms = /status_ms (\d+)/.exec(r.out)?.[1];
+      const luns = s.targets.flatMap((t) => t.tpgs).filter((t) => t.enabled).flatMap((t) => t.luns);
+      out[v.name] = {
+        verdict: s.verdict, group_node: s.groups.find((g) => g.id === GROUP)?.node, status_ms: ms ? Number(ms) : undefined,
+        drbd: d ? `${d.role}/${d.peerRole} ${d.disk} ${d.connection}` : undefined,
+        sessions: s.targets.flatMap((t) => t.tpgs).flatMap((t) => t.acls).filter((a) => a.loggedIn).map((a) => a.initiator),
+        luns: luns.map((l) => `${l.index}:${l.device ?? '?'}${l.ddmap ? `:${l.ddmap}` : ''}`),
+      };
+      return true;
+    }, 5000).catch((e: Error) => { throw new Error(`${e.message}: ${last.split('\n').slice(-4).join(' | ')}`); });
+  }
+  log(`  ok: lioha status (${tag}): ${JSON.stringify(out)}`);
+  return out;
+}
+/** statusBoth as a check of its own (issue 18): its failure is its own figures entry, and does not cut short
+ * the PR or backup check around it (a starved node's recovery can keep the status from settling). */
+async function statusCheck(tag: string, active: Vm): Promise<Record<string, unknown> | undefined> {
+  const f: Figures = { scenario: `status ${tag}`, from: active.name, to: active.name, ok: false };
+  figures.push(f);
+  try {
+    const r = await statusBoth(tag, active);
+    f.ok = true;
+    (featureData.status ??= {})[tag] = r;
+    return r;
+  } catch (e) {
+    f.error = (e as Error).message;
+    log(`status ${tag} FAILED: ${f.error}`);
+    return undefined;
+  } finally {
+    saveFeatures();
+  }
+}
+
+/** Issue 18: the initiator writes then reads `mib` MiB of LUN 1 with O_DIRECT; on the active node `v`, the
+ * counters `lioha stats --format json` exports grow by as much: the initiator's mapped LUN 1 and the TPG LUN
+ * (LIO counts whole MiB, so exactly `mib`, or one more if udev's probe after the write crosses a MiB), and its
+ * session's data octets by at least that (the writer's LUN 0 traffic shares the session). */
+async function countersMatchIo(v: Vm, mib: number): Promise<Record<string, unknown>> {
+  type C = { mapped: { r: number; w: number } | null; lun: { r: number; w: number } | null; session: { rx: number; tx: number } | null };
+  const read = async () => JSON.parse((await v.sh(`lun_counters ${INI} 1`, 180)).trim().split('\n').at(-1)!) as C;
+  const a = await read();
+  expectThat(!!(a.mapped && a.lun && a.session), `${v.name}: lioha stats shows ${INI}'s mapped LUN 1, the TPG LUN and its session`);
+  const dev = (await I.sh(`disk_of ${INI} 1`)).trim();
+  await I.sh(`io_mib ${dev} ${mib}`, 600);
+  const b = await read();
+  const M = 1048576;
+  const delta = { mapped_w: (b.mapped!.w - a.mapped!.w) / M, mapped_r: (b.mapped!.r - a.mapped!.r) / M, lun_w: (b.lun!.w - a.lun!.w) / M,
+    lun_r: (b.lun!.r - a.lun!.r) / M, session_rx: (b.session!.rx - a.session!.rx) / M, session_tx: (b.session!.tx - a.session!.tx) / M };
+  const about = (x: number) => x >= mib && x <= mib + 1;
+  expectThat(about(delta.mapped_w) && about(delta.mapped_r), `${v.name}: ${INI}'s LUN 1 counters grew by ${delta.mapped_w} MiB written, ${delta.mapped_r} MiB read for the initiator's ${mib} + ${mib} MiB`);
+  expectThat(about(delta.lun_w) && about(delta.lun_r), `${v.name}: the TPG LUN 1 counters grew by ${delta.lun_w} MiB written, ${delta.lun_r} MiB read`);
+  expectThat(delta.session_rx >= mib && delta.session_tx >= mib, `${v.name}: the session's data octets grew by ${delta.session_rx.toFixed(1)} MiB in, ${delta.session_tx.toFixed(1)} MiB out (at least ${mib} each)`);
+  return { device: dev, mib, delta };
+}
+
+async function writerMoves(what: string): Promise<void> {
+  const a = (await writerStatus()).acked;
+  await waitFor(`the writer acknowledging writes ${what}`, 300, async () => (await writerStatus()).acked > a + 10, 1000);
+}
+
+/** The backup scenarios' writes to LUN 1 from the initiator: O_DIRECT at these byte offsets:lengths. */
+const LUN1_WRITES = {
+  w1: ['0:4096', '16384:16384', '40960:8192', '1048576:65536', '15728640:512'],
+  w1b: ['131072:4096', '3162112:20480', '9437184:512'],
+  w2: ['8192:4096', '5242880:32768', '5291520:1024', '16776704:512'],
+  w3: ['6291456:4096', '12582912:16384', '16384:512'],
+};
+async function lun1Write(set: keyof typeof LUN1_WRITES): Promise<number[]> {
+  const dev = (await I.sh(`disk_of ${INI} 1`)).trim();
+  const segs = segments(await I.sh(`seg_write ${dev} ${LUN1_WRITES[set].join(' ')}`, 300));
+  expectThat(segs.length > 0, `${set}: ${LUN1_WRITES[set].length} O_DIRECT writes to LUN 1 (${dev}) from labI touch segments ${segs.join(' ')}`);
+  return segs;
+}
+interface BackupJson { mode: string; reason: string; segments: number; segmentsPlanned: number; counters: { segmentsDone: number; segmentsWritten: number; bytesRead: number }; dumpsConsumed: number; state: string; seconds: number }
+async function lun1Backup(v: Vm, d: Record<string, unknown>, key: string): Promise<BackupJson> {
+  const r = await v.run(`lun_backup lun1 ${BACKUP_DEST}`, 900);
+  if (r.rc !== 0) throw new Error(`lioha backup run on ${v.name} exited ${r.rc}: ${`${r.err}${r.out}`.trim().split('\n').slice(-4).join(' | ')}`);
+  const b = JSON.parse(r.out.slice(r.out.indexOf('{'))) as BackupJson; // the report is the last thing on stdout
+  d[key] = { node: v.name, mode: b.mode, reason: b.reason, planned: b.segmentsPlanned, read: b.counters.segmentsDone, written: b.counters.segmentsWritten, of: b.segments, dumps: b.dumpsConsumed, state: b.state, seconds: b.seconds };
+  return b;
+}
+/** `lioha backup check` and a byte compare of the LV (nothing writes to it meanwhile: the snapshot's content). */
+async function lun1Verified(v: Vm, what: string): Promise<void> {
+  await v.sh(`lun_check lun1 ${BACKUP_DEST}`, 600);
+  await v.sh(`lun_cmp lun1 ${BACKUP_DEST}`, 600);
+  expectThat(true, `${what}: lioha backup check passes and the destination equals vg1/lun1 byte for byte (on ${v.name})`);
+}
+
+const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
+  // Issue 16 item 7: two I_T nexuses (the writer's session, and iface hostB with its own initiator name)
+  // register with APTPL, the writer's nexus holds Write Exclusive - Registrants Only (so the writer keeps
+  // writing), the group switches over, and both nexuses read back the same keys and reservation on the new node.
+  async pr() {
+    const from = await activeNode(); const to = other(from);
+    await feature('pr: registrations and reservation across a switchover', from, to, async (d) => {
+      d.status_before = await statusCheck('pr-before', from);
+      const devA = (await I.sh(`disk_of ${INI} 0`)).trim();
+      const devB = lines(await I.sh('host2_login', 300)).at(-1)!;
+      d.devices = { writer_nexus: devA, host2: devB };
+      await I.sh(`pr ${devA} --out --register --param-sark=0xa1 --param-aptpl`);
+      await I.sh(`clear_ua ${devB} && pr ${devB} --out --register --param-sark=0xb2 --param-aptpl`);
+      await I.sh(`pr ${devA} --out --reserve --param-rk=0xa1 --prout-type=5`);
+      const before = await I.sh(`pr_state ${devB}`);
+      d.before = before;
+      expectThat(/0xa1/.test(before) && /0xb2/.test(before), 'both keys registered (0xa1 writer nexus, 0xb2 host2)');
+      expectThat(/Key=0xa1/.test(before) && /Write Exclusive, registrants only/.test(before), 'reservation Write Exclusive, registrants only, held by 0xa1');
+      const fullBefore = await I.sh(`pr_full ${devB}`);
+      const files = await from.sh(`aptpl_files; grep -l 'sa_res_key=178' ${META}/pr/aptpl_* && grep -l 'sa_res_key=161' ${META}/pr/aptpl_*`);
+      d.aptpl_before = files;
+      expectThat(true, `APTPL file with both registrations in pr_dir on ${from.name}`);
+      await writerMoves('under the reservation (its nexus is registered)');
+      d.switch_s = await moveGroup(to);
+      await writerMoves(`after the switchover to ${to.name}`);
+      const afterB = await I.sh(`pr_state ${devB}`);
+      const afterA = await I.sh(`pr_state ${devA}`);
+      d.after = afterB;
+      expectThat(afterB === before, `host2 reads the same keys and reservation on ${to.name}`);
+      expectThat(afterA === before, `the writer's nexus reads the same keys and reservation on ${to.name}`);
+      const fullAfter = await I.sh(`pr_full ${devB}`);
+      d.full_status_equal = fullAfter === fullBefore;
+      if (fullAfter !== fullBefore) d.full_status = { before: fullBefore, after: fullAfter };
+      d.aptpl_after = await to.sh('aptpl_files');
+      d.status_after = await statusCheck('pr-after', to);
+      // leave nothing behind: the holder releases, then clears every registration (APTPL file emptied)
+      await I.sh(`pr ${devA} --out --release --param-rk=0xa1 --prout-type=5 && pr ${devA} --out --clear --param-rk=0xa1`);
+      const end = await I.sh(`pr_state ${devB}`);
+      expectThat(/NO registered reservation keys/.test(end) && /NO reservation/.test(end), 'released and cleared: no key, no reservation');
+      await I.sh('host2_logout', 120);
+      await writerMoves('after the release');
+    });
+  },
+  // Issue 20: a full first backup, writes, a switchover (ddmap's stop on the old node dumps the era changes
+  // onto the metadata filesystem), writes on the new node, and an incremental backup there that copies exactly
+  // the segments written since the first one.
+  async backup() {
+    const from = await activeNode(); const to = other(from);
+    await feature('backup: era incremental after a switchover', from, to, async (d) => {
+      d.w1 = await lun1Write('w1');
+      const b1 = await lun1Backup(from, d, 'backup1');
+      expectThat(b1.mode === 'full', `first backup on ${from.name}: full read (${b1.reason})`);
+      await lun1Verified(from, 'first backup');
+      await from.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b1`, 300);
+      const w1b = (d.w1b = await lun1Write('w1b'));
+      d.status_before = await statusCheck('backup-before', from);
+      d.switch_s = await moveGroup(to);
+      const dumps = lines(await to.sh(`ls ${META}/ddmap/lun1.*.ddmapdump`));
+      expectThat(dumps.length === 1, `one dump saved by ddmap's stop on ${from.name}: ${dumps.join(' ')}`);
+      const bits = segments(await to.sh(`ddmap_dump_bits ${dumps[0]}`));
+      expectThat(sameSet(bits, w1b), `the dump is exactly the segments written after the first backup (${bits.join(' ')})`);
+      expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), `ddmap state ACTIVE on ${to.name} (CLEAN at the stop, ACTIVE at the start)`);
+      d.status_after = await statusCheck('backup-after', to);
+      const w2 = (d.w2 = await lun1Write('w2'));
+      const want = union(w1b, w2);
+      const b2 = await lun1Backup(to, d, 'backup2');
+      expectThat(b2.mode === 'incremental', `second backup on ${to.name}: incremental (${b2.reason})`);
+      expectThat(b2.dumpsConsumed === 1, 'it merged the dump from the old node');
+      expectThat(b2.segmentsPlanned === want.length && b2.counters.segmentsDone === want.length, `it read ${b2.counters.segmentsDone} segments, planned ${b2.segmentsPlanned}, want ${want.length} (W1b | W2)`);
+      expectThat(b2.counters.segmentsWritten === want.length, `it wrote ${b2.counters.segmentsWritten} segments`);
+      const changed = segments(await to.sh(`seg_diff ${META}/backup/lun1.b1 ${BACKUP_DEST}`, 300));
+      d.changed = changed;
+      // read count = |W1b | W2| and every one of them changed in the destination: the set read is W1b | W2
+      expectThat(sameSet(changed, want), `the destination changed in exactly W1b | W2 (${changed.join(' ')})`);
+      await lun1Verified(to, 'incremental backup');
+      expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), 'ddmap state ACTIVE after the backup');
+      await to.sh(`rm ${META}/backup/lun1.b1 && cp ${BACKUP_DEST} ${META}/backup/lun1.b2`, 300);
+    });
+  },
+  // Issue 20: an unclean stop. Writes, then the coordinator's power-off scenario kills the active node; the
+  // survivor's ddmap start finds ACTIVE and sets DIRTY, and the next backup reads everything (and rewrites only
+  // what differs). Run after `backup`.
+  async 'backup-unclean'() {
+    const w3 = await lun1Write('w3');
+    await SCENARIOS.poweroff!();
+    const to = await activeNode();
+    await feature('backup: DIRTY after an unclean stop, full read', other(to), to, async (d) => {
+      d.w3 = w3;
+      const st = await to.sh('ddmap_state lun1');
+      expectThat(/DDMAP_DIRTY/.test(st), `ddmap state DIRTY on ${to.name} after the power-off`);
+      d.log = lines(await to.sh(`tail -3 ${META}/ddmap/lun1.log`));
+      const b = await lun1Backup(to, d, 'backup3');
+      expectThat(b.mode === 'full' && /DIRTY/.test(b.reason), `full read: ${b.reason}`);
+      expectThat(b.counters.segmentsDone === b.segments, `every segment read (${b.counters.segmentsDone} of ${b.segments})`);
+      const changed = segments(await to.sh(`seg_diff ${META}/backup/lun1.b2 ${BACKUP_DEST}`, 300));
+      d.changed = changed;
+      expectThat(sameSet(changed, w3) && b.counters.segmentsWritten === w3.length, `only what differed was rewritten: ${b.counters.segmentsWritten} segments, W3 = ${w3.join(' ')}`);
+      await lun1Verified(to, 'full backup after DIRTY');
+      expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), 'ddmap state ACTIVE after the full backup');
+    });
+  },
+  // Issue 18 on its own: lioha status before and after a plain switchover, and the counters `lioha stats`
+  // exports against a known I/O of the initiator on each node. It writes LUN 1 from offset 0: run it after
+  // the backup scenarios, whose segment sets it would change.
+  async status() {
+    const from = await activeNode(); const to = other(from);
+    await feature('status: lioha status and counters before and after a switchover', from, to, async (d) => {
+      d.before = await statusBoth('status-before', from);
+      d.counters_before = await countersMatchIo(from, 8);
+      d.switch_s = await moveGroup(to);
+      d.after = await statusBoth('status-after', to);
+      d.counters_after = await countersMatchIo(to, 8);
+    });
+  },
+};
+Object.assign(SCENARIOS, FEATURE_SCENARIOS);
+
+
 // ------------------------------------------------------------------------------------------- topologies
 /**
  * `--topology one` (default): lab.json, one group. `--topology aa`: lab-aa.json, active/active: g_tgt (vg1 on r0,

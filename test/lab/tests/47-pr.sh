@@ -59,6 +59,22 @@ pr() {
 }
 has() { grep -Eq "$2" "$T/$1.txt" || { echo "no /$2/ in $1:"; cat "$T/$1.txt"; return 1; }; }
 hasnt() { ! grep -Eq "$2" "$T/$1.txt" || { echo "/$2/ in $1:"; cat "$T/$1.txt"; return 1; }; }
+# keys BUILD STEP DEV WHEN KEY...: read the keys (kept as BUILD-STEP); each KEY is registered, each !KEY is not
+keys() {
+  local b=$1 step=$2 dev=$3 when=${4:+$4 } k; shift 4
+  pr "$b" "$step" "$dev" --in --read-keys
+  for k; do
+    if [ "${k#!}" = "$k" ]; then ok "$b: ${when}$k is registered" has "$b-$step" "$k"
+    else ok "$b: ${when}${k#!} is not registered" hasnt "$b-$step" "${k#!}"; fi
+  done
+}
+# reservation BUILD STEP DEV WHEN KEY TYPE: read the reservation (kept as BUILD-STEP): KEY holds it, of TYPE
+reservation() {
+  local b=$1 step=$2 dev=$3 when=${4:+$4 } key=$5 type=$6
+  pr "$b" "$step" "$dev" --in --read-reservation
+  ok "$b: ${when}the reservation is held by $key" has "$b-$step" "Key=$key"
+  ok "$b: ${when}the reservation is $type" has "$b-$step" "$type"
+}
 dbroot() { cat /sys/kernel/config/target/dbroot; }
 # aptpl_has DIR REGEX: some APTPL file in DIR holds a line matching REGEX (LIO writes keys in decimal: 0xb2 = 178)
 aptpl_has() { cat "$1"/aptpl_* 2>/dev/null | grep -Eq "$2"; }
@@ -86,13 +102,9 @@ scenario() {
   ok "$b: both initiators log in, 8 disks" login_both
   ok "$b: A registers key 0xa1 (APTPL)" pr "$b" reg-a "$DEV_A" --out --register --param-sark=0xa1 --param-aptpl
   ok "$b: B registers key 0xb2 (APTPL)" pr "$b" reg-b "$DEV_B" --out --register --param-sark=0xb2 --param-aptpl
-  pr "$b" keys-1 "$DEV_A" --in --read-keys
-  ok "$b: read keys lists 0xa1" has "$b-keys-1" '0xa1'
-  ok "$b: read keys lists 0xb2" has "$b-keys-1" '0xb2'
+  keys "$b" keys-1 "$DEV_A" "" 0xa1 0xb2
   ok "$b: A reserves Write Exclusive, registrants only" pr "$b" reserve-we-ro "$DEV_A" --out --reserve --param-rk=0xa1 --prout-type=5
-  pr "$b" resv-1 "$DEV_B" --in --read-reservation
-  ok "$b: reservation held with key 0xa1" has "$b-resv-1" 'Key=0xa1'
-  ok "$b: reservation type Write Exclusive, registrants only" has "$b-resv-1" 'Write Exclusive, registrants only'
+  reservation "$b" resv-1 "$DEV_B" "" 0xa1 'Write Exclusive, registrants only'
   ok "$b: B (registrant) may still read" read_block "$DEV_B"
   ok "$b: A (registered) may read" read_block "$DEV_A"
   ok "$b: A releases" pr "$b" release-a "$DEV_A" --out --release --param-rk=0xa1 --prout-type=5
@@ -103,12 +115,8 @@ scenario() {
   ok "$b: B preempts A (0xa1) and takes Exclusive Access, registrants only" \
     pr "$b" preempt-b "$DEV_B" --out --preempt --param-rk=0xb2 --param-sark=0xa1 --prout-type=6
   ok "$b: A is told (unit attention)" ua "$b" ua-preempt "$DEV_A"
-  pr "$b" keys-2 "$DEV_B" --in --read-keys
-  ok "$b: after the preemption 0xb2 is registered" has "$b-keys-2" '0xb2'
-  ok "$b: after the preemption 0xa1 is not" hasnt "$b-keys-2" '0xa1'
-  pr "$b" resv-3 "$DEV_B" --in --read-reservation
-  ok "$b: reservation held with key 0xb2" has "$b-resv-3" 'Key=0xb2'
-  ok "$b: reservation type Exclusive Access, registrants only" has "$b-resv-3" 'Exclusive Access, registrants only'
+  keys "$b" keys-2 "$DEV_B" "after the preemption" 0xb2 '!0xa1'
+  reservation "$b" resv-3 "$DEV_B" "" 0xb2 'Exclusive Access, registrants only'
   fails "$b: A, no longer registered, is refused a read (reservation conflict)" read_block "$DEV_A"
   ok "$b: B reads" read_block "$DEV_B"
   pr "$b" full-1 "$DEV_B" --in --read-full-status
@@ -117,12 +125,8 @@ scenario() {
   ok "$b: target stop (sessions live)" down
   ok "$b: target start again" up
   ok "$b: both sessions recover" recovered
-  pr "$b" keys-3 "$DEV_A" --in --read-keys
-  ok "$b: after stop + start 0xb2 is still registered" has "$b-keys-3" '0xb2'
-  ok "$b: after stop + start 0xa1 is still not" hasnt "$b-keys-3" '0xa1'
-  pr "$b" resv-4 "$DEV_A" --in --read-reservation
-  ok "$b: after stop + start the reservation is still held by 0xb2" has "$b-resv-4" 'Key=0xb2'
-  ok "$b: after stop + start it is still Exclusive Access, registrants only" has "$b-resv-4" 'Exclusive Access, registrants only'
+  keys "$b" keys-3 "$DEV_A" "after stop + start" 0xb2 '!0xa1'
+  reservation "$b" resv-4 "$DEV_A" "after stop + start" 0xb2 'Exclusive Access, registrants only'
   pr "$b" full-2 "$DEV_B" --in --read-full-status
   fails "$b: A is still refused a read" read_block "$DEV_A"
   ok "$b: B, the restored holder, releases" pr "$b" release-b "$DEV_B" --out --release --param-rk=0xb2 --prout-type=6
@@ -171,9 +175,7 @@ ok "$b: node A stop (sessions live)" agent target stop iqn="$IQN" config="$CFG" 
 ok "$b: node B start (empty dbroot /srv/nodeB, same pr_dir)" agent target start iqn="$IQN" config="$CFG" pr_dir=/srv/group-pr dbroot=/srv/nodeB
 ok "$b: dbroot is node B's" test "$(dbroot)" = /srv/nodeB
 ok "$b: both sessions recover on node B" recovered
-pr "$b" resv-b "$DEV_A" --in --read-reservation
-ok "$b: on node B the reservation is held by 0xb2" has "$b-resv-b" 'Key=0xb2'
-ok "$b: on node B it is Exclusive Access, registrants only" has "$b-resv-b" 'Exclusive Access, registrants only'
+reservation "$b" resv-b "$DEV_A" "on node B" 0xb2 'Exclusive Access, registrants only'
 fails "$b: on node B, A (not registered) is refused a read" read_block "$DEV_A"
 ok "$b: on node B, B (the holder) reads" read_block "$DEV_B"
 ok "$b: on node B, B releases" pr "$b" release-b "$DEV_B" --out --release --param-rk=0xb2 --prout-type=6

@@ -3,6 +3,8 @@ export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LAB_CL=$LAB_REPO/test/lab/cluster
 LAB_VIP=192.0.2.10
 LAB_TGT=iqn.2016-09.com.example:labtgt
+LAB_INI=iqn.2016-09.com.example:lab-initiator
+LAB_INI2=iqn.2016-09.com.example:lab-host2
 # Initiator settings for a failover target (recommended in docs): a dead connection is noticed by a NOP-Out
 # that is not answered within noop_out_timeout (sent every noop_out_interval idle seconds); the session then
 # reconnects to the portal address again and again, and I/O is queued (not failed) for up to
@@ -22,13 +24,23 @@ initiator_prepare() {
 initiator_login() {
   iscsiadm -m discovery -t sendtargets -p $LAB_VIP:3260 || return 1
   timeout 60 iscsiadm -m node -T $LAB_TGT -p $LAB_VIP:3260 --login || return 1
+  # the target exports two LUNs: the writer gets LUN 0 of this (the default iface's) session
   local i d; for i in $(seq 100); do
-    for d in /sys/block/sd*; do [ -e "$d" ] || continue
-      local n; n=$(basename "$d"); [ -b "/dev/$n" ] || mknod "/dev/$n" b $(tr : ' ' < "$d/dev")
-      # SCSI command timeout above the failover time: commands wait for the session to come back
+    if d=$(disk_of "$LAB_INI" 0) && disk_of "$LAB_INI" 1 >/dev/null; then echo "$d"; return 0; fi
+    sleep 0.2
+  done; return 1
+}
+# disk_of INITIATOR LUN: the /dev/sdX of that LUN in the session of that initiator name (made ready on the way:
+# its node, and a SCSI command timeout above the failover time, so commands wait for the session to come back)
+disk_of() {
+  local s d n; for s in /sys/class/iscsi_session/session*; do
+    [ "$(cat "$s/initiatorname" 2>/dev/null)" = "$1" ] || continue
+    for d in "$s"/device/target*/*:"$2"/block/*; do
+      [ -e "$d" ] || continue
+      n=$(basename "$d"); [ -b "/dev/$n" ] || mknod "/dev/$n" b $(tr : ' ' < "$d/dev")
       echo 180 > "$d/device/timeout"
       echo "/dev/$n"; return 0
-    done; sleep 0.2
+    done
   done; return 1
 }
 writer_start() { (setsid python3 "$LAB_CL/guest/writer.py" run "$1" /run/writer > /run/writer.log 2>&1 < /dev/null & echo $! > /run/writer.pid); }
@@ -36,6 +48,56 @@ writer_status() { cat /run/writer/status.json; }
 writer_stop() {
   kill -TERM "$(cat /run/writer.pid)"
   local i; for i in $(seq 600); do [ -f /run/writer/report.json ] && { cat /run/writer/report.json; return 0; }; sleep 0.5; done; return 1
+}
+
+# --- issue 16/20 checks (pr, backup scenarios) ---------------------------------------------------------------
+# A second I_T nexus for persistent reservations: iface hostB with its own initiator name (an ACL of its own in
+# saveconfig.json), logged in next to the writer's session.
+host2_login() {
+  iscsiadm -m iface -I hostB >/dev/null 2>&1 || { iscsiadm -m iface -I hostB -o new >/dev/null &&
+    iscsiadm -m iface -I hostB -o update -n iface.initiatorname -v $LAB_INI2 >/dev/null; } || return 1
+  iscsiadm -m discovery -t sendtargets -p $LAB_VIP:3260 -I hostB >/dev/null || return 1
+  timeout 60 iscsiadm -m node -T $LAB_TGT -p $LAB_VIP:3260 -I hostB --login >/dev/null || return 1
+  local i; for i in $(seq 100); do disk_of $LAB_INI2 0 && return 0; sleep 0.2; done; return 1
+}
+host2_logout() { timeout 60 iscsiadm -m node -T $LAB_TGT -p $LAB_VIP:3260 -I hostB --logout >/dev/null; }
+# clear_ua DEV: consume pending unit attentions (a switchover's nexus loss, reservation changes), as an
+# initiator's SCSI layer does, so the next command gets a real answer
+clear_ua() { local i; for i in 1 2 3 4 5 6; do timeout 200 sg_turs "$1" >/dev/null 2>&1 && return 0; sleep 1; done; return 1; }
+# pr DEV ARGS...: sg_persist (bounded)
+pr() { local dev=$1; shift; timeout 200 sg_persist -n "$@" "$dev"; }
+# pr_state DEV: the registered keys and the reservation (holder, type), without the PR generation counter,
+# sorted (a restore may list the registrations in another order)
+pr_state() {
+  clear_ua "$1" || return 1
+  local k r; k=$(pr "$1" --in --read-keys) && r=$(pr "$1" --in --read-reservation) || return 1
+  printf '%s\n%s\n' "$k" "$r" | sed 's/PR generation=0x[0-9a-fA-F]*, *//' | sort
+}
+# pr_full DEV: READ FULL STATUS (transport IDs, relative target port, holder), PR generation dropped
+pr_full() { clear_ua "$1" && pr "$1" --in --read-full-status | sed 's/PR generation=0x[0-9a-fA-F]*, *//'; }
+# io_mib DEV MIB: writes MIB MiB of random data from offset 0 with O_DIRECT (synced), then reads them back
+# with O_DIRECT: what the target's counters must show, MiB for MiB
+io_mib() {
+  timeout 300 dd if=/dev/urandom of="$1" bs=1M count="$2" oflag=direct conv=fsync status=none &&
+    timeout 300 dd if="$1" of=/dev/null bs=1M count="$2" iflag=direct status=none
+}
+# seg_write DEV OFF:LEN...: writes random bytes at each byte offset with O_DIRECT (512-byte aligned), fsync;
+# prints the 16 KiB segments touched, ascending, one per line
+seg_write() {
+  timeout 300 python3 - "$@" <<'P'
+import mmap, os, sys
+fd = os.open(sys.argv[1], os.O_WRONLY | os.O_DIRECT)
+segs = set()
+for spec in sys.argv[2:]:
+    off, length = (int(x) for x in spec.split(':'))
+    buf = mmap.mmap(-1, length)          # page aligned, as O_DIRECT needs
+    buf.write(os.urandom(length))
+    assert os.pwritev(fd, [buf], off) == length
+    segs.update(range(off >> 14, ((off + length - 1) >> 14) + 1))
+os.fsync(fd)
+os.close(fd)
+print('\n'.join(str(s) for s in sorted(segs)))
+P
 }
 
 # ------------------------------------------------------------------ active/active topology (run.ts --topology aa)
@@ -51,7 +113,7 @@ iscsi_dev() {
   local s b n
   for s in /sys/class/iscsi_session/session*; do
     [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] || continue
-    for b in "$s"/device/target*/*/block/*; do [ -e "$b" ] || continue
+    for b in "$s"/device/target*/*:0/block/*; do [ -e "$b" ] || continue  # LUN 0: labtgt also exports the era LUN 1
       n=$(basename "$b"); [ -b "/dev/$n" ] || mknod "/dev/$n" b $(tr : ' ' < "$b/dev")
       echo 180 > "$b/device/timeout"
       echo "/dev/$n"; return 0

@@ -56,13 +56,26 @@ drbd_create() { drbdadm -- --force create-md r0 && drbdadm up r0; }
 drbd_connected() { grep -q 'cs:Connected' /proc/drbd; }
 drbd_skip_initial_sync() { drbdadm -- --clear-bitmap new-current-uuid r0; }
 drbd_uptodate() { grep -q 'ds:UpToDate/UpToDate' /proc/drbd; }
-# On the node that creates it: the VG the group serves, one LUN LV; then hand everything back to Pacemaker.
+# On the node that creates it: the VG the group serves, two LUN LVs and the metadata LV; then hand everything
+# back to Pacemaker.
 vg_create() {
   set -e
   drbdadm primary r0
   pvcreate -q -y /dev/drbd0 >/dev/null
   vgcreate -q vg1 /dev/drbd0 >/dev/null
   lvcreate -q -y -Wn -Zy -L "${LAB_LUN_MB:-48}M" -n lun0 vg1 >/dev/null
+  # LUN 1: exported through a dm-era device (ddmap backend=era) for the backup scenarios; the writer does not touch it
+  lvcreate -q -y -Wn -Zy -L "${LAB_LUN1_MB:-16}M" -n lun1 vg1 >/dev/null
+  # The metadata filesystem the vg agent mounts (metadata_lv=meta on /mnt/iscsi-target/vg1): ddmap's state,
+  # the target's APTPL files (pr_dir) and, in the lab, the backup destination move with the group on it
+  lvcreate -q -y -Wn -Zy -L 80M -n meta vg1 >/dev/null
+  vgmknodes vg1 >/dev/null
+  mkfs.ext4 -q -F /dev/vg1/meta
+  mkdir -p /mnt/iscsi-target/vg1
+  mount -t ext4 /dev/vg1/meta /mnt/iscsi-target/vg1
+  mkdir -m 0700 /mnt/iscsi-target/vg1/pr
+  mkdir /mnt/iscsi-target/vg1/backup
+  umount /mnt/iscsi-target/vg1
   vgchange -q -an vg1 >/dev/null
   vgchange -q --systemid '' vg1 >/dev/null 2>&1 || true
   drbdadm secondary r0
@@ -111,6 +124,58 @@ disk_restore() {
   dmsetup load r0disk --table "0 $(blockdev --getsz /dev/vdb) linear /dev/vdb 0" && dmsetup resume r0disk && drbdadm attach r0
 }
 drbd_state() { sed -n 's/.* cs:\([A-Za-z]*\) ro:\([A-Za-z/]*\) ds:\([A-Za-z/]*\).*/\1 \2 \3/p' /proc/drbd; }
+
+# --- issue 16/18/20 checks (pr, backup, status scenarios) ----------------------------------------------------
+LAB_LIOHA="$LAB_REPO/dist/bin/lioha"
+LAB_META=/mnt/iscsi-target/vg1
+# what test/lab/guest/status.sh needs from the one-VM lab's lib.sh
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+metric() { echo "$1 $2 ${3:-}" | tee -a /lab/out/metrics.txt; }
+# node_status FILE GROUP NODE [INITIATOR]: lioha status --json into FILE (its wall time printed as status_ms),
+# then what this node must see: GROUP on NODE, DRBD, portals, INITIATOR's session (test/lab/guest/status.sh)
+node_status() {
+  . "$LAB_REPO/test/lab/guest/status.sh"
+  local f=$1; shift
+  lab_status_snapshot "$f" && lab_status_expect "$f" "$@"
+}
+# aptpl_files: the APTPL files in the group's pr_dir and where this node's dbroot links point
+aptpl_files() {
+  local d; d=$(cat /sys/kernel/config/target/dbroot)
+  ls -l "$LAB_META/pr/" "$d/pr/" 2>&1
+}
+# lun_counters INITIATOR LUN: that initiator's counters in `lioha stats --format json` (its mapped LUN's read and
+# write bytes, its session's data octets) and the TPG LUN's, as one JSON line
+lun_counters() {
+  timeout 120 "$LAB_LIOHA" stats --format json | node -e '
+const [ini, lun] = [process.argv[1], Number(process.argv[2])];
+const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const tpgs = s.lio.targets.flatMap((t) => t.tpgs).filter((t) => t.enabled);
+const acl = tpgs.flatMap((t) => t.acls).find((a) => a.initiator === ini);
+const m = acl && acl.mappedLuns.find((x) => x.index === lun);
+const l = tpgs.flatMap((t) => t.luns).find((x) => x.index === (m ? m.tpgLun : lun));
+console.log(JSON.stringify({ mapped: m ? { r: m.readBytes, w: m.writeBytes, cmds: m.commands } : null,
+  lun: l ? { r: l.readBytes, w: l.writeBytes } : null, session: acl ? { rx: acl.sessionCounters.rxBytes, tx: acl.sessionCounters.txBytes } : null }));' "$1" "$2"
+}
+# lun_backup LV DEST: lioha backup run with the era change source (report as JSON on stdout)
+lun_backup() { timeout 600 "$LAB_LIOHA" backup run "vg1/$1" "$2" --changes era --json -q --timeout 200; }
+lun_check() { timeout 600 "$LAB_LIOHA" backup check "$2" --volume "vg1/$1" -q; }
+# lun_cmp LV DEST: the LV (nothing writes to it now, so it is what the snapshot held) equals the destination
+lun_cmp() { blockdev --flushbufs "/dev/vg1/$1" && timeout 300 cmp "/dev/vg1/$1" "$2"; }
+# seg_diff A B: the 16 KiB segments in which files A and B differ, one per line, ascending
+seg_diff() {
+  timeout 300 python3 - "$1" "$2" <<'P'
+import sys
+a, b = open(sys.argv[1], 'rb'), open(sys.argv[2], 'rb')
+i = 0
+while True:
+    x, y = a.read(16384), b.read(16384)
+    if not x and not y: break
+    if x != y: print(i)
+    i += 1
+P
+}
+ddmap_state() { cat "$LAB_META/ddmap/$1.state"; }
+ddmap_dump_bits() { . "$LAB_REPO/test/lab/guest/era.sh"; lab_dump_bits "$1"; }
 
 # ------------------------------------------------------------------ active/active topology (run.ts --topology aa)
 # A second DRBD resource r1 (vg2, target labtgt2, group g_tgt2) on the second half of the scratch disk, and the

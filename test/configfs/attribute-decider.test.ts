@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DEVICE_DECIDED, deviceMayRefuse } from '../../lib/configfs/attribute-decider.js';
 import { selectDesired } from '../../lib/configfs/desired.js';
+import { storageObjectAttributeOf } from '../../lib/configfs/layout.js';
 import { parseSaveConfig } from '../../lib/configfs/saveconfig.js';
 
 // A block object's write cache is the backing device's: 6.1 and 6.12 refuse emulate_write_cache=1 on iblock
@@ -43,5 +45,26 @@ describe('values the kernel decides itself', () => {
     const d = desired({ attributes: { emulate_write_cache: 0 }, write_back: false });
     expect(d.storageObjects.get('/backstores/block/d0' as never)!.attributes.emulate_write_cache).toBe('0');
     expect(d.kernelDecided).toBeUndefined();
+  });
+});
+
+describe('values the device decides', () => {
+  it('a well-formed limit or flag may be refused by the device; a malformed one, or another attribute, is the configuration\'s error', () => {
+    expect(deviceMayRefuse('optimal_sectors', '4294967288')).toBe(true);
+    expect(deviceMayRefuse('emulate_tpu', '1')).toBe(true);
+    expect(deviceMayRefuse('unmap_zeroes_data', '4294967295')).toBe(false);
+    expect(deviceMayRefuse('queue_depth', '-1')).toBe(false);
+    expect(deviceMayRefuse('emulate_write_cache', '1')).toBe(false);
+    expect(deviceMayRefuse('block_size', '512')).toBe(false);
+    expect(deviceMayRefuse('constructor', '1')).toBe(false);
+  });
+  it('device-decided and kernel-decided attributes are apart', () => {
+    expect(DEVICE_DECIDED.has('max_write_same_len')).toBe(true);
+    for (const a of ['emulate_dpo', 'emulate_fua_read', 'emulate_write_cache', 'emulate_fua_write']) expect(DEVICE_DECIDED.has(a)).toBe(false);
+  });
+  it('the attribute of a storage-object attribute path', () => {
+    expect(storageObjectAttributeOf('core/iblock_0/lun0/attrib/optimal_sectors')).toBe('optimal_sectors');
+    expect(storageObjectAttributeOf('core/iblock_0/lun0/alua/default_tg_pt_gp/optimal_sectors')).toBeUndefined();
+    expect(storageObjectAttributeOf('iscsi/iqn.x/tpgt_1/attrib/queue_depth')).toBeUndefined();
   });
 });
