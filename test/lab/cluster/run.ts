@@ -493,15 +493,15 @@ async function moveGroup(to: Vm): Promise<number> {
 
 /** Issue 18: `lioha status` on every running node shows the group on `active`, the initiator's session there,
  * DRBD Primary/UpToDate there and Secondary (peer Primary) on the other node, no target enabled on the other.
- * Retried for up to 3 minutes: after a switchover the session logs in again on its own. */
+ * Retried for up to 15 minutes, each try up to 7 (a starved TCG guest took 50 s for one status, 16 s for `node -e 0`): after a switchover the session logs in again on its own. */
 async function statusBoth(tag: string, active: Vm): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const v of nodes) {
     if (!v.running) continue;
     const file = `status-${tag}.json`;
     let last = '';
-    await waitFor(`lioha status on ${v.name} (${tag}) as expected`, 180, async () => {
-      const r = await v.run(`node_status /lab/out/${file} ${GROUP} ${active.name}${v === active ? ` ${INI}` : ''}`, 120);
+    await waitFor(`lioha status on ${v.name} (${tag}) as expected`, 900, async () => {
+      const r = await v.run(`node_status /lab/out/${file} ${GROUP} ${active.name}${v === active ? ` ${INI}` : ''}`, 420);
       last = `${r.out}${r.err}`.trim();
       if (r.rc !== 0) return false;
       const s = JSON.parse(fs.readFileSync(join(v.out, file), 'utf8')) as {

@@ -136,7 +136,8 @@ metric() { echo "$1 $2 ${3:-}" | tee -a /lab/out/metrics.txt; }
 node_status() {
   . "$LAB_REPO/test/lab/guest/status.sh"
   local f=$1; shift
-  lab_status_snapshot "$f" && lab_status_expect "$f" "$@"
+  # --timeout 60: the one crm_mon call gets 5 s by default, which a starved TCG guest's crm_mon exceeds
+  lab_status_snapshot "$f" --timeout 60 && lab_status_expect "$f" "$@"
 }
 # aptpl_files: the APTPL files in the group's pr_dir and where this node's dbroot links point
 aptpl_files() {
