@@ -190,7 +190,9 @@ node_prepare_aa() {
   [ -b /dev/drbd1 ] || mknod /dev/drbd1 b 147 1
   cp "$LAB_CL/drbd/r1.res" /etc/drbd.d/ || return 1
   install -m 0600 "$LAB_CL/saveconfig-tgt2.json" /etc/target/saveconfig-tgt2.json || return 1
-  install -D -m 0644 "$LAB_CL/portald-aa.json" /etc/lioha/portald.json
+  # lioha-portald's file from the cluster description, as an administrator makes it (its back-ends are every
+  # group's portal addresses); test/cluster/portald-config.test.ts checks it equals portald-aa.json
+  mkdir -p /etc/lioha && "$LAB_REPO/dist/bin/lioha" cluster discovery-config "$LAB_CL/lab-aa.json" -o /etc/lioha/portald.json
 }
 drbd_create_aa() { drbdadm -- --force create-md r0 && drbdadm -- --force create-md r1 && drbdadm up r0 && drbdadm up r1; }
 drbd_connected_aa() { [ "$(grep -c 'cs:Connected' /proc/drbd)" -ge 2 ]; }
