@@ -1,5 +1,5 @@
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
-import type { OcfContext } from '../../lib/ocf/context.js';
+import { paramLimitMs, type OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { DdmapService } from '../../lib/ddmap/service.js';
 import { checkDdmapParams, ddmapSettings, type DdmapParams } from './config.js';
@@ -8,7 +8,9 @@ import { execFor } from './exec.js';
 type Ctx = OcfContext<DdmapParams>;
 
 function service(ctx: Ctx): DdmapService {
-  return new DdmapService(ddmapSettings(ctx.params, ctx.instance), {
+  // map_timeout as set, or its default scaled like a built-in step (a slow node's era commands take longer).
+  const mapTimeoutMs = paramLimitMs(ctx, 'map_timeout', ctx.params.map_timeout);
+  return new DdmapService({ ...ddmapSettings(ctx.params, ctx.instance), mapTimeoutMs }, {
     root: ctx.root,
     log: ctx.log,
     budget: (ms) => ctx.deadline.budget(ms),

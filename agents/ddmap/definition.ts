@@ -82,7 +82,9 @@ export const definition = defineAgent({
       longdesc:
         'Upper bound for suspending, reading and resuming one LUN map. A capture that takes longer is abandoned, ' +
         'the map is resumed, and the LUN is set DIRTY (the stop fails). With backend=era: the bound of each ' +
-        'command (dmsetup, era_invalidate, lvm); a failed era capture sets DIRTY and the stop still removes the device.',
+        'command (dmsetup, era_invalidate, lvm); a failed era capture sets DIRTY and the stop still removes the device. ' +
+        'Unset: the default times the operation\'s timeout over its default (1 to 10), like the agent\'s built-in limits; ' +
+        'a value set is used as given.',
     },
     {
       name: 'extra_devices',

@@ -17,6 +17,8 @@ import { loadPortaldConfig, logfilePath, pidfilePath, type DiscoveryParams } fro
 type Ctx = OcfContext<DiscoveryParams>;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A login to the daemon's own portal, on normal hardware; a slower node's op timeout scales it (Deadline.step). */
+export const PROBE_LOGIN_MS = 3000;
 
 function pidfile(ctx: Ctx): string {
   return ctx.root.path(pidfilePath(ctx.params, ctx.instance));
@@ -58,7 +60,7 @@ async function answering(ctx: Ctx, cfg: PortaldConfig): Promise<string | undefin
   const { probeLogin } = await import('../../lib/iscsi/probe.js');
   for (const p of cfg.portals) {
     try {
-      await probeLogin(probeTarget(p.address), p.port, ctx.deadline.budget(3000));
+      await probeLogin(probeTarget(p.address), p.port, ctx.deadline.step(PROBE_LOGIN_MS));
     } catch (e) {
       return (e as Error).message;
     }

@@ -3,7 +3,7 @@
  * removes only this resource's objects, monitor reports 0/7/1 with the first difference.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import type { OcfContext } from '../../lib/ocf/context.js';
+import { paramLimitMs, type OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
 import { openConfigFs } from '../../lib/configfs/open.js';
@@ -27,6 +27,7 @@ import { CLAIMS_DIR, excludes, hideClaimedNps, npOfDirName, readClaims } from '.
 import { portalDirName } from '../../lib/configfs/model.js';
 import { withLock } from '../../lib/sys/lock.js';
 import { onStopHang, sysrqReboot, type RebootFn } from './stop-hang.js';
+import { loadFabricModule } from './fabric.js';
 
 export type TargetParams = ParamsOf<typeof definition>;
 type Ctx = OcfContext<TargetParams>;
@@ -130,8 +131,13 @@ function rejectedReason(e: ApplyError): string {
   return `start: ${e.message}`;
 }
 
+/** How long one configfs operation may block: write_timeout as set, or its default scaled like a built-in step. */
+function writeTimeoutMs(ctx: Ctx): number {
+  return paramLimitMs(ctx, 'write_timeout', ctx.params.write_timeout * 1000);
+}
+
 function open(ctx: Ctx) {
-  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(ctx.params.write_timeout * 1000));
+  return openConfigFs((p) => ctx.root.path(p), () => ctx.deadline.budget(writeTimeoutMs(ctx)));
 }
 
 /**
@@ -199,12 +205,7 @@ export async function monitor(ctx: Ctx): Promise<OcfExit> {
 async function ensureFabric(ctx: Ctx): Promise<void> {
   if (await configfsPresent(ctx)) return;
   if (!ctx.root.isHost) throw new Failure('installed', `${absolute(ISCSI_DIR)} does not exist under ${ctx.root.base}`);
-  const { run } = await import('../../lib/exec/run.js');
-  try {
-    await run('modprobe', ['iscsi_target_mod'], { timeoutMs: ctx.deadline.budget(10_000) });
-  } catch (e) {
-    throw new Failure('installed', `cannot load iscsi_target_mod: ${(e as Error).message}`);
-  }
+  await loadFabricModule(ctx);
   // Creating iscsi/ registers the iSCSI fabric with target_core_mod (what rtslib does).
   if (!existsSync(ctx.root.path(absolute(ISCSI_DIR)))) mkdirSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
@@ -328,7 +329,7 @@ export function makeStop(deps: TargetDeps) {
         } else if (ops.length) {
           // Real kernel: from a child, so a write stuck in the kernel cannot keep this process from answering.
           await applyInChild(cfs.base, ops, {
-            opTimeoutMs: ctx.params.write_timeout * 1000,
+            opTimeoutMs: writeTimeoutMs(ctx),
             totalTimeoutMs: ctx.deadline.budget(),
             progressFile: ctx.root.path(`/run/lioha/target-${ctx.instance}.progress`),
           });

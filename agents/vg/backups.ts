@@ -41,7 +41,7 @@ export async function interruptBackups(ctx: Ctx, c: VgConfig): Promise<() => Pro
       ctx.log.warn(`interrupting the backup of ${c.vg}/${b.lv} (pid ${b.pid}) to stop the volume group`, {
         vg: c.vg, lv: b.lv, snapshot: b.snapshot, pid: b.pid, destination: b.destination, startedAt: b.startedAt,
       });
-      const r = await interruptProcess(b, { graceMs, killWaitMs: ctx.deadline.budget(3000) });
+      const r = await interruptProcess(b, { graceMs, killWaitMs: ctx.deadline.step(3000) });
       const fields = { vg: c.vg, lv: b.lv, pid: b.pid, ms: r.ms };
       if (r.signal === 'SIGKILL') ctx.log.warn(`backup of ${c.vg}/${b.lv} (pid ${b.pid}) ignored SIGTERM for ${graceMs} ms: killed`, fields);
       if (!r.exited) ctx.log.error(`backup of ${c.vg}/${b.lv} (pid ${b.pid}) is still there after SIGKILL (stuck in the kernel?)`, fields);

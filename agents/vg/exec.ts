@@ -5,16 +5,16 @@ import type { OcfContext } from '../../lib/ocf/context.js';
 import { failureOf } from '../../lib/failure.js';
 
 /**
- * Child commands of this agent: each gets a hard limit of min(maxMs, what the
- * action deadline leaves), and the root/PATH overrides so command doubles see
- * the same fixture tree as the agent.
+ * Child commands of this agent: each gets a hard limit of its built-in limit (maxMs, chosen for
+ * normal hardware) times the operation's step scale, never past what the action deadline leaves,
+ * and the root/PATH overrides so command doubles see the same fixture tree as the agent.
  */
 export function execFor(ctx: OcfContext<unknown>): Exec {
   const env: Record<string, string> = {};
   if (!ctx.root.isHost) env.LIOHA_ROOT = ctx.root.base;
   const path = ctx.env.LIOHA_PATH || ctx.env.OCF_RESKEY_CRM_meta_lioha_path;
   if (path) env.LIOHA_PATH = path;
-  return (cmd, args, o) => run(cmd, args, { timeoutMs: ctx.deadline.budget(o.maxMs), okCodes: o.okCodes, env: { ...env, ...o.env } });
+  return (cmd, args, o) => run(cmd, args, { timeoutMs: ctx.deadline.step(o.maxMs), okCodes: o.okCodes, env: { ...env, ...o.env } });
 }
 
 /** udev is not running (no control socket): LVM must manage /dev nodes itself. */

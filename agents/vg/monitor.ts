@@ -81,7 +81,7 @@ async function readOneBlock(ctx: Ctx, c: VgConfig, s: VgState): Promise<void> {
   const dev = ctx.root.path(mapperPath(c.vg, lv));
   const { run, ExecFailedError, ExecTimeoutError } = await import('../../lib/exec/run.js');
   const dd = (direct: boolean) => run('dd', [`if=${dev}`, 'of=/dev/null', 'bs=4096', 'count=1', ...(direct ? ['iflag=direct'] : [])],
-    { timeoutMs: ctx.deadline.budget(10_000) });
+    { timeoutMs: ctx.deadline.step(10_000) });
   try {
     try {
       await dd(true);

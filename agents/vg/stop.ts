@@ -26,11 +26,31 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function scanProcesses(ctx: Ctx, match: { paths?: readonly string[]; under?: string }): Promise<Opener[]> {
   const found: Opener[] = [];
   let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ctx.deadline.budget(5000)); });
+  const limit = new Promise<'timeout'>((r) => { timer = setTimeout(() => r('timeout'), ctx.deadline.step(5000)); });
   try {
     const r = await Promise.race([processOpeners(ctx.root, match, found), limit]);
     if (r === 'timeout') found.push({ kind: 'process', what: '(process scan timed out)' });
     return found;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** Until the signalled processes are gone, at most ms (the next unmount attempt tells whether it helped). */
+async function exited(pids: readonly number[], ms: number): Promise<void> {
+  let over = false;
+  const timer = setTimeout(() => { over = true; }, ms);
+  try {
+    while (!over && pids.some(alive)) await sleep(20);
   } finally {
     clearTimeout(timer);
   }
@@ -80,7 +100,7 @@ export async function unmountMetadata(ctx: Ctx, c: VgConfig): Promise<void> {
         const signal = attempt === 0 ? 'SIGTERM' : 'SIGKILL';
         ctx.log.warn('killing processes that keep the metadata filesystem busy', { mountPoint: c.mountPoint, signal, pids: procs.map((p) => p.pid) });
         for (const p of procs) if (p.pid) try { process.kill(p.pid, signal); } catch { /* gone */ }
-        await sleep(Math.min(1000, ctx.deadline.budget(1000)));
+        await exited(procs.flatMap((p) => (p.pid ? [p.pid] : [])), ctx.deadline.step(1000));
         continue;
       }
       throw fail(`cannot unmount ${c.mountPoint}: ${busy.length ? `busy: ${busy.join('; ')}` : e.message}`);

@@ -2,6 +2,7 @@ import type { AgentDefinition } from '../definition.js';
 import { Deadline } from './deadline.js';
 import type { Logger } from '../log/logger.js';
 import { Root } from '../sys/root.js';
+import { isSet } from './params.js';
 
 /** Everything an action needs to know about its invocation. */
 export interface OcfContext<P> {
@@ -42,6 +43,15 @@ export function actionTimeoutMs(def: AgentDefinition, action: string, env: NodeJ
 /** The action's timeout over the definition's default for it, within 1..10 (see Deadline.stepScale). */
 export function stepScaleOf(def: AgentDefinition, action: string, timeoutMs: number): number {
   return Math.min(10, Math.max(1, timeoutMs / defaultTimeoutMs(def, action)));
+}
+
+/**
+ * A time limit that is a parameter (ms). Set, it is the administrator's word and stays as given;
+ * left unset, its default is a limit chosen for normal hardware like a built-in step's, and scales
+ * with the operation's timeout the same way (Deadline.stepScale).
+ */
+export function paramLimitMs(ctx: Pick<OcfContext<unknown>, 'env' | 'deadline'>, name: string, valueMs: number): number {
+  return isSet(ctx.env, name) ? valueMs : valueMs * ctx.deadline.stepScale;
 }
 
 export function invocation(def: AgentDefinition, action: string, env: NodeJS.ProcessEnv) {

@@ -13,16 +13,22 @@ export function parseParams(def: AgentDefinition, env: NodeJS.ProcessEnv): Recor
   const out: Record<string, string | number | boolean | string[]> = {};
   for (const p of def.parameters) {
     const raw = env[`OCF_RESKEY_${p.name}`];
-    if (raw === undefined || raw === '') {
+    if (!isSet(env, p.name)) {
       if (p.required) {
         throw new Failure('config', `required parameter ${p.name} is not set`);
       }
       if (p.default !== undefined) out[p.name] = p.type === 'list' ? splitList(String(p.default)) : p.default;
       continue;
     }
-    out[p.name] = parseValue(p, raw);
+    out[p.name] = parseValue(p, raw!);
   }
   return out;
+}
+
+/** Whether the parameter was given (an empty value counts as unset): its parsed value is then not the default. */
+export function isSet(env: NodeJS.ProcessEnv, name: string): boolean {
+  const raw = env[`OCF_RESKEY_${name}`];
+  return raw !== undefined && raw !== '';
 }
 
 /** Names of secret parameters, so loggers can redact them. */

@@ -1,5 +1,5 @@
 import type { AgentDefinition, ParamsOf } from '../../lib/definition.js';
-import type { OcfContext } from '../../lib/ocf/context.js';
+import { stepScaleOf, type OcfContext } from '../../lib/ocf/context.js';
 import { Deadline } from '../../lib/ocf/deadline.js';
 import { Root } from '../../lib/sys/root.js';
 import type { Logger } from '../../lib/log/logger.js';
@@ -31,6 +31,7 @@ export interface ContextOptions {
   action?: string;
   checkLevel?: number;
   isProbe?: boolean;
+  /** The op timeout (ms); its ratio to the definition's default gives the step scale, as in dispatch. */
   timeoutMs?: number;
   instance?: string;
   env?: NodeJS.ProcessEnv;
@@ -51,7 +52,7 @@ export function makeContext<D extends AgentDefinition>(def: D, o: ContextOptions
     intervalMs: o.isProbe ? 0 : 10_000,
     checkLevel: o.checkLevel ?? 0,
     timeoutMs,
-    deadline: new Deadline(timeoutMs),
+    deadline: new Deadline(timeoutMs, undefined, undefined, stepScaleOf(def, action, timeoutMs)),
     root: new Root(o.root ?? '/'),
     log: o.log ?? memoryLogger(),
     env,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Deadline } from '../../lib/ocf/deadline.js';
-import { invocation } from '../../lib/ocf/context.js';
+import { invocation, paramLimitMs } from '../../lib/ocf/context.js';
 import { definition as portal } from '../../agents/portal/definition.js';
 
 describe('Deadline', () => {
@@ -40,5 +40,12 @@ describe('Deadline', () => {
     expect(scaleFor(start / 2)).toBe(1);
     expect(scaleFor(start * 50)).toBe(10);
     expect(invocation(portal, 'start', { OCF_RESKEY_CRM_meta_timeout: String(start * 3) }).deadline.step(5000)).toBe(15_000);
+  });
+
+  it('a time-limit parameter set by hand stays as given; left unset (or empty), its default scales like a built-in step', () => {
+    const deadline = new Deadline(60_000, 2000, () => 0, 3);
+    expect(paramLimitMs({ env: { OCF_RESKEY_map_timeout: '5000' }, deadline }, 'map_timeout', 5000)).toBe(5000);
+    expect(paramLimitMs({ env: {}, deadline }, 'map_timeout', 5000)).toBe(15_000);
+    expect(paramLimitMs({ env: { OCF_RESKEY_map_timeout: '' }, deadline }, 'map_timeout', 5000)).toBe(15_000);
   });
 });
