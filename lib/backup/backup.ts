@@ -22,7 +22,7 @@ import { readImageFile } from '../ddmap/merge-files.js';
 import type { DdmapState } from '../ddmap/state.js';
 import type { DdmapStore } from '../ddmap/store.js';
 import { isLvmName } from '../names.js';
-import { withLock, LockBusyError } from '../sys/lock.js';
+import { describeHolder, withLock, LockBusyError } from '../sys/lock.js';
 import type { Root } from '../sys/root.js';
 import type { ChangeSource } from './change-source.js';
 import { failoverMessage, withRegistration } from './registration.js';
@@ -107,7 +107,7 @@ export async function runBackup(o: BackupOptions, d: BackupDeps): Promise<Backup
     });
   } catch (e) {
     if (e instanceof LockBusyError) {
-      throw new BackupError('busy', `another backup to ${o.destination} is running${e.holder ? ` (process ${e.holder})` : ''}`);
+      throw new BackupError('busy', `another backup to ${o.destination} is running${e.holder ? ` (${describeHolder(e.holder, e.host)})` : ''}`);
     }
     // The signal came from the vg agent's stop (its fence is up): say so, with what to do next.
     if (e instanceof BackupError && e.kind === 'interrupted' && d.register && (await liveFence(d.root, o.vg))) {

@@ -5,7 +5,7 @@
 import { mkdir } from 'node:fs/promises';
 import { writeFileAtomic } from '../ddmap/atomic.js';
 import { selfIdentity } from '../proc/process.js';
-import { LockBusyError, withLock } from '../sys/lock.js';
+import { describeHolder, LockBusyError, withLock } from '../sys/lock.js';
 import type { Root } from '../sys/root.js';
 import { BackupError } from './errors.js';
 import { BACKUP_RUN_DIR, liveFence, registrationPath, removeIfThere, volumeLockPath, type Registration } from './registry.js';
@@ -37,7 +37,7 @@ export async function withRegistration<T>(root: Root, r: Pick<Registration, 'vg'
     });
   } catch (e) {
     if (e instanceof LockBusyError) {
-      throw new BackupError('busy', `another backup of ${r.vg}/${r.lv} is running${e.holder ? ` (process ${e.holder})` : ''}`);
+      throw new BackupError('busy', `another backup of ${r.vg}/${r.lv} is running${e.holder ? ` (${describeHolder(e.holder, e.host)})` : ''}`);
     }
     throw e;
   }

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoDir } from '../helpers/agent.js';
-import { LockBusyError, withLock } from '../../lib/sys/lock.js';
+import { hostname } from 'node:os';
+import { LockBusyError, LockHelperTimeout, withLock } from '../../lib/sys/lock.js';
 
 // The node lock under real concurrency: separate processes (as Pacemaker runs agents), each entering the
 // critical section many times. Inside, a process creates a marker with O_EXCL (a second holder would find
@@ -78,10 +79,35 @@ describe('node lock', () => {
     const err = await withLock(lockPath, 300, async () => 'got it').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(LockBusyError);
     expect((err as LockBusyError).holder).toBe(process.pid);
+    expect((err as LockBusyError).host).toBe(hostname());
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
     release();
     await holder;
+    // released: the file names nobody, so a later waiter cannot name a holder that is gone
+    expect(fs.readFileSync(lockPath, 'utf8')).toBe('');
     expect(await withLock(lockPath, 300, async () => 'got it')).toBe('got it');
+  });
+
+  it('a lock helper that does not answer is reported as such, not as a busy lock naming the last holder', async () => {
+    // the last holder's line left behind (a holder killed inside, or an older version): it must not be named
+    const lockPath = join(dir, 'slow.lock');
+    fs.writeFileSync(lockPath, '4080 labA\n');
+    const bin = join(dir, 'slow-bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(join(bin, 'flock'), '#!/bin/sh\nexec sleep 5\n', { mode: 0o755 });
+    const saved = process.env.LIOHA_PATH;
+    process.env.LIOHA_PATH = bin;
+    try {
+      const t0 = Date.now();
+      const err = await withLock(lockPath, 0, async () => 'got it', { helperSlackMs: 300 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(LockHelperTimeout);
+      expect(err).not.toBeInstanceOf(LockBusyError);
+      expect((err as Error).message).toMatch(/flock helper did not answer within 0\.3 s/);
+      expect((err as Error).message).not.toMatch(/4080/);
+      expect(Date.now() - t0).toBeLessThan(4000);
+    } finally {
+      if (saved === undefined) delete process.env.LIOHA_PATH; else process.env.LIOHA_PATH = saved;
+    }
   });
 
   it('refuses a symlink planted at the lock path', async () => {
