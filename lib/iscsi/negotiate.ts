@@ -17,9 +17,13 @@ export interface Negotiated {
 /** Keys answered elsewhere (login identity, security) or needing no answer. */
 const NO_ANSWER = new Set(['InitiatorName', 'InitiatorAlias', 'TargetName', 'SessionType', 'TargetAlias', 'MaxRecvDataSegmentLength']);
 const SECURITY = new Set(['AuthMethod', 'CHAP_A', 'CHAP_I', 'CHAP_C', 'CHAP_N', 'CHAP_R']);
+/**
+ * RFC 7143 13's "Irrelevant when: SessionType=Discovery" keys. ErrorRecoveryLevel is not one of them: it is
+ * negotiated in discovery sessions too, and open-iscsi fails a discovery login whose answer is not "0".
+ */
 const IRRELEVANT_FOR_DISCOVERY = new Set([
   'MaxConnections', 'InitialR2T', 'ImmediateData', 'MaxBurstLength', 'FirstBurstLength',
-  'MaxOutstandingR2T', 'DataPDUInOrder', 'DataSequenceInOrder', 'ErrorRecoveryLevel',
+  'MaxOutstandingR2T', 'DataPDUInOrder', 'DataSequenceInOrder',
 ]);
 
 /** RFC 7143 6.1 numerical values: decimal, or 0x hex, at most 2^32-1 here. */

@@ -94,10 +94,12 @@ describe('target-side login', () => {
     const a = status(l.decide({ accept: true }));
     expect(a.keys.get('AuthMethod')).toBe('None');
     expect(a.r.transit && a.r.nsg).toBe(1);
-    const b = l.handle(req(1, 3, [['HeaderDigest', 'CRC32C,None'], ['MaxConnections', '4'], ['Foo', 'x'], ['MaxRecvDataSegmentLength', '4096']]));
+    const b = l.handle(req(1, 3, [['HeaderDigest', 'CRC32C,None'], ['MaxConnections', '4'], ['ErrorRecoveryLevel', '0'], ['Foo', 'x'], ['MaxRecvDataSegmentLength', '4096']]));
     const s = status(b);
     expect(s.keys.get('HeaderDigest')).toBe('CRC32C');
     expect(s.keys.get('MaxConnections')).toBe('Irrelevant');
+    // negotiated in discovery too: open-iscsi refuses a discovery login answered "Irrelevant" here (two-node lab)
+    expect(s.keys.get('ErrorRecoveryLevel')).toBe('0');
     expect(s.keys.get('Foo')).toBe('NotUnderstood');
     expect(s.keys.get('MaxRecvDataSegmentLength')).toBe('8192');
     expect(s.r.tsih).toBe(42);
