@@ -1,6 +1,6 @@
 /**
  * Every monitor and probe of the built agents that run without root (dummy,
- * ddmap, vg with command doubles, target on the configfs emulator and on the same
+ * ddmap, vg with command doubles, discovery with the built lioha-portald on loopback, target on the configfs emulator and on the same
  * tree read through the node:fs backend production uses), at depth 0 and 10, against `env -i node -e 0`, all in one interleaved run. portal's
  * monitor is measured against IPaddr2 by bench:portal (it needs a namespace).
  *
@@ -9,10 +9,11 @@
  * Goals (issue 17): every monitor and probe <= 1.3x at depth 0, <= 1.6x at depth 10.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { builtAgentPath } from '../test/helpers/agent.js';
+import { builtAgentPath, distDir } from '../test/helpers/agent.js';
+import { freePort } from '../test/portald/harness.js';
 import { doublesBin, prepareVgFixture } from '../test/doubles/fixture.js';
 import { buildIetProc, makeVgDir, SAMPLE_TARGETS } from '../test/ddmap/iet-fixture.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
@@ -80,6 +81,23 @@ const add = (name: string, agent: string, env: NodeJS.ProcessEnv, ok: number, go
   add('vg monitor', 'vg', { ...up, ...RECURRING }, 0, 1.3);
   add('vg monitor depth 10 (dd)', 'vg', { ...up, ...DEPTH10 }, 0, 1.6);
   add('vg probe', 'vg', { ...down, ...PROBE }, 7, 1.3);
+}
+
+// discovery: lioha-portald on a loopback port; its monitor logs in there (the back-end port has no listener:
+// a login to the discovery portal does not reach the back-ends)
+{
+  const dir = tmp('discovery');
+  const port = await freePort();
+  writeFileSync(join(dir, 'portald.json'), JSON.stringify({ portals: [{ address: '127.0.0.1', port, backends: [`127.0.0.1:${await freePort()}`] }] }));
+  const params = (d: string) => ({
+    OCF_RESKEY_config: join(dir, 'portald.json'), OCF_RESKEY_daemon: join(distDir, 'bin', 'lioha-portald'),
+    OCF_RESKEY_pidfile: join(d, 'portald.pid'), OCF_RESKEY_logfile: join(d, 'portald.log'),
+  });
+  const up = { ...ocf, LIOHA_ROOT: '/', OCF_RESOURCE_INSTANCE: 'p_discovery', ...params(dir) };
+  setUp('discovery', 'start', up);
+  cleanups.unshift(() => setUp('discovery', 'stop', up));
+  add('discovery monitor', 'discovery', { ...up, ...RECURRING }, 0, 1.3);
+  add('discovery probe', 'discovery', { ...up, ...params(tmp('discovery-down')), ...PROBE }, 7, 1.3);
 }
 
 // target (4 LUN x 4 ACL on the configfs emulator)

@@ -13,7 +13,10 @@
  * With --callgrind, it also counts the instructions (valgrind --tool=callgrind, user space) of
  * the floor and of the scrape: figures that do not depend on how busy the machine is.
  *
- *   npm run build && npm run bench:stats [-- rounds=21 [--callgrind]]
+ * With --compare=FILE, another build of the CLI (e.g. a copy of dist/bin/lioha from before a
+ * change) scrapes the same tree in the same rounds, and under callgrind beside this one.
+ *
+ *   npm run build && npm run bench:stats [-- rounds=21 [--callgrind] [--compare=FILE]]
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -25,6 +28,9 @@ import { logIn, makeNode, setLunMiB } from '../test/stats/fixture.js';
 const args = process.argv.slice(2);
 const rounds = Number(args.find((a) => /^\d+$/.test(a)) ?? 21);
 const callgrind = args.includes('--callgrind');
+const compare = args.find((a) => a.startsWith('--compare='))?.slice('--compare='.length);
+if (compare !== undefined && !existsSync(compare)) throw new Error(`--compare: no file ${compare}`);
+const COMPARED = `lioha stats (32 x 32), --compare build`;
 const LUNS = 32;
 const ACLS = 32;
 const cli = resolve('dist/bin/lioha');
@@ -93,6 +99,7 @@ async function servedScrape(root: string, samples: number): Promise<void> {
 const cases: Case[] = [
   nodeFloor(),
   { name: SCRAPE, cmd: cli, args: ['stats'], env: { LIOHA_ROOT: node.root } },
+  ...(compare ? [{ name: COMPARED, cmd: resolve(compare), args: ['stats'], env: { LIOHA_ROOT: node.root } }] : []),
   { name: 'lioha stats (empty root: start-up)', cmd: cli, args: ['stats'], env: { LIOHA_ROOT: empty } },
   { name: 'munin lio_read fetch (32 x 32)', cmd: join(bin, 'lio_read'), args: [], env: { LIOHA_ROOT: node.root } },
   {
@@ -111,25 +118,35 @@ try {
   report(m, NODE_FLOOR, { [SCRAPE]: 2 });
   const r = ratios(m.cpu, SCRAPE, NODE_FLOOR);
   process.stdout.write(`\nscrape / ${NODE_FLOOR} (cpu) = ${r.median.toFixed(2)} (min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}; goal <= 2); ${loadLine()} after\n`);
+  if (compare) {
+    const c = ratios(m.cpu, COMPARED, NODE_FLOOR);
+    const vs = ratios(m.cpu, SCRAPE, COMPARED);
+    process.stdout.write(`--compare build / ${NODE_FLOOR} (cpu) = ${c.median.toFixed(2)} (min ${c.min.toFixed(2)}, max ${c.max.toFixed(2)}); this build / --compare build = ${fmtRatio(vs)}\n`);
+  }
   await servedScrape(node.root, samples);
   if (callgrind) {
     const irOf = (cmd: string, argv: string[], env: Record<string, string>) => {
       const p = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...argv], { env, encoding: 'utf8', maxBuffer: 64 << 20 });
       if (p.status !== 0) throw new Error(`callgrind: ${cmd} ${argv.join(' ')} exited ${p.status}: ${p.stderr.slice(-300)}`);
-      if (argv.length && p.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length !== samples) throw new Error(`callgrind: the scrape printed other samples than ${samples}`);
+      if (argv.includes('stats') && p.stdout.split('\n').filter((l) => l && !l.startsWith('#')).length !== samples) throw new Error(`callgrind: the scrape printed other samples than ${samples}`);
       const ir = /refs:\s+([\d,]+)/.exec(p.stderr)?.[1];
       if (!ir) throw new Error(`callgrind: no count for ${cmd} ${argv.join(' ')}: ${p.stderr.slice(-300)}`);
       return Number(ir.replace(/,/g, '')) / 1e6;
     };
-    // The launcher is a sh script: callgrind runs Node itself on the same file, as the launcher would.
+    // The launcher is a sh script: callgrind runs Node itself on the same file, as the launcher would,
+    // with the V8 flags it gives a scrape (they must match the ones the chunk's code cache was made with).
+    const v8Flags = /^case \$\{1-\} in [^)]*\bstats\b[^)]*\) lioha_v8='([^']*)'/m.exec(readFileSync(cli, 'utf8').slice(0, 4096))?.[1]?.split(' ') ?? [];
     const floor: number[] = [];
     const scrape: number[] = [];
+    const compared: number[] = [];
     for (let i = 0; i < 3; i++) {
       floor.push(irOf(process.execPath, ['-e', '0'], {}));
-      scrape.push(irOf(process.execPath, [cli, 'stats'], { LIOHA_ROOT: node.root }));
+      scrape.push(irOf(process.execPath, [...v8Flags, cli, 'stats'], { LIOHA_ROOT: node.root }));
+      if (compare) compared.push(irOf(process.execPath, [...v8Flags, resolve(compare), 'stats'], { LIOHA_ROOT: node.root }));
     }
     const fmt = (xs: number[]) => `${median(xs).toFixed(1)} M (${xs.map((x) => x.toFixed(1)).join(', ')})`;
-    process.stdout.write(`\ninstructions (callgrind, user space, median of 3): floor ${fmt(floor)}, scrape ${fmt(scrape)}, ratio ${(median(scrape) / median(floor)).toFixed(2)}\n`);
+    process.stdout.write(`\ninstructions (callgrind, user space, median of 3; scrape with ${v8Flags.join(' ') || 'no V8 flags'}): floor ${fmt(floor)}, scrape ${fmt(scrape)}, ratio ${(median(scrape) / median(floor)).toFixed(2)}\n`);
+    if (compare) process.stdout.write(`--compare build: ${fmt(compared)}, ratio ${(median(compared) / median(floor)).toFixed(2)}\n`);
   }
 } finally {
   server?.kill('SIGTERM');

@@ -20,7 +20,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { metadataXml } from '../lib/ocf/metadata-xml.js';
 import { manPage } from '../lib/ocf/manpage.js';
 import { REGISTRY } from '../agents/registry.js';
-import { warmCodeCaches } from './warm-code-cache.js';
+import { warmCliCaches, warmCodeCaches } from './warm-code-cache.js';
 import { launcherHeader } from './launcher.js';
 import { appendChunks } from '../lib/text/comment-chunk.js';
 
@@ -149,20 +149,33 @@ function lazyCliChunks(define: Record<string, string>): { plugin: Plugin; chunks
   return { plugin, chunks };
 }
 
-/** The loader of the CLI's comment chunks (runs inside the bundle: plain CommonJS, fs and vm only). */
+/**
+ * The loader of the CLI's comment chunks (runs inside the bundle: plain CommonJS, fs and vm only).
+ * A chunk compiles with the V8 code cache the build made for it from a training run (chunk
+ * `<name>-v8cache`, base64; see warmCliCaches): V8 then deserializes the functions the run used
+ * instead of parsing and compiling them. Another Node.js, or other V8 flags than the launcher's
+ * for that command, rejects it, and V8 compiles as without. LIOHA_CHUNK_CACHE_DIR (the build's
+ * training runs) writes each loaded chunk's cache there at exit.
+ */
 function chunkLoaderSource(): string {
-  return `const { compileFunction } = require('vm');
-const { readChunk } = require(${JSON.stringify(join(repo, 'lib', 'text', 'comment-chunk.ts'))});
+  return `const { Script } = require('vm');
+const { readChunk, readChunkBytes } = require(${JSON.stringify(join(repo, 'lib', 'text', 'comment-chunk.ts'))});
 module.exports = (name) => {
   const code = readChunk(__filename, name);
   if (code === undefined) throw new Error('this lioha file has no ' + name + ' chunk (a broken build or a truncated copy)');
-  const fn = compileFunction(code, ['module', 'exports', 'require', '__filename', '__dirname'], { filename: 'lioha-bundled:' + name });
+  const cache = readChunkBytes(__filename, name + '-v8cache');
+  const cachedData = cache === undefined ? undefined : Buffer.from(cache.toString('latin1'), 'base64');
+  const script = new Script('(function (module, exports, require, __filename, __dirname) {' + code + '\\n})', { filename: 'lioha-bundled:' + name, cachedData });
+  const dir = process.env.LIOHA_CHUNK_CACHE_DIR;
+  if (dir) process.once('exit', () => require('fs').writeFileSync(dir + '/' + name + '.v8cache', script.createCachedData()));
   const m = { exports: {} };
-  fn(m, m.exports, require, __filename, __dirname);
+  script.runInThisContext()(m, m.exports, require, __filename, __dirname);
   return m.exports;
 };
 `;
 }
+
+const LIOHA_WARM_CACHE_OFF = () => process.env.LIOHA_WARM_CACHE === '0';
 
 /** Runs a function-wrapped CommonJS file with its code cache; (re)writes the cache when missing or rejected. */
 function runCached(req: NodeJS.Require, file: string, id: string): unknown {
@@ -292,7 +305,7 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`${name} meta-data failed while making its code cache: ${String(r.stderr)}`);
     }),
   );
-  if (process.env.LIOHA_WARM_CACHE !== '0') {
+  if (!LIOHA_WARM_CACHE_OFF()) {
     for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names)) process.stderr.write(`warning: code cache training: ${w}\n`);
   }
   agents.sort((a, b) => a.name.localeCompare(b.name));
@@ -312,8 +325,16 @@ async function main(): Promise<void> {
     plugins: [lazy.plugin, lazyPackages()],
     define: cliDefine,
   });
-  writeFileSync(cli, appendChunks(readFileSync(cli, 'utf8'), [...lazy.chunks].sort(([a], [b]) => a.localeCompare(b))));
+  const cliText = readFileSync(cli, 'utf8');
+  const chunks = [...lazy.chunks].sort(([a], [b]) => a.localeCompare(b));
+  writeFileSync(cli, appendChunks(cliText, chunks));
   chmodSync(cli, 0o755);
+  // The scrape's and status's chunks with their code caches, made by training runs of the file just written.
+  const caches = LIOHA_WARM_CACHE_OFF() ? new Map<string, Buffer>() : await warmCliCaches(cli);
+  if (caches.size) {
+    const withCaches = [...chunks, ...[...caches].map(([name, data]) => [`${name}-v8cache`, data.toString('base64')] as const)];
+    writeFileSync(cli, appendChunks(cliText, withCaches.sort(([a], [b]) => a.localeCompare(b))));
+  }
 
   const portald = join(out, 'bin', 'lioha-portald');
   await build({

@@ -7,11 +7,13 @@
  * that gain: the cache from meta-data stays. Called by scripts/build.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { doublesBin, prepareVgFixture } from '../test/doubles/fixture.js';
 import { buildIetProc, makeVgDir, SAMPLE_TARGETS } from '../test/ddmap/iet-fixture.js';
+import { logIn, makeNode, setLunMiB } from '../test/stats/fixture.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
 
 type Step = [action: string, env: Record<string, string>, ok: number[]];
@@ -72,4 +74,39 @@ export async function warmCodeCaches(agentDir: string, names: readonly string[])
     rmSync(tmp, { recursive: true, force: true });
   }
   return warnings;
+}
+
+/**
+ * Training runs for the `lioha` CLI's chunk code caches (scripts/build.ts, chunkLoaderSource): a
+ * scrape of an emulated 4 x 4 target with sessions (the stats chunk) and a `lioha status` from a
+ * crm_mon XML file (the status chunk), through the launcher as installed, so that the caches are
+ * made under the V8 flags those commands run with. Returns chunk name -> cache; a failed run only
+ * costs its chunk's cache (a warning).
+ */
+export async function warmCliCaches(cli: string): Promise<Map<string, Buffer>> {
+  const out = new Map<string, Buffer>();
+  const dir = mkdtempSync(join(tmpdir(), 'lioha-warm-cli-'));
+  const node = await makeNode({ luns: 4, acls: 4 });
+  try {
+    for (let i = 0; i < 4; i++) setLunMiB(node, i, i, 2 * i, 10 * i);
+    logIn(node, 0);
+    logIn(node, 2);
+    const runs: [chunk: string, args: string[], ok: number[]][] = [
+      ['stats', ['stats'], [0]],
+      ['status', ['status', '--node', 'node1', '--crm-mon-xml', fileURLToPath(new URL('../test/fixtures/status/crm_mon-healthy.xml', import.meta.url))], [0, 1, 2]],
+    ];
+    for (const [chunk, args, ok] of runs) {
+      const r = spawnSync(cli, args, { env: { PATH: process.env.PATH ?? '', LIOHA_ROOT: node.root, LIOHA_CHUNK_CACHE_DIR: dir }, encoding: 'utf8', timeout: 60_000 });
+      const file = join(dir, `${chunk}.v8cache`);
+      if (!ok.includes(r.status ?? -1) || !existsSync(file)) {
+        process.stderr.write(`warning: lioha ${chunk} code cache training: exit ${r.status}: ${(r.stderr ?? '').trim().slice(0, 300)}\n`);
+        continue;
+      }
+      out.set(chunk, readFileSync(file));
+    }
+  } finally {
+    node.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
 }

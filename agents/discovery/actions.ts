@@ -4,13 +4,13 @@
  *  - stop is SIGTERM, then SIGKILL when the budget runs out, and succeeds when nothing runs;
  *  - monitor: 7 only when cleanly stopped (no pid file); a dead daemon with its pid file left is a failure.
  */
-import { spawn } from 'node:child_process';
 import { accessSync, closeSync, constants, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AgentActions } from '../../lib/ocf/dispatch.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { Failure } from '../../lib/failure.js';
+import { cp } from '../../lib/exec/run.js'; // node:child_process, loaded by start only (not by monitors)
 import type { PortaldConfig } from '../../lib/portald/config.js';
 import { loadPortaldConfig, logfilePath, pidfilePath, type DiscoveryParams } from './config.js';
 
@@ -27,7 +27,7 @@ function logfile(ctx: Ctx): string {
   return ctx.root.path(logfilePath(ctx.params, ctx.instance));
 }
 
-function loadConfig(ctx: Ctx): PortaldConfig {
+function loadConfig(ctx: Ctx): Promise<PortaldConfig> {
   return loadPortaldConfig(ctx.params, (abs) => ctx.root.path(abs));
 }
 
@@ -80,14 +80,14 @@ async function monitor(ctx: Ctx): Promise<OcfExit> {
     throw new Failure('generic', `pid file ${pf} is unreadable or corrupt`);
   }
   if (!isPortald(pid)) throw new Failure('generic', `lioha-portald (pid ${pid}) is gone; it crashed or was killed`);
-  const cfg = loadConfig(ctx);
+  const cfg = await loadConfig(ctx);
   const why = await answering(ctx, cfg);
   if (why) throw new Failure('generic', `lioha-portald runs but does not answer: ${why}`);
   return OcfExit.SUCCESS;
 }
 
 async function validate(ctx: Ctx): Promise<OcfExit> {
-  loadConfig(ctx);
+  await loadConfig(ctx);
   try {
     accessSync(ctx.params.daemon, constants.X_OK);
   } catch {
@@ -108,7 +108,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   const fd = openSync(lf, 'a', 0o640);
   let exited: string | undefined;
   try {
-    const child = spawn(ctx.params.daemon, ['--config', ctx.root.path(ctx.params.config), '--pidfile', pf, '--log-level', ctx.params.log_level], {
+    const child = cp().spawn(ctx.params.daemon, ['--config', ctx.root.path(ctx.params.config), '--pidfile', pf, '--log-level', ctx.params.log_level], {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' },
@@ -124,7 +124,7 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     if (ctx.deadline.expired()) throw new Failure('generic', `lioha-portald did not listen in time; see ${lf}`);
     await sleep(25);
   }
-  const cfg = loadConfig(ctx);
+  const cfg = await loadConfig(ctx);
   const why = await answering(ctx, cfg);
   if (why) {
     await stop(ctx); // roll back: a half-started portal is worse than none

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { ParamsOf } from '../../lib/definition.js';
 import { Failure } from '../../lib/failure.js';
-import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../../lib/portald/config.js';
+import type { PortaldConfig } from '../../lib/portald/config.js';
 import type { definition } from './definition.js';
 
 export type DiscoveryParams = ParamsOf<typeof definition>;
@@ -16,9 +16,11 @@ export function logfilePath(p: DiscoveryParams, instance: string): string {
 
 /**
  * Reads and checks the daemon's config file. A file missing on this node is 'installed'
- * (another node may have it); an invalid one is 'config'.
+ * (another node may have it); an invalid one is 'config'. The checker is imported here, not at load:
+ * it pulls in node:net (and its stream modules), which a probe of a stopped daemon never needs.
  */
-export function loadPortaldConfig(p: DiscoveryParams, rootPath: (abs: string) => string): PortaldConfig {
+export async function loadPortaldConfig(p: DiscoveryParams, rootPath: (abs: string) => string): Promise<PortaldConfig> {
+  const { ConfigError, hasSecrets, parseConfig } = await import('../../lib/portald/config.js');
   const path = rootPath(p.config);
   let text: string;
   try {

@@ -1,4 +1,4 @@
-import { mkdir, realpath } from 'node:fs/promises';
+import { mkdirSync, realpathSync } from 'node:fs';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { Failure } from '../../lib/failure.js';
@@ -143,7 +143,7 @@ async function allProcMinors(ctx: Ctx): Promise<number[]> {
 
 async function canonical(ctx: Ctx, abs: string): Promise<string> {
   try {
-    const real = await realpath(ctx.root.path(abs));
+    const real = realpathSync(ctx.root.path(abs));
     return ctx.root.isHost ? real : real.slice(ctx.root.base.replace(/\/+$/, '').length);
   } catch {
     return abs;
@@ -171,7 +171,7 @@ async function mountMetadata(ctx: Ctx, c: VgConfig): Promise<boolean> {
     if (s.mountIsOurs) return false;
     throw fail(`cannot mount ${c.vg}/${c.metadataLv}: ${c.mountPoint} already has ${s.mount.device} mounted`);
   }
-  await mkdir(ctx.root.path(c.mountPoint), { recursive: true });
+  mkdirSync(ctx.root.path(c.mountPoint), { recursive: true });
   const args = ['-t', c.fstype, ...(c.mountOptions ? ['-o', c.mountOptions] : []),
     ctx.root.path(mapperPath(c.vg, c.metadataLv!)), ctx.root.path(c.mountPoint)];
   const exec = execFor(ctx);

@@ -4,7 +4,7 @@
  * the old file or the new one, plus at worst a temp file whose name starts with
  * a dot and ends with .tmp-<pid>-<n>, which readers ignore.
  */
-import { open, rename, unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs'; // node:fs/promises loaded on first write, not by every fork
 import { basename, dirname, join } from 'node:path';
 
 let seq = 0;
@@ -27,7 +27,7 @@ export interface AtomicWriteOptions {
 
 export async function writeFileAtomic(finalPath: string, data: Uint8Array | string, opts: AtomicWriteOptions = {}): Promise<void> {
   const tmp = tempPathFor(finalPath);
-  const fh = await open(tmp, 'wx', opts.mode ?? 0o644);
+  const fh = await fsp.open(tmp, 'wx', opts.mode ?? 0o644);
   try {
     try {
       await fh.writeFile(data);
@@ -36,9 +36,9 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array | stri
       await fh.close();
     }
     await opts.beforeRename?.(tmp);
-    await rename(tmp, finalPath);
+    await fsp.rename(tmp, finalPath);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
+    await fsp.unlink(tmp).catch(() => undefined);
     throw e;
   }
   await fsyncDir(dirname(finalPath));
@@ -46,7 +46,7 @@ export async function writeFileAtomic(finalPath: string, data: Uint8Array | stri
 
 /** fsync a directory so a rename or create in it is durable. */
 export async function fsyncDir(dir: string): Promise<void> {
-  const dh = await open(dir, 'r');
+  const dh = await fsp.open(dir, 'r');
   try {
     await dh.sync();
   } finally {

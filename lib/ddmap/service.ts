@@ -8,7 +8,7 @@
  * in the store on the VG's filesystem and move with the VG.
  */
 import { Failure, failureOf } from '../failure.js';
-import { mkdir, unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs'; // node:fs/promises loaded on first write, not by monitors
 import { readTextIfPresent } from '../sys/read-if-present.js';
 import { dirname } from 'node:path';
 import type { Logger } from '../log/logger.js';
@@ -274,7 +274,7 @@ export class DdmapService {
           : `saving the change map failed (marked DIRTY): ${what}`,
       );
     }
-    await unlink(markerPath(this.env.root, this.settings.instance)).catch(() => undefined);
+    await fsp.unlink(markerPath(this.env.root, this.settings.instance)).catch(() => undefined);
     return report;
   }
 
@@ -399,7 +399,7 @@ export class DdmapService {
 
   private async writeMarker(luns: MapLun[], startedAt = this.now().toISOString()): Promise<void> {
     const p = markerPath(this.env.root, this.settings.instance);
-    await mkdir(dirname(p), { recursive: true, mode: 0o755 });
+    await fsp.mkdir(dirname(p), { recursive: true, mode: 0o755 });
     const m: Marker = { vg: this.settings.vg, backend: this.settings.backend, startedAt, luns: luns.map((l) => ({ id: l.id, lv: l.lv })) };
     await writeFileAtomic(p, `${JSON.stringify(m)}\n`);
   }

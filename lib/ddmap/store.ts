@@ -9,7 +9,8 @@
  * one means that filesystem is not mounted, and writing there would hide the
  * maps from the other node).
  */
-import { mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
+import { readdirAsync, readTextAsync, statAsync } from '../sys/fs-callback.js';
 import { join } from 'node:path';
 import { isTempName, writeFileAtomic, type AtomicWriteOptions } from './atomic.js';
 import { type DdmapState, type StateEvent, parseState, stateToText } from './state.js';
@@ -77,21 +78,21 @@ export class DdmapStore {
 
   /** Make sure the store can be written: the VG directory exists; create ddmap/ under it. */
   async ensure(): Promise<void> {
-    const st = await stat(this.vgDir).catch(() => null);
+    const st = await statAsync(this.vgDir).catch(() => null);
     if (!st?.isDirectory()) throw new StoreError(`${this.vgDir} does not exist (is the VG metadata filesystem mounted?)`);
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await fsp.mkdir(this.dir, { recursive: true, mode: 0o755 });
   }
 
   /** Whether the VG directory exists (without creating anything). */
   async available(): Promise<boolean> {
-    return (await stat(this.vgDir).catch(() => null))?.isDirectory() ?? false;
+    return (await statAsync(this.vgDir).catch(() => null))?.isDirectory() ?? false;
   }
 
   /** Current state; UNKNOWN when no state file exists. An unreadable state is an error, never a guess. */
   async readState(lv: string): Promise<DdmapState> {
     let text: string;
     try {
-      text = await readFile(this.statePath(lv), 'utf8');
+      text = await readTextAsync(this.statePath(lv));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 'UNKNOWN';
       throw new StoreError(`cannot read ${this.statePath(lv)}: ${(e as Error).message}`);
@@ -107,7 +108,7 @@ export class DdmapStore {
    */
   async setState(lv: string, to: DdmapState, event: StateEvent, note = '', now = new Date()): Promise<StateChange> {
     const from = await this.readState(lv).catch(() => 'UNKNOWN' as const);
-    await mkdir(this.dir, { recursive: true, mode: 0o755 });
+    await fsp.mkdir(this.dir, { recursive: true, mode: 0o755 });
     if (from !== to || !(await exists(this.statePath(lv)))) {
       await writeFileAtomic(this.statePath(lv), `${stateToText(to)}\n`);
     }
@@ -154,7 +155,7 @@ export class DdmapStore {
     const removed: string[] = [];
     for (const name of await this.names()) {
       if (isTempName(name) && name.startsWith(`.${lv}.`)) {
-        await unlink(join(this.dir, name)).catch(() => undefined);
+        await fsp.unlink(join(this.dir, name)).catch(() => undefined);
         removed.push(name);
       }
     }
@@ -163,7 +164,7 @@ export class DdmapStore {
 
   private async names(): Promise<string[]> {
     try {
-      return await readdir(this.dir);
+      return await readdirAsync(this.dir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw e;
@@ -172,14 +173,14 @@ export class DdmapStore {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
+  return statAsync(path).then(
     () => true,
     () => false,
   );
 }
 
 async function appendDurably(path: string, line: string): Promise<void> {
-  const fh = await open(path, 'a', 0o644);
+  const fh = await fsp.open(path, 'a', 0o644);
   try {
     await fh.appendFile(line);
     await fh.sync();

@@ -5,7 +5,8 @@
  * resume it. An intent whose writer is still running is a capture in progress and is left alone.
  * Under /run: a reboot clears both the intents and the maps.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { promises as fsp } from 'node:fs';
+import { readdirAsync, readTextAsync } from '../sys/fs-callback.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from './atomic.js';
 import { selfIdentity, stillRunning, type ProcessIdentity } from '../proc/process.js';
@@ -25,7 +26,7 @@ const fileOf = (dir: string, id: string): string => {
 
 /** Written completely before the map is suspended; returns the file to clear after the resume. */
 export async function recordSuspendIntent(dir: string, id: string): Promise<string> {
-  await mkdir(dir, { recursive: true, mode: 0o755 });
+  await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
   const file = fileOf(dir, id);
   const intent: SuspendIntent = { id, ...selfIdentity(), at: new Date().toISOString() };
   await writeFileAtomic(file, `${JSON.stringify(intent)}\n`);
@@ -33,7 +34,7 @@ export async function recordSuspendIntent(dir: string, id: string): Promise<stri
 }
 
 export async function clearSuspendIntent(file: string): Promise<void> {
-  await unlink(file).catch((e: NodeJS.ErrnoException) => {
+  await fsp.unlink(file).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });
 }
@@ -42,7 +43,7 @@ export async function clearSuspendIntent(file: string): Promise<void> {
 export async function leftSuspendIntents(dir: string): Promise<Array<{ id: string; file: string; intent?: SuspendIntent }>> {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = await readdirAsync(dir);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
@@ -54,7 +55,7 @@ export async function leftSuspendIntents(dir: string): Promise<Array<{ id: strin
     const id = name.slice(0, -'.json'.length);
     let intent: SuspendIntent | undefined;
     try {
-      const parsed = JSON.parse(await readFile(file, 'utf8')) as SuspendIntent;
+      const parsed = JSON.parse(await readTextAsync(file)) as SuspendIntent;
       if (Number.isInteger(parsed.pid) && typeof parsed.start === 'number') intent = parsed;
     } catch {
       intent = undefined;

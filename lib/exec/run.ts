@@ -1,5 +1,4 @@
 import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter } from 'node:path';
 import { ExecFailedError, ExecTimeoutError, type RunResult } from './errors.js';
 
@@ -24,8 +23,16 @@ export interface RunOptions {
  * net and the stream modules (~4 ms of CPU), which a monitor that forks nothing never needs.
  */
 let childProcess: typeof import('node:child_process') | undefined;
-/** node:child_process, loaded on first use (createRequire too: it costs ~1 ms at start-up). */
-export const cp = () => (childProcess ??= createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process'));
+/**
+ * node:child_process, loaded on first use: through process.getBuiltinModule (Node >= 20.16), else the
+ * bundle's CommonJS require. Not node:module's createRequire: importing node:module loads the ESM
+ * loader's modules into every fork, monitors included.
+ */
+export const cp = (): typeof import('node:child_process') =>
+  (childProcess ??= typeof process.getBuiltinModule === 'function' ? process.getBuiltinModule('node:child_process') : require('node:child_process'));
+
+/** Milliseconds, monotonic: process.hrtime, not performance.now(), which loads perf_hooks (~10 modules) on first use. */
+const nowMs = () => Number(process.hrtime.bigint()) / 1e6;
 
 /** Grace between SIGTERM and SIGKILL of a timed-out command's process group. */
 const KILL_GRACE_MS = 500;
@@ -56,7 +63,7 @@ export function searchPath(env: NodeJS.ProcessEnv = process.env): string {
  * execa costs ~30 ms of module loading per fork for features we do not use.
  */
 export function run(cmd: string, args: readonly string[], opts: RunOptions): Promise<RunResult> {
-  const started = performance.now();
+  const started = nowMs();
   const command = [cmd, ...args].join(' ');
   const env = { ...process.env, ...opts.env };
   env.PATH = searchPath(env);
@@ -149,7 +156,7 @@ export function run(cmd: string, args: readonly string[], opts: RunOptions): Pro
           exitCode: code ?? -1,
           stdout: collected(0),
           stderr: collected(1) || (signal ? `killed by ${signal}` : ''),
-          durationMs: performance.now() - started,
+          durationMs: nowMs() - started,
         };
         if (!(opts.okCodes ?? [0]).includes(result.exitCode)) reject(new ExecFailedError(command, result));
         else resolve(result);
@@ -185,7 +192,7 @@ function captureFiles(): [number, number] | undefined {
 function spawnFailure(command: string, e: unknown, started: number): ExecFailedError {
   const err = e as NodeJS.ErrnoException;
   const msg = err.code ? `${err.code}: ${err.message}` : String(err.message ?? e);
-  return new ExecFailedError(command, { exitCode: -1, stdout: '', stderr: msg, durationMs: performance.now() - started });
+  return new ExecFailedError(command, { exitCode: -1, stdout: '', stderr: msg, durationMs: nowMs() - started });
 }
 
 function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {

@@ -1,5 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { readdir, readFile, readlink } from 'node:fs/promises';
+// fs.promises, not node:fs/promises: the vg monitor loads this module (aliasSet) but none of the
+// functions that read asynchronously, and the promise-based fs module is ~10 modules to load.
+import { promises as fsp, realpathSync } from 'node:fs';
 import { absolute, CORE_DIR } from '../configfs/layout.js';
 import type { Root } from './root.js';
 import { parseMounts } from '../proc/mounts.js';
@@ -15,8 +16,8 @@ export interface Opener {
   pid?: number;
 }
 
-const list = async (p: string) => readdir(p).catch(() => [] as string[]);
-const read = async (p: string) => readFile(p, 'utf8').catch(() => '');
+const list = async (p: string) => fsp.readdir(p).catch(() => [] as string[]);
+const read = async (p: string) => fsp.readFile(p, 'utf8').catch(() => '');
 
 /** Absolute path (relative to the root) of what a path names, resolving symlinks inside the root. */
 async function canonical(root: Root, abs: string): Promise<string> {
@@ -102,7 +103,7 @@ export async function processOpeners(
   // Under a fixture root, a real process's links name host paths below the root: read them as the root's.
   const rootBase = root.isHost ? '' : root.base.replace(/\/+$/, '');
   const link = async (p: string) => {
-    const t = await readlink(p).catch(() => undefined);
+    const t = await fsp.readlink(p).catch(() => undefined);
     return t && rootBase && t.startsWith(`${rootBase}/`) ? t.slice(rootBase.length) : t;
   };
   const self = String(process.pid);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { appendChunks, escapeForComment, findChunk, readChunk, unescapeFromComment } from '../../lib/text/comment-chunk.js';
+import { appendChunks, escapeForComment, findChunk, readChunk, readChunkBytes, unescapeFromComment } from '../../lib/text/comment-chunk.js';
 
 const TRICKY = [
   'const a = 1; /* a comment */ const b = /x*\\//.test("*/");',
@@ -36,6 +36,23 @@ describe('code in block comments (the lioha CLI\'s lazily compiled chunks)', () 
       expect(readChunk(file, 'missing')).toBeUndefined();
       writeFileSync(file, bundle);
       expect(readChunk(file, 'c0')).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('finds the chunks after the text before them changed length (install rewrites the launcher\'s interpreter line)', () => {
+    const launcher = (node: string) => `#!/bin/sh\n":" /*\nlioha_node='${node}'\n*/\nglobalThis.__chunkTest = 1;\n`;
+    const chunks = [...TRICKY.map((c, i) => [`c${i}`, c] as const), ['c-v8cache', Buffer.from([0, 1, 255, 42]).toString('base64')] as const];
+    const built = appendChunks(launcher('/usr/bin/node'), chunks);
+    const dir = mkdtempSync(join(tmpdir(), 'lioha-chunk-'));
+    try {
+      for (const node of ['/usr/bin/node', '/usr/local/bin/node', '/n']) {
+        const file = join(dir, 'bundle.js');
+        writeFileSync(file, built.replace(/^lioha_node=.*$/m, `lioha_node='${node}'`));
+        TRICKY.forEach((code, i) => expect(readChunk(file, `c${i}`)).toBe(code));
+        expect([...Buffer.from(readChunkBytes(file, 'c-v8cache')!.toString('latin1'), 'base64')]).toEqual([0, 1, 255, 42]);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

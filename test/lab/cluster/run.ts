@@ -681,8 +681,19 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
   },
   // Issue 20: an unclean stop. Writes, then the coordinator's power-off scenario kills the active node; the
   // survivor's ddmap start finds ACTIVE and sets DIRTY, and the next backup reads everything (and rewrites only
-  // what differs). Run after `backup`.
+  // what differs). After `backup`, or alone (it then takes the reference backup itself).
   async 'backup-unclean'() {
+    // Run alone, it first makes the reference the `backup` scenario leaves: a backup (ddmap ACTIVE after it),
+    // verified and kept as lun1.b2, so that the full read after the crash can be compared segment by segment.
+    const ref = await activeNode();
+    if ((await ref.run(`test -f ${META}/backup/lun1.b2`)).rc !== 0) {
+      await feature('backup: the reference backup before the unclean stop', ref, ref, async (d) => {
+        await lun1Backup(ref, d, 'reference');
+        await lun1Verified(ref, 'reference backup');
+        expectThat(/DDMAP_ACTIVE/.test(await ref.sh('ddmap_state lun1')), `ddmap state ACTIVE on ${ref.name} after the reference backup`);
+        await ref.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b2`, 300);
+      });
+    }
     const w3 = await lun1Write('w3');
     await SCENARIOS.poweroff!();
     const to = await activeNode();

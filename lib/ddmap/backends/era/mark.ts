@@ -4,7 +4,7 @@
  * Kept beside <lv>.state rather than in it, so the state file stays the seed's one-line
  * DDMAP_<STATE> that other tools read.
  */
-import { readFile } from 'node:fs/promises';
+import { readTextAsync } from '../../../sys/fs-callback.js';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../atomic.js';
 import { assertLvName, type DdmapStore } from '../../store.js';
@@ -37,7 +37,7 @@ export async function readEraMark(store: DdmapStore, lv: string): Promise<EraMar
   const p = eraMarkPath(store, lv);
   let text: string;
   try {
-    text = await readFile(p, 'utf8');
+    text = await readTextAsync(p);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw new EraMarkError(`cannot read ${p}: ${(e as Error).message}`);

@@ -1,6 +1,6 @@
 /** The IET ddmap backend: /proc/net/iet/volume for the LUN list, /proc/net/iet/ddmap/<target>.<lun> for maps. */
 import { constants } from 'node:fs';
-import { open, readFile, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { closeAsync, openAsync, readAtAsync, readTextAsync, realpathAsync, statAsync } from '../../../sys/fs-callback.js';
 import type { Root } from '../../../sys/root.js';
 import { type BackendOptions, BackendUnavailableError, type Capture, CaptureError, type ChangeMapBackend, type MapLun } from '../../backend.js';
 import { DdmapFormatError, HEADER_SIZE, decodeHeader, decodeImage, imageBytes, mapSizeForVolume, nameSum } from '../../format.js';
@@ -38,7 +38,7 @@ export class IetBackend implements ChangeMapBackend {
   async listLuns(vg: string): Promise<MapLun[]> {
     let text: string;
     try {
-      text = await readFile(this.root.path(IET_VOLUME), 'utf8');
+      text = await readTextAsync(this.root.path(IET_VOLUME));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new BackendUnavailableError(`${IET_VOLUME} is missing (IET iscsi_trgt module not loaded)`);
       throw e;
@@ -71,9 +71,9 @@ export class IetBackend implements ChangeMapBackend {
    */
   async checkMap(lun: MapLun, timeoutMs: number): Promise<string | null> {
     const path = this.entryPath(lun.id);
-    let fh: FileHandle;
+    let fd: number;
     try {
-      fh = await within(open(path, constants.O_RDONLY), timeoutMs, `open ${path}`);
+      fd = await within(openAsync(path, constants.O_RDONLY), timeoutMs, `open ${path}`);
     } catch (e) {
       return `cannot open ${path}: ${msg(e)}`;
     }
@@ -81,7 +81,7 @@ export class IetBackend implements ChangeMapBackend {
       const head = Buffer.alloc(HEADER_SIZE);
       let header;
       try {
-        const { bytesRead } = await within(fh.read(head, 0, HEADER_SIZE, 0), timeoutMs, `read header of ${path}`);
+        const bytesRead = await within(readAtAsync(fd, head, HEADER_SIZE, 0), timeoutMs, `read header of ${path}`);
         header = decodeHeader(head.subarray(0, bytesRead));
       } catch (e) {
         return `live map header of ${lun.id} is corrupt: ${msg(e)}`;
@@ -90,13 +90,13 @@ export class IetBackend implements ChangeMapBackend {
         return `live map of ${lun.id} has ${header.mapSize} words, its ${lun.sizeBytes}-byte volume needs ${mapSizeForVolume(lun.sizeBytes)}`;
       }
       const end = imageBytes(header);
-      const { bytesRead } = await within(fh.read(Buffer.alloc(1), 0, 1, end - 1), timeoutMs, `read ${path}`);
+      const bytesRead = await within(readAtAsync(fd, Buffer.alloc(1), 1, end - 1), timeoutMs, `read ${path}`);
       if (bytesRead !== 1) return `live map of ${lun.id} is shorter than the ${end} bytes its header declares (truncated)`;
       return null;
     } catch (e) {
       return `cannot read the live map of ${lun.id}: ${msg(e)}`;
     } finally {
-      void fh.close().catch(() => undefined);
+      void closeAsync(fd).catch(() => undefined);
     }
   }
 
@@ -117,10 +117,10 @@ export class IetBackend implements ChangeMapBackend {
     const direct = lvFromDevicePath(devicePath);
     if (direct) return direct;
     try {
-      const real = await realpath(this.root.path(devicePath));
+      const real = await realpathAsync(this.root.path(devicePath));
       const dm = /\/(dm-\d+)$/.exec(real);
       if (!dm) return null;
-      const name = (await readFile(this.root.path(`/sys/block/${dm[1]}/dm/name`), 'utf8')).trim();
+      const name = (await readTextAsync(this.root.path(`/sys/block/${dm[1]}/dm/name`))).trim();
       return splitDmName(name);
     } catch {
       return null;
@@ -225,8 +225,8 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
 const msg = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 async function isFile(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => null))?.isFile() ?? false;
+  return (await statAsync(p).catch(() => null))?.isFile() ?? false;
 }
 async function isDir(p: string): Promise<boolean> {
-  return (await stat(p).catch(() => null))?.isDirectory() ?? false;
+  return (await statAsync(p).catch(() => null))?.isDirectory() ?? false;
 }

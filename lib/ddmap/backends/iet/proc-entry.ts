@@ -6,8 +6,8 @@
  * and a fixture emulating the entry with a regular file keeps the map intact
  * and collects the commands after it, in order.
  */
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { constants, promises as fsp } from 'node:fs'; // node:fs/promises loaded by a capture, not by monitors
+import type { FileHandle } from 'node:fs/promises';
 
 export type MapCommand = 'mapsuspend' | 'mapresume' | 'mapzap' | 'mapdump';
 export const MAP_COMMANDS: readonly MapCommand[] = ['mapsuspend', 'mapresume', 'mapzap', 'mapdump'];
@@ -25,10 +25,10 @@ export interface ProcEntryIo {
 
 export const fsProcEntryIo: ProcEntryIo = {
   async open(path) {
-    const r = await open(path, constants.O_RDONLY);
+    const r = await fsp.open(path, constants.O_RDONLY);
     let w: FileHandle;
     try {
-      w = await open(path, constants.O_WRONLY | constants.O_APPEND);
+      w = await fsp.open(path, constants.O_WRONLY | constants.O_APPEND);
     } catch (e) {
       await r.close();
       throw e;
