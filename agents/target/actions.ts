@@ -229,8 +229,10 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   let refused: ApplyResult['refused'] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
     const live = await readLive(cfs, iqns, 'full', desired);
+    // Another resource's live object: a conflict of this node only (the target may start where that one
+    // does not run), so 1, never 6, which would ban the target from every node.
     const clash = liveClash(desired, live);
-    if (clash) throw new Failure('config', clash);
+    if (clash) throw new Failure('generic', clash);
     const pr = await preparePr(cfs, { dbroot: ctx.params.dbroot, prDir: ctx.params.pr_dir }, desired, live, (p) => ctx.root.path(p));
     for (const note of pr.notes) ctx.log.warn(note);
     hideClaimedNps(live, desired, claims(ctx));

@@ -62,6 +62,37 @@ function scriptCommand(kind: 'pcs' | 'crm', what: string): CommandModule<object,
   };
 }
 
+interface DiscoveryConfigArgs {
+  description: string;
+  output?: string;
+}
+
+const discoveryConfigCommand: CommandModule<object, DiscoveryConfigArgs> = {
+  command: 'discovery-config <description>',
+  describe: "Print lioha-portald's configuration file (its back-ends: every volume group's portals) for the description's discovery portal",
+  builder: (y) =>
+    y
+      .positional('description', { type: 'string', demandOption: true, describe: 'Cluster description (JSON)' })
+      .option('output', {
+        alias: 'o',
+        type: 'string',
+        describe: 'Replace this file atomically (mode 0644, or 0600 when it holds CHAP secrets) instead of printing',
+      }) as unknown as Argv<DiscoveryConfigArgs>,
+  handler: async (a) => {
+    const { parseDescriptionOrThrow } = await import('../../lib/cluster/parse-description.js');
+    const { portaldFileFor, portaldFileText } = await import('../../lib/cluster/portald-config.js');
+    const f = portaldFileFor(parseDescriptionOrThrow(readFileSync(a.description, 'utf8'), a.description), a.description);
+    const text = portaldFileText(f);
+    if (a.output) {
+      const { replaceFile } = await import('../../lib/sys/private-file.js');
+      await replaceFile(a.output, text, f.secret ? 0o600 : 0o644);
+    } else {
+      if (f.secret) process.stderr.write('lioha: the portald configuration holds CHAP secrets; prefer -o FILE (written 0600) to printing it\n');
+      process.stdout.write(text);
+    }
+  },
+};
+
 export const command: CommandModule = {
   command: 'cluster <command>',
   describe: 'Generate the Pacemaker configuration (pcs or crmsh script) from a cluster description',
@@ -83,6 +114,7 @@ export const command: CommandModule = {
           for (const n of plan.notes) process.stdout.write(`note: ${n}\n`);
         },
       })
-      .demandCommand(1, 'Name a cluster subcommand: pcs, crm or check.'),
+      .command(discoveryConfigCommand)
+      .demandCommand(1, 'Name a cluster subcommand: pcs, crm, check or discovery-config.'),
   handler: () => undefined,
 };

@@ -115,6 +115,10 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
     notes.push(`operation defaults for every agent call: ${Object.keys(opts.meta).join(', ')} (sandbox use)`);
   }
   for (const v of d.volumeGroups) notes.push(...groupStorageNotes(v));
+  if (d.discovery) {
+    const c = d.discovery.config;
+    notes.push(`discovery portal: write ${c} on every node with \`lioha cluster discovery-config <description> -o ${c}\` (back-ends: the volume groups' portals)`);
+  }
   if (d.options.timeoutScale !== 1) notes.push(`every operation timeout is ${d.options.timeoutScale} times the agents' own (options.timeoutScale)`);
   const k = d.options.timeoutScale;
   const scaled = (p: PlanPrimitive): PlanPrimitive => (k === 1 ? p : { ...p, ops: p.ops.map((o) => ({ ...o, timeout: o.timeout * k })) });

@@ -9,6 +9,7 @@
 import { isIP } from 'node:net';
 import type { AgentDefinition } from '../definition.js';
 import type { NameValue, PlanConstraint, PlanGroup } from './plan.js';
+import { portaldSettingsProblems } from './portald-config.js';
 
 export interface DiscoverySpec {
   /** The discovery address initiators are configured with. */
@@ -21,6 +22,11 @@ export interface DiscoverySpec {
   readonly group: string;
   readonly preferredNode?: string;
   readonly params: Readonly<{ portal?: Readonly<Record<string, string>>; discovery?: Readonly<Record<string, string>> }>;
+  /**
+   * Settings of the portald file that the description cannot derive (backendTimeoutMs, limits, chap, ...),
+   * checked by portald's own validator; `lioha cluster discovery-config` writes them next to the generated portals.
+   */
+  readonly portald?: Readonly<Record<string, unknown>>;
 }
 
 type Add = (path: string, msg: string) => void;
@@ -38,7 +44,7 @@ export function parseDiscovery(v: unknown, add: Add, nodeNames: readonly string[
     add(p, 'must be an object');
     return undefined;
   }
-  const allowed = ['$comment', 'ip', 'cidrNetmask', 'nic', 'port', 'config', 'group', 'preferredNode', 'params'];
+  const allowed = ['$comment', 'ip', 'cidrNetmask', 'nic', 'port', 'config', 'group', 'preferredNode', 'params', 'portald'];
   for (const k of Object.keys(v)) if (!allowed.includes(k)) add(`${p}.${k}`, `unknown field (expected one of: ${allowed.join(', ')})`);
   const ip = v['ip'];
   const family = typeof ip === 'string' ? isIP(ip) : 0;
@@ -98,6 +104,11 @@ export function parseDiscovery(v: unknown, add: Add, nodeNames: readonly string[
       }
     }
   }
+  const portald = v['portald'];
+  if (portald !== undefined) {
+    if (!isObj(portald)) add(`${p}.portald`, 'must be an object of lioha-portald settings');
+    else for (const q of portaldSettingsProblems(portald)) add(q.path, q.message);
+  }
   if (family === 0 || !config) return undefined;
   return {
     ip: ip as string,
@@ -108,6 +119,7 @@ export function parseDiscovery(v: unknown, add: Add, nodeNames: readonly string[
     ...(nic !== undefined && { nic }),
     ...(port !== undefined && { port }),
     ...(preferredNode !== undefined && { preferredNode }),
+    ...(isObj(portald) && { portald }),
   };
 }
 

@@ -10,13 +10,18 @@ import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 
 export async function writePrivateFile(path: string, data: string | Uint8Array): Promise<void> {
+  await replaceFile(path, data, 0o600);
+}
+
+/** The same crash-safe, exclusive replacement with another mode (0644 for a file without secrets). */
+export async function replaceFile(path: string, data: string | Uint8Array, mode: number): Promise<void> {
   const final = resolve(path);
   const dir = dirname(final);
   const tmp = join(dir, `.${basename(final)}.${randomBytes(8).toString('hex')}.tmp`);
-  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fh = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     try {
-      await fh.chmod(0o600); // whatever the umask
+      await fh.chmod(mode); // whatever the umask
       await fh.writeFile(data);
       await fh.sync();
     } finally {

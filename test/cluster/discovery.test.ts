@@ -33,7 +33,7 @@ describe('discovery portal in the cluster description', () => {
     const r = parseDescription(with_({ ip: '192.0.2.21', config: 'relative.json', preferredNode: 'nobody', colour: 1 }));
     expect(r.ok).toBe(false);
     expect(!r.ok && r.errors).toEqual([
-      'discovery.colour: unknown field (expected one of: $comment, ip, cidrNetmask, nic, port, config, group, preferredNode, params)',
+      'discovery.colour: unknown field (expected one of: $comment, ip, cidrNetmask, nic, port, config, group, preferredNode, params, portald)',
       'discovery.config: "relative.json" is not an absolute path (letters, digits, / . _ - + @ %)',
       'discovery.preferredNode: "nobody" is not one of the nodes (iscsitgt02a, iscsitgt02b)',
     ]);

@@ -1,5 +1,6 @@
 #!/bin/bash
-# npm run test:lab:cluster [-- --full | --crm | --scenarios switchover,poweroff]: the two-node cluster lab.
+# npm run test:lab:cluster [-- --full | --crm | --scenarios switchover,poweroff | --topology aa]: the two-node cluster lab
+# (--topology aa: two groups on two nodes behind the discovery portal, test/lab/cluster/lab-aa.json).
 # Installs the host tools, builds the agents and the guest image (cached), then runs test/lab/cluster/run.ts
 # under the lab lock (other lab runs wait; this one boots three VMs).
 set -euo pipefail

@@ -4,7 +4,9 @@
  * `lioha cluster pcs` (or crm) script with fencing by the lab's fence_lab agent, and an initiator VM that
  * writes verified blocks through the portal address while the scenarios fail and move the target.
  *
- * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs]
+ * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs] [--topology one|aa]
+ * --topology aa: the active/active description lab-aa.json (a second group g_tgt2 on DRBD r1 preferring labB, and the
+ * discovery portal); its scenario is `discovery` (the default with that topology).
  * Prints per-scenario figures and writes <run>/results.json; exits non-zero when a check fails.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -25,6 +27,7 @@ const { values: argv } = parseArgs({
     scenarios: { type: 'string' },
     run: { type: 'string' },
     'switchover-tool': { type: 'string', default: 'crm_resource' },
+    topology: { type: 'string', default: 'one' },
   },
 });
 
@@ -92,8 +95,8 @@ async function clusterState(v: Vm): Promise<ClusterState | undefined> {
   const failures = [...x.matchAll(/<failure ([^>]*)\/>/g)].map((m) => m[1]!);
   return { online, rsc, failures };
 }
-function groupOn(s: ClusterState): string | undefined {
-  const members = s.rsc.filter((r) => /^p_(vg|target|portal)_/.test(r.id));
+function groupOn(s: ClusterState, vg = 'vg1'): string | undefined {
+  const members = s.rsc.filter((r) => r.id === `p_vg_${vg}` || r.id === `p_target_${vg}` || r.id === `p_portal_${vg}`);
   if (members.length < 3 || !members.every((r) => r.role === 'Started' && r.node === members[0]!.node)) return undefined;
   return members[0]!.node;
 }
@@ -191,6 +194,8 @@ interface Figures {
   group_started_s?: number; portal_answering_s?: number; stall_s?: number; fenced_s?: number;
   rejoin_s?: number; resync_s?: number; acked_during?: number; write_errors_during?: number;
   exec_ms?: Record<string, Record<string, number>>;
+  /** the discovery scenario's own figures and observations */
+  discovery?: Record<string, unknown>;
 }
 const figures: Figures[] = [];
 
@@ -723,6 +728,196 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
 };
 Object.assign(SCENARIOS, FEATURE_SCENARIOS);
 
+
+// ------------------------------------------------------------------------------------------- topologies
+/**
+ * `--topology one` (default): lab.json, one group. `--topology aa`: lab-aa.json, active/active: g_tgt (vg1 on r0,
+ * portal 192.0.2.10, labA preferred), g_tgt2 (vg2 on r1, portal 192.0.2.11, labB preferred) and the discovery
+ * portal g_discovery (lioha-portald on 192.0.2.20); the initiator is configured with the discovery address only.
+ */
+interface Topology {
+  description: string;
+  /** suffix of the node.sh set-up functions (node_prepare, drbd_create, ..., vg_create, drbd_release) */
+  fnSuffix: string;
+  vgs: string[];
+  /** initiator.sh function that logs in to g_tgt's target and prints its device (the writer's) */
+  initiatorLogin: string;
+  defaultScenarios: string[];
+  /** --full */
+  fullScenarios: string[];
+  /** waits for what the topology adds once g_tgt runs on labA */
+  ready?: () => Promise<void>;
+  scenarios: Record<string, () => Promise<void>>;
+}
+const TGT1 = 'iqn.2016-09.com.example:labtgt';
+const TGT2 = 'iqn.2016-09.com.example:labtgt2';
+const DISCO = '192.0.2.20';
+const TOPOLOGIES: Record<string, Topology> = {
+  one: { description: 'test/lab/cluster/lab.json', fnSuffix: '', vgs: ['vg1'], initiatorLogin: 'initiator_login', defaultScenarios: CI_SCENARIOS, fullScenarios: Object.keys(SCENARIOS), scenarios: {} },
+  aa: {
+    description: 'test/lab/cluster/lab-aa.json', fnSuffix: '_aa', vgs: ['vg1', 'vg2'], initiatorLogin: 'initiator_login_aa',
+    defaultScenarios: ['discovery'], fullScenarios: ['discovery'], ready: aaReady, scenarios: { discovery: discoveryScenario },
+  },
+};
+const topo: Topology = (() => {
+  const t = TOPOLOGIES[argv.topology ?? 'one'];
+  if (!t) throw new Error(`unknown --topology ${argv.topology} (one of: ${Object.keys(TOPOLOGIES).join(', ')})`);
+  return t;
+})();
+
+function discoveryOn(s: ClusterState): string | undefined {
+  const m = s.rsc.filter((r) => r.id === 'p_portal_discovery' || r.id === 'p_discovery');
+  if (m.length < 2 || !m.every((r) => r.role === 'Started' && r.node === m[0]!.node)) return undefined;
+  return m[0]!.node;
+}
+const describeState = (s: ClusterState | undefined) =>
+  s ? s.rsc.map((r) => `${r.id}=${r.role}@${r.node ?? '-'}${r.failed ? '(failed)' : ''}`).join(' ') + (s.failures.length ? ` failures: ${s.failures.join(' | ')}` : '') : 'no state';
+
+/** aa: g_tgt2 runs on its preferred labB and the discovery portal runs somewhere. */
+async function aaReady(): Promise<void> {
+  let last = now();
+  await waitFor('g_tgt2 on labB and g_discovery started', 600, async () => {
+    const s = await clusterState(B);
+    if (s && groupOn(s, 'vg2') === 'labB' && discoveryOn(s)) return true;
+    if (now() - last > 30) { last = now(); log(`still waiting for g_tgt2 on labB and g_discovery: ${describeState(s)}`); }
+    return undefined;
+  }, 2000);
+}
+
+interface Session { target: string; current: string; persistent: string; state: string }
+async function sessions(): Promise<Session[]> {
+  return (await I.sh('session_info', 120)).split('\n').filter(Boolean).map((l) => {
+    const [target, current, persistent, state] = l.split(' ');
+    return { target: target!, current: current ?? '', persistent: persistent ?? '', state: state ?? '' };
+  });
+}
+/** The nodes that hold an established connection from the initiator to `ip`:3260 (seen on the nodes, `ss`). */
+async function nodesHolding(ip: string): Promise<string[]> {
+  const on: string[] = [];
+  for (const v of nodes) {
+    const r = await v.run('iscsi_conns', 120);
+    if (r.out.split('\n').some((l) => { const [local, peer] = l.split(' '); return !!local?.endsWith(`${ip}:3260`) && !!peer?.includes('192.0.2.100:'); })) on.push(v.name);
+  }
+  return on;
+}
+/** The initiator's session to `target` is logged in, was made through the discovery address, is connected to `ip`, and that connection ends on `node`. */
+async function expectSession(target: string, ip: string, node: string, what: string): Promise<void> {
+  const s = (await sessions()).find((x) => x.target === target);
+  if (!s) throw new Error(`${what}: no session to ${target}`);
+  if (s.state !== 'LOGGED_IN') throw new Error(`${what}: session to ${target} is ${s.state}`);
+  if (!s.persistent.startsWith(`${DISCO}:3260`)) throw new Error(`${what}: session to ${target} has persistent portal ${s.persistent}, not the discovery address`);
+  if (!s.current.startsWith(`${ip}:3260`)) throw new Error(`${what}: session to ${target} is connected to ${s.current}, not ${ip} (no redirect?)`);
+  const on = await nodesHolding(ip);
+  if (on.length !== 1 || on[0] !== node) throw new Error(`${what}: the initiator's connection to ${ip} ends on ${on.join(', ') || 'no node'}, expected ${node}`);
+  log(`${what}: ${target} via ${s.persistent} -> ${s.current} on ${node}`);
+}
+const lastLine = (out: string) => out.trim().split('\n').at(-1)!;
+
+/** Latency through the discovery portal against the target's own portal, interleaved rounds in the initiator VM (libiscsi). */
+async function discoveryLatency(rounds: number): Promise<Record<string, unknown>> {
+  const rows = (await I.sh(`disco_bench ${rounds}`, 1800)).split('\n').filter(Boolean).map((l) => l.trim().split(' '));
+  const by: Record<string, Map<number, number>> = {};
+  const failed: string[] = [];
+  for (const [r, c, us] of rows) {
+    if (!c) continue;
+    if (!us) { failed.push(`${c}#${r}`); continue; }
+    (by[c] ??= new Map()).set(Number(r), Number(us) / 1000);
+  }
+  const stat = (xs: number[]) => {
+    const v = [...xs].sort((a, b) => a - b);
+    return v.length ? { n: v.length, min: +v[0]!.toFixed(1), median: +v[Math.floor(v.length / 2)]!.toFixed(1), max: +v.at(-1)!.toFixed(1) } : { n: 0 };
+  };
+  const ratio = (a: string, b: string) => stat([...(by[a] ?? new Map<number, number>()).entries()].filter(([r]) => by[b]?.has(r)).map(([r, x]) => x / by[b]!.get(r)!));
+  const ms = Object.fromEntries(Object.entries(by).map(([c, m]) => [c, stat([...m.values()])]));
+  return {
+    rounds, ms, failed,
+    ratio_discovery_cold_vs_direct: ratio('st_portal_cold', 'st_direct'),
+    ratio_discovery_warm_vs_direct: ratio('st_portal_warm', 'st_direct'),
+    ratio_redirected_login_vs_direct: ratio('login_portal', 'login_direct'),
+  };
+}
+
+/**
+ * Issue 19's proof with open-iscsi: the initiator, configured with the discovery address only, sees the targets of
+ * both groups (on two nodes) and is redirected to the node serving each; g_tgt2 switches over to labA; its session
+ * comes back, a log-out and log-in through the discovery address lands on labA, and with both groups on one node
+ * both LUNs answer. The writer on labtgt goes on throughout.
+ */
+async function discoveryScenario(): Promise<void> {
+  const f: Figures = { scenario: 'discovery portal; g_tgt2 switched to labA', from: 'labB', to: 'labA', ok: false };
+  const d: Record<string, unknown> = {};
+  f.discovery = d;
+  figures.push(f);
+  log(`=== ${f.scenario}`);
+  const st0 = await writerStatus();
+  try {
+    for (const v of [...nodes, I]) await v.syncClock();
+    let s = await clusterState(A);
+    if (!s || groupOn(s) !== 'labA' || groupOn(s, 'vg2') !== 'labB' || !discoveryOn(s)) throw new Error(`the groups are not on two nodes: ${describeState(s)}`);
+    d.discovery_portal_on = discoveryOn(s);
+    // SendTargets through the discovery address lists both groups' targets, each at the discovery address
+    let t = now();
+    const st = (await I.sh('disco_discover', 300)).trim().split('\n');
+    d.iscsiadm_discovery_s = now() - t;
+    for (const tgt of [TGT1, TGT2]) if (!st.includes(`${DISCO}:3260,1 ${tgt}`)) throw new Error(`iscsiadm discovery through ${DISCO} did not list ${tgt} at ${DISCO}:3260,1: ${st.join(' | ')}`);
+    const recs = (await I.sh('iscsiadm -m node')).trim().split('\n');
+    if (recs.some((r) => !r.startsWith(`${DISCO}:3260,`))) throw new Error(`the initiator has node records for other addresses than the discovery address: ${recs.join(' | ')}`);
+    log(`discovery through ${DISCO}: ${st.join(' | ')}`);
+    // the writer's session (labtgt, logged in through the discovery address at set-up) was sent to 192.0.2.10 on labA
+    await expectSession(TGT1, '192.0.2.10', 'labA', 'labtgt');
+    // figures, before the kernel logs in to labtgt2 (libiscsi logs in to it under the same initiator name)
+    d.latency = await discoveryLatency(Number(process.env.LAB_DISCO_ROUNDS ?? 10));
+    log(`latency: ${JSON.stringify(d.latency)}`);
+    // labtgt2 through the discovery address: redirected to 192.0.2.11 on labB
+    t = now();
+    const dev2 = lastLine(await I.sh(`disco_login ${TGT2}`, 600));
+    d.login_tgt2_s = now() - t;
+    await expectSession(TGT2, '192.0.2.11', 'labB', 'labtgt2, groups on two nodes');
+    await I.sh(`read_block ${dev2}`, 300);
+    // switchover of g_tgt2 to labA (the other group stays)
+    const t0 = now();
+    await A.sh('crm_resource --move --resource g_tgt2 --node labA', 600);
+    s = await waitFor('g_tgt2 started on labA', 600, async () => { const x = await clusterState(A); return x && groupOn(x, 'vg2') === 'labA' ? x : undefined; }, 2000);
+    const started = (await alerts(A)).filter((a) => a.rsc === 'p_portal_vg2' && a.task === 'start' && a.rc === '0' && a.t >= t0);
+    f.group_started_s = started[0] ? started[0].t - t0 : now() - t0;
+    await A.sh('crm_resource --clear --resource g_tgt2', 600);
+    // the running session to labtgt2 comes back by itself, now served by labA, and its LUN answers
+    await waitFor('the labtgt2 session logged in again and its LUN answering', 600, async () =>
+      (await sessions()).find((x) => x.target === TGT2)?.state === 'LOGGED_IN' && (await I.run(`read_block ${dev2}`, 300)).rc === 0, 2000);
+    d.session_back_s = now() - t0;
+    await expectSession(TGT2, '192.0.2.11', 'labA', 'labtgt2 after the switchover');
+    // log out, and in again through the discovery address: lands on labA
+    await I.sh(`disco_logout ${TGT2}`, 300);
+    t = now();
+    const dev2b = lastLine(await I.sh(`disco_login ${TGT2}`, 600));
+    d.relogin_tgt2_s = now() - t;
+    await expectSession(TGT2, '192.0.2.11', 'labA', 'labtgt2 logged in again');
+    // both groups on labA: discovery lists both, both LUNs answer, the writer goes on, nothing fails back
+    const st2 = (await I.sh('disco_discover', 300)).trim().split('\n');
+    for (const tgt of [TGT1, TGT2]) if (!st2.includes(`${DISCO}:3260,1 ${tgt}`)) throw new Error(`after the switchover, discovery did not list ${tgt}: ${st2.join(' | ')}`);
+    await expectSession(TGT1, '192.0.2.10', 'labA', 'labtgt, both groups on labA');
+    const dev1 = lastLine(await I.sh(`iscsi_dev ${TGT1}`));
+    await I.sh(`read_block ${dev1} && read_block ${dev2b}`, 300);
+    const acked = (await writerStatus()).acked;
+    await waitFor('the writer acknowledging writes on labtgt', 300, async () => (await writerStatus()).acked > acked + 20, 1000);
+    await sleep(10_000);
+    s = await clusterState(A);
+    if (!s || groupOn(s) !== 'labA' || groupOn(s, 'vg2') !== 'labA') throw new Error(`both groups should stay on labA after the clear: ${describeState(s)}`);
+    const c = await A.sh('cibadmin -Q -o constraints');
+    if (c.includes('cli-ban') || c.includes('cli-prefer')) throw new Error('the clear left a cli-ban/cli-prefer constraint');
+    if (s.failures.length) log(`failed actions after the discovery scenario: ${s.failures.join(' | ')}`);
+    f.exec_ms = await execTimes(A, 'labA');
+    f.ok = true;
+  } catch (e) {
+    f.error = (e as Error).message;
+    log(`${f.scenario} FAILED: ${f.error}`);
+  }
+  const st1 = await writerStatus().catch(() => st0);
+  f.acked_during = st1.acked - st0.acked;
+  f.write_errors_during = st1.errors - st0.errors;
+  log(`${f.scenario}: ${JSON.stringify({ ...f, exec_ms: undefined })}`);
+}
+
 // ------------------------------------------------------------------------------------------------ main
 let probe: PortalProbe | undefined;
 /** Debug door: `echo 'labA crm_mon -1' | socat - UNIX:<sockdir>/debug.sock` runs a command in a VM. */
@@ -749,15 +944,16 @@ async function main(): Promise<number> {
   await Promise.all([A.boot(), B.boot(), I.boot()]);
   timing.boot_s = now() - T;
   log(`booted in ${timing.boot_s.toFixed(0)}s; preparing the nodes and the initiator`);
-  await Promise.all([A.sh('node_prepare'), B.sh('node_prepare'), I.sh('initiator_prepare')]);
-  log('DRBD metadata, VG vg1');
+  const x = topo.fnSuffix;
+  await Promise.all([A.sh(`node_prepare${x}`), B.sh(`node_prepare${x}`), I.sh('initiator_prepare')]);
+  log(`DRBD metadata, ${topo.vgs.join(', ')}`);
   // first boot: DRBD metadata, both disks marked in sync (fresh, all zero), the VG and its LUN, then down
-  await Promise.all(nodes.map((v) => v.sh('drbd_create')));
-  await waitFor('DRBD connected', 120, async () => (await A.run('drbd_connected')).rc === 0);
-  await A.sh('drbd_skip_initial_sync');
-  await waitFor('DRBD UpToDate', 60, async () => (await A.run('drbd_uptodate')).rc === 0);
-  await A.sh('vg_create');
-  await Promise.all(nodes.map((v) => v.sh('drbd_release')));
+  await Promise.all(nodes.map((v) => v.sh(`drbd_create${x}`)));
+  await waitFor('DRBD connected', 120, async () => (await A.run(`drbd_connected${x}`)).rc === 0);
+  await A.sh(`drbd_skip_initial_sync${x}`);
+  await waitFor('DRBD UpToDate', 60, async () => (await A.run(`drbd_uptodate${x}`)).rc === 0);
+  await A.sh(`vg_create${x}`);
+  await Promise.all(nodes.map((v) => v.sh(`drbd_release${x}`)));
   timing.storage_s = now() - T - timing.boot_s;
   log(`storage ready (${timing.storage_s.toFixed(0)}s); starting corosync and pacemaker`);
   let t = now();
@@ -769,7 +965,7 @@ async function main(): Promise<number> {
   log(`cluster online (${timing.cluster_online_s.toFixed(0)}s); running the generated ${kind} script`);
   // written into labA's own output folder, which the guest sees as /lab/out (the run folder is not under the repo)
   const script = join(A.out, `lab.${kind}.sh`);
-  execFileSync('node', [join(repo, 'dist/bin/lioha'), 'cluster', kind, 'test/lab/cluster/lab.json', '-o', script], { cwd: repo, stdio: 'inherit' });
+  execFileSync('node', [join(repo, 'dist/bin/lioha'), 'cluster', kind, topo.description, '-o', script], { cwd: repo, stdio: 'inherit' });
   const inGuest = `/lab/out/lab.${kind}.sh`;
   // lab instrumentation, not part of the generated configuration: the alert agent behind the figures
   await A.sh(`cibadmin -C -o configuration -X '<alerts><alert id="lab_alert" path="/usr/local/bin/lab-alert"/></alerts>'`, 120);
@@ -794,11 +990,12 @@ async function main(): Promise<number> {
   log(`script done (${timing.script_s.toFixed(0)}s); waiting for ${GROUP} on labA`);
   t = now();
   await waitGroupOn(A, 'labA', 600);
+  if (topo.ready) await topo.ready();
   timing.group_start_s = now() - t;
   log(`${GROUP} started (${timing.group_start_s.toFixed(0)}s); initiator login`);
   probe = new PortalProbe();
   await waitFor('the portal answering', 120, async () => probe!.isUp(), 500);
-  const dev = (await I.sh('initiator_login')).trim().split('\n').at(-1)!;
+  const dev = (await I.sh(topo.initiatorLogin, 600)).trim().split('\n').at(-1)!;
   await I.sh(`writer_start ${dev}`);
   await waitFor('the writer writing', 120, async () => ((await writerStatus().catch(() => ({ acked: 0 }))).acked > 50), 1000);
   log(`writer running on ${dev}: ${JSON.stringify(await writerStatus())}`);
@@ -809,10 +1006,10 @@ async function main(): Promise<number> {
   const s0 = await clusterState(A);
   const soakFailures = s0?.failures ?? ['no state'];
   if (soakFailures.length) log(`failed actions during the soak: ${soakFailures.join(' | ')}`);
-  const wanted = argv.scenarios?.split(',') ?? (argv.full ? Object.keys(SCENARIOS) : CI_SCENARIOS);
+  const wanted = argv.scenarios?.split(',') ?? (argv.full ? topo.fullScenarios : topo.defaultScenarios);
   const tS = now();
   for (const name of wanted) {
-    const fn = SCENARIOS[name];
+    const fn = SCENARIOS[name] ?? topo.scenarios[name];
     if (!fn) throw new Error(`unknown scenario ${name}`);
     try { await bothNodes(); await fn(); } catch (e) {
       const f = figures.at(-1);

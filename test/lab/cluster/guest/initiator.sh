@@ -99,3 +99,61 @@ os.close(fd)
 print('\n'.join(str(s) for s in sorted(segs)))
 P
 }
+
+# ------------------------------------------------------------------ active/active topology (run.ts --topology aa)
+# The initiator knows only the discovery address (lioha-portald on 192.0.2.20); every login is redirected to
+# the portal of the group that serves the target now (labtgt: 192.0.2.10, labtgt2: 192.0.2.11).
+LAB_DISCO=192.0.2.20
+LAB_TGT2=iqn.2016-09.com.example:labtgt2
+LAB_INI=iqn.2016-09.com.example:lab-initiator
+# SendTargets through the discovery address: "<address>,<tag> <target>" per line
+disco_discover() { timeout 200 iscsiadm -m discovery -t sendtargets -p $LAB_DISCO:3260; }
+# The block device of TARGET's session (made if the guest has no udev), with the failover SCSI timeout
+iscsi_dev() {
+  local s b n
+  for s in /sys/class/iscsi_session/session*; do
+    [ "$(cat "$s/targetname" 2>/dev/null)" = "$1" ] || continue
+    for b in "$s"/device/target*/*:0/block/*; do [ -e "$b" ] || continue  # LUN 0: labtgt also exports the era LUN 1
+      n=$(basename "$b"); [ -b "/dev/$n" ] || mknod "/dev/$n" b $(tr : ' ' < "$b/dev")
+      echo 180 > "$b/device/timeout"
+      echo "/dev/$n"; return 0
+    done
+  done; return 1
+}
+# disco_login TARGET: login through the discovery address; prints the device once it is there
+disco_login() {
+  timeout 200 iscsiadm -m node -T "$1" -p $LAB_DISCO:3260 --login >&2 || return 1
+  local i; for i in $(seq 300); do iscsi_dev "$1" && return 0; sleep 0.2; done; return 1
+}
+disco_logout() { timeout 200 iscsiadm -m node -T "$1" -p $LAB_DISCO:3260 --logout >&2; }
+# One line per session: "<target> <current portal> <persistent portal> <session state>"
+session_info() {
+  iscsiadm -m session -P 1 2>/dev/null | awk '/^Target:/ {t=$2} /Current Portal:/ {c=$3} /Persistent Portal:/ {p=$3}
+    /iSCSI Session State:/ {print t, c, p, $4}'
+}
+# read_block DEV: one 4 KiB O_DIRECT read (the LUN answers I/O)
+read_block() { timeout 200 dd if="$1" of=/dev/null bs=4096 count=1 iflag=direct status=none; }
+# disco_bench ROUNDS: discovery and login latency through the discovery portal against asking the target's own
+# portal directly, interleaved (the order flips every round). libiscsi's tools, so no node records change.
+# Cold discovery uses an initiator name the portal has no state for; warm asks again at once with it.
+# Prints "<round> <case> <microseconds>" lines (a case that fails prints nothing after its name).
+disco_bench() {
+  local r c ini s e cases
+  us() { s=$(date +%s%N); "$@" >/dev/null 2>&1 || { echo "FAILED $*" >&2; return 1; }; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
+  for r in $(seq "$1"); do
+    ini=iqn.2016-09.com.example:bench-$r-$RANDOM
+    cases="st_direct st_portal_cold st_portal_warm login_direct login_portal"
+    [ $((r % 2)) -eq 0 ] && cases="login_portal login_direct st_portal_cold st_portal_warm st_direct"
+    for c in $cases; do
+      case $c in
+        st_direct) echo "$r $c $(us iscsi-ls -i $LAB_INI iscsi://$LAB_VIP)" ;;
+        st_portal_cold) echo "$r $c $(us iscsi-ls -i "$ini" iscsi://$LAB_DISCO)" ;;
+        st_portal_warm) echo "$r $c $(us iscsi-ls -i "$ini" iscsi://$LAB_DISCO)" ;;
+        login_direct) echo "$r $c $(us iscsi-inq -i $LAB_INI iscsi://192.0.2.11/$LAB_TGT2/0)" ;;
+        login_portal) echo "$r $c $(us iscsi-inq -i $LAB_INI iscsi://$LAB_DISCO/$LAB_TGT2/0)" ;;
+      esac
+    done
+  done
+}
+# Set-up login of the active/active topology: discovery and the first target, both through the discovery address
+initiator_login_aa() { disco_discover >&2 || return 1; disco_login $LAB_TGT; }

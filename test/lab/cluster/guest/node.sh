@@ -177,3 +177,39 @@ P
 }
 ddmap_state() { cat "$LAB_META/ddmap/$1.state"; }
 ddmap_dump_bits() { . "$LAB_REPO/test/lab/guest/era.sh"; lab_dump_bits "$1"; }
+
+# ------------------------------------------------------------------ active/active topology (run.ts --topology aa)
+# A second DRBD resource r1 (vg2, target labtgt2, group g_tgt2) on the second half of the scratch disk, and the
+# discovery portal's configuration. The two linear maps are made before node_prepare, which then keeps them.
+node_prepare_aa() {
+  modprobe dm_mod || return 1
+  local half; half=$(( $(blockdev --getsz /dev/vdb) / 2 ))
+  [ -e /dev/mapper/r0disk ] || dmsetup create r0disk --table "0 $half linear /dev/vdb 0" || return 1
+  [ -e /dev/mapper/r1disk ] || dmsetup create r1disk --table "0 $half linear /dev/vdb $half" || return 1
+  node_prepare || return 1
+  [ -b /dev/drbd1 ] || mknod /dev/drbd1 b 147 1
+  cp "$LAB_CL/drbd/r1.res" /etc/drbd.d/ || return 1
+  install -m 0600 "$LAB_CL/saveconfig-tgt2.json" /etc/target/saveconfig-tgt2.json || return 1
+  # lioha-portald's file from the cluster description, as an administrator makes it (its back-ends are every
+  # group's portal addresses); test/cluster/portald-config.test.ts checks it equals portald-aa.json
+  mkdir -p /etc/lioha && "$LAB_REPO/dist/bin/lioha" cluster discovery-config "$LAB_CL/lab-aa.json" -o /etc/lioha/portald.json
+}
+drbd_create_aa() { drbdadm -- --force create-md r0 && drbdadm -- --force create-md r1 && drbdadm up r0 && drbdadm up r1; }
+drbd_connected_aa() { [ "$(grep -c 'cs:Connected' /proc/drbd)" -ge 2 ]; }
+drbd_skip_initial_sync_aa() { drbdadm -- --clear-bitmap new-current-uuid r0 && drbdadm -- --clear-bitmap new-current-uuid r1; }
+drbd_uptodate_aa() { [ "$(grep -c 'ds:UpToDate/UpToDate' /proc/drbd)" -ge 2 ]; }
+vg_create_aa() {
+  vg_create || return 1
+  set -e
+  drbdadm primary r1
+  pvcreate -q -y /dev/drbd1 >/dev/null
+  vgcreate -q vg2 /dev/drbd1 >/dev/null
+  lvcreate -q -y -Wn -Zy -L "${LAB_LUN_MB:-48}M" -n lun0 vg2 >/dev/null
+  vgchange -q -an vg2 >/dev/null
+  vgchange -q --systemid '' vg2 >/dev/null 2>&1 || true
+  drbdadm secondary r1
+  set +e
+}
+drbd_release_aa() { drbdadm down r0 && drbdadm down r1; }
+# iSCSI connections to this node's portals: "<local address> <peer address>" per established connection
+iscsi_conns() { ss -Htn state established '( sport = :3260 )' | awk '{print $3, $4}'; }
