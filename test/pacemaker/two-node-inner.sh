@@ -69,9 +69,9 @@ wait_for() { # <timeout s> <description> <command...>
   done
 }
 ready() { [ -s "$work/node1.pid" ] && [ -s "$work/node2.pid" ] && [ -s "$work/node1.pacemakerd" ] && [ -s "$work/node2.pacemakerd" ]; }
-wait_for 60 "both nodes set up" ready
+wait_for 300 "both nodes set up" ready
 both_online() { on 1 crm_mon -1 2>/dev/null | grep -c 'Online: \[ lioha1 lioha2 \]' >/dev/null; }
-wait_for 90 "both nodes online" both_online
+wait_for 300 "both nodes online" both_online
 log "lioha1 and lioha2 online"
 
 xml() { on "$1" crm_mon -1 --output-as=xml 2>/dev/null; }
@@ -91,7 +91,7 @@ on 1 sh "/run/lioha-sandbox/$stack" >"$work/stack.log" 2>&1 &
 script_pid=$!
 wait_for 400 "resources in the CIB" configured
 t_created=$(now)
-wait_for 120 "g_tgt Started on lioha1" group_on 1 lioha1
+wait_for 240 "g_tgt Started on lioha1" group_on 1 lioha1
 t_started=$(now)
 wait "$script_pid" || { log "FAIL: the stack script failed"; cat "$work/stack.log"; exit 1; }
 log "g_tgt Started on lioha1 $(secs "$t_created" "$t_started") s after the resources were created"
@@ -100,7 +100,7 @@ on 1 crm_mon -1
 log "switchover: crm_resource --move g_tgt"
 t0=$(now)
 on 1 crm_resource --move --resource g_tgt >/dev/null 2>&1
-wait_for 60 "g_tgt Started on lioha2" group_on 1 lioha2
+wait_for 180 "g_tgt Started on lioha2" group_on 1 lioha2
 t_switch=$(now)
 on 1 crm_resource --clear --resource g_tgt >/dev/null 2>&1
 log "switched over in $(secs "$t0" "$t_switch") s; cleared the cli-ban"
