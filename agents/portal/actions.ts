@@ -88,15 +88,12 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   const { nic, prefixLen } = plan;
   const cfs = plan.nps.length > 0 ? await np.openTargetFs(ctx) : undefined;
   const createdNps: string[] = [];
-  // The duplicate probe only listens (its wait is most of a start): it runs while the block goes in.
-  const probe = plan.addAddress && plan.probeDuplicate ? dadMod.probeDuplicate(ctx, cfg, nic) : undefined;
-  probe?.catch(() => undefined); // its failure is taken below; if the block fails first, the rollback wins
   try {
     if (plan.block) await blk.installBlock(ctx, cfg);
     if (plan.addAddress) {
       let kernelDad = false;
-      if (probe) {
-        const r = await probe;
+      if (plan.probeDuplicate) {
+        const r = await dadMod.probeDuplicate(ctx, cfg, nic);
         if (r.kind === 'duplicate') {
           throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
         }
