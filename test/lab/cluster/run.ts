@@ -653,7 +653,7 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
       const b1 = await lun1Backup(from, d, 'backup1');
       expectThat(b1.mode === 'full', `first backup on ${from.name}: full read (${b1.reason})`);
       await lun1Verified(from, 'first backup');
-      await from.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b1`, 300);
+      await from.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b1 && sync -f ${META}/backup/lun1.b1`, 300);
       const w1b = (d.w1b = await lun1Write('w1b'));
       d.status_before = await statusCheck('backup-before', from);
       d.switch_s = await moveGroup(to);
@@ -676,7 +676,7 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
       expectThat(sameSet(changed, want), `the destination changed in exactly W1b | W2 (${changed.join(' ')})`);
       await lun1Verified(to, 'incremental backup');
       expectThat(/DDMAP_ACTIVE/.test(await to.sh('ddmap_state lun1')), 'ddmap state ACTIVE after the backup');
-      await to.sh(`rm ${META}/backup/lun1.b1 && cp ${BACKUP_DEST} ${META}/backup/lun1.b2`, 300);
+      await to.sh(`rm ${META}/backup/lun1.b1 && cp ${BACKUP_DEST} ${META}/backup/lun1.b2 && sync -f ${META}/backup/lun1.b2`, 300);
     });
   },
   // Issue 20: an unclean stop. Writes, then the coordinator's power-off scenario kills the active node; the
@@ -691,7 +691,7 @@ const FEATURE_SCENARIOS: Record<string, () => Promise<void>> = {
         await lun1Backup(ref, d, 'reference');
         await lun1Verified(ref, 'reference backup');
         expectThat(/DDMAP_ACTIVE/.test(await ref.sh('ddmap_state lun1')), `ddmap state ACTIVE on ${ref.name} after the reference backup`);
-        await ref.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b2`, 300);
+        await ref.sh(`cp ${BACKUP_DEST} ${META}/backup/lun1.b2 && sync -f ${META}/backup/lun1.b2`, 300);
       });
     }
     const w3 = await lun1Write('w3');
