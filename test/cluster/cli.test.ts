@@ -1,17 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
-import { command } from '../../cli/commands/cluster.js';
-
-async function cli(args: string[]): Promise<string> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  await yargs(args).command(command).strict().fail((msg, err) => { throw err ?? new Error(msg); }).parseAsync();
-  return out;
-}
+import { clusterCli as cli } from './run-cli.js';
 
 afterEach(() => vi.restoreAllMocks());
 

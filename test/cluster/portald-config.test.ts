@@ -4,11 +4,10 @@
  * accepts, and bad input writes nothing.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import yargs from 'yargs';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { command } from '../../cli/commands/cluster.js';
+import { clusterCli } from './run-cli.js';
 import { parseDescription, parseDescriptionOrThrow } from '../../lib/cluster/parse-description.js';
 import { NoDiscoveryError, backendAddresses, portaldFileFor, portaldFileText } from '../../lib/cluster/portald-config.js';
 import { parseConfig } from '../../lib/portald/config.js';
@@ -103,15 +102,7 @@ describe('lioha cluster discovery-config', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
     dir = undefined;
   });
-  const cli = async (args: string[]): Promise<string> => {
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    await yargs(args).command(command).strict().fail((msg, err) => { throw err ?? new Error(msg); }).parseAsync();
-    return out;
-  };
+  const cli = clusterCli;
 
   it('prints the file without -o', async () => {
     const out = await cli(['cluster', 'discovery-config', 'test/lab/cluster/lab-aa.json']);
