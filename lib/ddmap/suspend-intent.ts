@@ -17,6 +17,8 @@ export interface SuspendIntent extends ProcessIdentity {
   /** The backend's map id (IET: the proc entry name <target>.<lun>). */
   id: string;
   at: string;
+  /** How long the writer may hold the map at most (ms); past it a live writer is a stuck one. */
+  maxMs?: number;
 }
 
 const fileOf = (dir: string, id: string): string => {
@@ -25,10 +27,10 @@ const fileOf = (dir: string, id: string): string => {
 };
 
 /** Written completely before the map is suspended; returns the file to clear after the resume. */
-export async function recordSuspendIntent(dir: string, id: string): Promise<string> {
+export async function recordSuspendIntent(dir: string, id: string, maxMs?: number): Promise<string> {
   await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
   const file = fileOf(dir, id);
-  const intent: SuspendIntent = { id, ...selfIdentity(), at: new Date().toISOString() };
+  const intent: SuspendIntent = { id, ...selfIdentity(), at: new Date().toISOString(), ...(maxMs !== undefined ? { maxMs } : {}) };
   await writeFileAtomic(file, `${JSON.stringify(intent)}\n`);
   return file;
 }
@@ -37,6 +39,27 @@ export async function clearSuspendIntent(file: string): Promise<void> {
   await fsp.unlink(file).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== 'ENOENT') throw e;
   });
+}
+
+async function readIntent(file: string): Promise<SuspendIntent | undefined> {
+  try {
+    const parsed = JSON.parse(await readTextAsync(file)) as SuspendIntent;
+    if (Number.isInteger(parsed.pid) && typeof parsed.start === 'number') return parsed;
+  } catch {
+    // unreadable: treated as left by a dead writer
+  }
+  return undefined;
+}
+
+/** The intent of a capture still running that holds `id` suspended, or null (none, or its writer is gone). */
+export async function heldSuspendIntent(dir: string, id: string): Promise<SuspendIntent | null> {
+  let intent: SuspendIntent | undefined;
+  try {
+    intent = await readIntent(fileOf(dir, id));
+  } catch {
+    return null;
+  }
+  return intent && stillRunning(intent) ? intent : null;
 }
 
 /** Intents left by captures that are no longer running (an unreadable intent counts as left). */
@@ -53,13 +76,7 @@ export async function leftSuspendIntents(dir: string): Promise<Array<{ id: strin
     if (!name.endsWith('.json') || name.startsWith('.')) continue;
     const file = join(dir, name);
     const id = name.slice(0, -'.json'.length);
-    let intent: SuspendIntent | undefined;
-    try {
-      const parsed = JSON.parse(await readTextAsync(file)) as SuspendIntent;
-      if (Number.isInteger(parsed.pid) && typeof parsed.start === 'number') intent = parsed;
-    } catch {
-      intent = undefined;
-    }
+    const intent = await readIntent(file);
     if (intent && stillRunning(intent)) continue;
     out.push({ id, file, ...(intent ? { intent } : {}) });
   }

@@ -12,6 +12,8 @@ import { definition } from '../../agents/ddmap/definition.js';
 import { decodeImage } from '../../lib/ddmap/format.js';
 import { eraNameSum } from '../../lib/ddmap/backends/era/names.js';
 import { DdmapService, markerPath } from '../../lib/ddmap/service.js';
+import { holdWrites } from '../../lib/ddmap/backends/era/api.js';
+import { recordSuspendIntent } from '../../lib/ddmap/suspend-intent.js';
 import { checkDdmapParams, ddmapSettings } from '../../agents/ddmap/config.js';
 import { Failure } from '../../lib/failure.js';
 import { exitCodeOf } from '../../lib/ocf/dispatch.js';
@@ -233,6 +235,64 @@ describe('ddmap backend=era: the seed state machine and the dumps', () => {
     expect(r.log.lines.some((l) => l.level === 'error' && /era_invalidate timed out after 300 ms/.test(l.msg))).toBe(true);
     expect(readEraDouble(root).metadata[`${VG}/lun0_eramd`]!.snap).toBeNull(); // dropped after the timeout
   }, 60_000);
+});
+
+describe('ddmap backend=era: monitor beside a backup holding writes for its snapshot', () => {
+  const eraEnv = () => ({ root: new Root(root), timeoutMs: 5000, exec: inProcessEraExec(root) });
+  const suspend = () => inProcessEraExec(root)('dmsetup', ['suspend', ERA0], { maxMs: 5000, env: { DM_DISABLE_UDEV: '1' } });
+  const isSuspended = () => readEraDouble(root).era[ERA0]!.suspended;
+
+  it('a monitor during the hold succeeds, leaves the device held, and reads no status from it', async () => {
+    await act('start');
+    clearLog();
+    const during = await holdWrites(VG, 'lun0', eraEnv(), async () => ({ m: await act('monitor'), held: isSuspended() }));
+    expect(during.held).toBe(true);
+    expect(during.m.reason).toBe('');
+    expect(during.m.rc).toBe(OcfExit.SUCCESS);
+    // one hold: suspend then resume, with no resume and no status of lun0's device in between
+    const log = cmds();
+    const between = log.slice(log.findIndex((c) => c.startsWith('dmsetup suspend')) + 1, log.findIndex((c) => c.startsWith('dmsetup resume')));
+    expect(between.filter((c) => c.includes(ERA0))).toEqual([]);
+    expect(isSuspended()).toBe(false);
+    expect((await act('monitor')).rc).toBe(OcfExit.SUCCESS);
+  });
+
+  it('held past the bound its holder recorded, or suspended with no holder, the monitor fails (1) naming it', async () => {
+    await act('start');
+    await suspend();
+    const held = await act('monitor');
+    expect(held.rc).toBe(OcfExit.ERR_GENERIC);
+    expect(held.reason).toBe(`era device ${ERA0} is suspended (writes to ${VG}/lun0 blocked)`);
+    // a live holder (this process) whose 1 s bound passed a minute ago
+    const dir = join(root, 'run/lioha/ddmap/suspended');
+    await recordSuspendIntent(dir, ERA0, 1000);
+    const f = join(dir, `${ERA0}.json`);
+    const intent = JSON.parse(readFileSync(f, 'utf8')) as { at: string };
+    writeFileSync(f, JSON.stringify({ ...intent, at: new Date(Date.now() - 60_000).toISOString() }));
+    const stuck = await act('monitor');
+    expect(stuck.rc).toBe(OcfExit.ERR_GENERIC);
+    expect(stuck.reason).toMatch(new RegExp(`^era device ${ERA0} held suspended by process ${process.pid} for 60 s, past its limit \\(writes to ${VG}/lun0 blocked\\)$`));
+    expect(isSuspended()).toBe(true); // a live holder's hold is never broken by a monitor
+    // within its bound: fine
+    await recordSuspendIntent(dir, ERA0, 30_000);
+    expect((await act('monitor')).rc).toBe(OcfExit.SUCCESS);
+    expect(isSuspended()).toBe(true);
+  });
+
+  it('a holder that died is resumed by the next monitor, which then succeeds', async () => {
+    await act('start');
+    await suspend();
+    const dir = join(root, 'run/lioha/ddmap/suspended');
+    await recordSuspendIntent(dir, ERA0, 30_000);
+    const f = join(dir, `${ERA0}.json`);
+    const intent = JSON.parse(readFileSync(f, 'utf8')) as { start: number };
+    writeFileSync(f, JSON.stringify({ ...intent, start: intent.start + 1 })); // same pid, another process: gone
+    const log = memoryLogger();
+    expect((await act('monitor', {}, log)).rc).toBe(OcfExit.SUCCESS);
+    expect(isSuspended()).toBe(false);
+    expect(existsSync(f)).toBe(false);
+    expect(log.lines.some((l) => /map was left suspended by an interrupted capture by process/.test(l.msg))).toBe(true);
+  });
 });
 
 describe('ddmap backend=era: ownership with LIO', () => {

@@ -45,6 +45,8 @@ export async function checkpoint(vg: string, lv: string, env: EraEnv): Promise<E
 
 /** A resume gets at least this long even when the caller's budget is spent: a held device blocks the LUN's writes. */
 const RESUME_MIN_MS = 2000;
+/** Commands inside one hold, each bounded by EraEnv.timeoutMs: dmsetup suspend, lvcreate, lvs, dmsetup resume. */
+const HOLD_STEPS = 4;
 
 /**
  * Hold the era device's writes while `f` runs (dmsetup suspend: writes it already let through drain to the
@@ -58,7 +60,10 @@ export async function holdWrites<T>(vg: string, lv: string, env: EraEnv, f: () =
   if (!layer.era) throw new EraNotActiveError(`era device ${layer.eraName} does not exist on this node`);
   const cmds = await commands(env);
   const { recordSuspendIntent, clearSuspendIntent, SUSPEND_INTENT_DIR } = await import('../../suspend-intent.js');
-  const intent = await recordSuspendIntent(env.root.path(SUSPEND_INTENT_DIR), layer.eraName);
+  // The hold's bound, for the agent's monitor: suspend, the snapshot's two lvm commands and the resume,
+  // each limited to timeoutMs. A live holder within it is a backup at work, not a fault.
+  const maxMs = HOLD_STEPS * env.timeoutMs + RESUME_MIN_MS;
+  const intent = await recordSuspendIntent(env.root.path(SUSPEND_INTENT_DIR), layer.eraName, maxMs);
   try {
     await cmds.suspend(layer.eraName, env.timeoutMs);
     return await f();

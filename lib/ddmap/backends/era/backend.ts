@@ -17,6 +17,7 @@ import { deviceOpeners, describeOpeners } from '../../../sys/openers.js';
 import type { Root } from '../../../sys/root.js';
 import { type Attached, type BackendOptions, type Capture, CaptureError, type ChangeMapBackend, type MapLun } from '../../backend.js';
 import { encodeImage } from '../../format.js';
+import { heldSuspendIntent, SUSPEND_INTENT_DIR } from '../../suspend-intent.js';
 import type { DdmapStore } from '../../store.js';
 import { activeLayer, changedSince, EraMismatchError, metadataUuid } from './changes.js';
 import { EraCommands, type EraLayer, eraTableLine, MAX_ORIGIN_SECTORS, metadataBytesFor, readEraLayer } from './dm.js';
@@ -25,6 +26,9 @@ import { ERA_BLOCK_SECTORS, eraDevicePath, parseEraDeviceName } from './names.js
 
 /** Metadata usage at which monitor fails: dm-era fails writes when its metadata is full. */
 const METADATA_FULL_PERCENT = 95;
+/** A holder's bound when its intent names none (older writers), and slack for clocks and scheduling. */
+const DEFAULT_HOLD_MS = 60_000;
+const HOLD_SLACK_MS = 5_000;
 
 export class EraBackend implements ChangeMapBackend {
   readonly name = 'era' as const;
@@ -174,7 +178,7 @@ export class EraBackend implements ChangeMapBackend {
   async checkMap(lun: MapLun, timeoutMs: number): Promise<string | null> {
     const l = this.layer(lun);
     if (!l.era) return `era device ${l.eraName} is missing`;
-    if (l.era.suspended) return `era device ${l.eraName} is suspended (writes to ${lun.vg}/${lun.lv} blocked)`;
+    if (l.era.suspended) return this.suspendedVerdict(l, lun);
     let st;
     try {
       st = await this.cmds.status(l.eraName, timeoutMs);
@@ -188,6 +192,22 @@ export class EraBackend implements ChangeMapBackend {
       return `era device ${l.eraName} covers ${l.era.sectors} sectors, ${lun.vg}/${lun.lv} has ${l.data.sectors} (resized: restart ddmap)`;
     }
     return null;
+  }
+
+  /**
+   * A suspended era device is fine while a running `lioha backup` holds it for its snapshot, within
+   * the bound the holder recorded (dm-era answers no status meanwhile, so nothing more is checked).
+   * Held past that bound, or suspended by nobody we know of, the LUN's writes are blocked: a failure.
+   * A holder that died is resumed before this by the service (leftSuspendIntents).
+   */
+  private async suspendedVerdict(l: EraLayer, lun: MapLun): Promise<string | null> {
+    const blocked = `writes to ${lun.vg}/${lun.lv} blocked`;
+    const held = await heldSuspendIntent(this.root.path(SUSPEND_INTENT_DIR), l.eraName);
+    if (!held) return `era device ${l.eraName} is suspended (${blocked})`;
+    const heldMs = Date.now() - Date.parse(held.at);
+    const limitMs = (held.maxMs ?? DEFAULT_HOLD_MS) + HOLD_SLACK_MS;
+    if (!(heldMs > limitMs)) return null;
+    return `era device ${l.eraName} held suspended by process ${held.pid} for ${Math.round(heldMs / 1000)} s, past its limit (${blocked})`;
   }
 
   /** Resume an era device a killed holdWrites (lioha backup) left suspended; `id` is its dm name. */
