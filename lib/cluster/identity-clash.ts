@@ -12,7 +12,7 @@
  */
 import { deriveSerial, describeClash, naaClashes } from '../configfs/desired.js';
 import { excludes, serves, type NpAddress } from '../configfs/network-portals.js';
-import { portalDirName, type StorageObjectRef } from '../configfs/model.js';
+import { portalDirName, type StorageObjectRef, type Target } from '../configfs/model.js';
 import type { SaveConfig } from '../configfs/saveconfig.js';
 
 /** One target resource of a group: its targets from one configuration, as read on this machine. */
@@ -40,11 +40,16 @@ export interface GroupPortals {
 interface OwnedObject { readonly ref: StorageObjectRef; readonly dev: string; readonly serial: string | undefined }
 interface Listener { readonly np: NpAddress; readonly what: string }
 
+/** A target as the agent would select it: not one the configuration marks broken or foreign (selectDesired refuses those). */
+function usable(r: ResourceConfig, iqn: string): Target | undefined {
+  return r.cfg.broken.has(iqn) || r.cfg.foreign.has(iqn) ? undefined : r.cfg.targets.get(iqn);
+}
+
 /** Targets of `r` that its configuration does not hold usably, and why (for notes: their objects go unchecked). */
 export function unownable(r: ResourceConfig): string[] {
   const out: string[] = [];
   for (const iqn of r.iqns) {
-    if (r.cfg.targets.has(iqn)) continue;
+    if (usable(r, iqn)) continue;
     const why = r.cfg.foreign.get(iqn) ?? r.cfg.broken.get(iqn)?.[0]?.text ?? 'not in the file';
     out.push(`target ${iqn} of group ${r.group} was not checked: ${r.config}: ${why}`);
   }
@@ -53,11 +58,12 @@ export function unownable(r: ResourceConfig): string[] {
 
 function ownedObjects(r: ResourceConfig): OwnedObject[] {
   const refs = new Set<StorageObjectRef>();
-  for (const iqn of r.iqns) for (const tpg of r.cfg.targets.get(iqn)?.tpgs ?? []) for (const l of tpg.luns) if (l.storageObject) refs.add(l.storageObject);
+  for (const iqn of r.iqns) for (const tpg of usable(r, iqn)?.tpgs ?? []) for (const l of tpg.luns) if (l.storageObject) refs.add(l.storageObject);
   const out: OwnedObject[] = [];
   for (const ref of refs) {
     const so = r.cfg.storageObjects.get(ref);
-    if (!so) continue; // broken or foreign: the agent refuses it on every node, not a clash
+    // Broken (e.g. two files of a directory disagree) or foreign: the agent refuses it on every node, not a clash.
+    if (!so || r.cfg.broken.has(ref)) continue;
     // pscsi passes the device's own identity through; without wwn or derive_wwn the kernel makes up a random serial.
     const serial = so.kind === 'pscsi' ? undefined : so.wwn ?? (r.deriveWwn ? deriveSerial(ref) : undefined);
     out.push({ ref, dev: 'dev' in so ? so.dev : '', serial });
@@ -69,7 +75,7 @@ function ownedObjects(r: ResourceConfig): OwnedObject[] {
 function configListeners(r: ResourceConfig): Listener[] {
   const out: Listener[] = [];
   for (const iqn of r.iqns) {
-    for (const tpg of r.cfg.targets.get(iqn)?.tpgs ?? []) {
+    for (const tpg of usable(r, iqn)?.tpgs ?? []) {
       for (const p of tpg.portals) out.push({ np: { ip: p.ip, port: p.port }, what: `${portalDirName(p)} of ${iqn} (group ${r.group}, ${r.config})` });
     }
   }
@@ -119,7 +125,9 @@ export function identityClashes(resources: readonly ResourceConfig[], portals: r
 
   // Network portals the kernel refuses side by side: each group's listed portals and service addresses.
   const listeners = new Map<string, Listener[]>();
-  for (const r of resources) listeners.set(r.group, [...(listeners.get(r.group) ?? []), ...configListeners(r)]);
+  for (const r of resources) {
+    if (r.iqns.some((iqn) => usable(r, iqn))) listeners.set(r.group, [...(listeners.get(r.group) ?? []), ...configListeners(r)]);
+  }
   for (const g of portals) {
     if (g.daemon) {
       const what = (a: NpAddress) => `${portalDirName(a)}, where ${g.daemon} of group ${g.group} listens`;
@@ -127,7 +135,7 @@ export function identityClashes(resources: readonly ResourceConfig[], portals: r
       continue;
     }
     const own = listeners.get(g.group);
-    // A group none of whose configurations was read is not checked (its own wildcard may serve the address).
+    // A group with no target read here is not checked (its own wildcard may serve the address; a broken one never starts).
     if (!own) continue;
     for (const a of g.addresses) {
       // The portal agent adds no np where the group's targets list the address or a wildcard that serves it.

@@ -3,7 +3,7 @@
  * that would fail a target start only when a failover brings two groups onto one node.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { clusterCli as cli } from './run-cli.js';
@@ -171,6 +171,43 @@ describe('lioha cluster check across groups', () => {
     await expect(cli(['cluster', 'check', file])).rejects.toThrow(/192\.0\.2\.20:3260, where lioha-portald of group g_discovery listens/);
   });
 
+  it('passes two groups sharing one file, and ignores what a group does not own', async () => {
+    // One saveconfig.json with both targets (targetcli's usual layout), plus a stale copy of tgt1 in g2's own file.
+    const both = fixture('g1');
+    both.storage_objects.push(...fixture('g2').storage_objects);
+    both.targets.push(...fixture('g2').targets);
+    const shared = join(dir, 'both.json');
+    writeFileSync(shared, JSON.stringify(both));
+    expect(await cli(['cluster', 'check', description(shared, shared)])).toContain('is valid');
+    const { file } = clusterWith(undefined, (c) => {
+      const stale = fixture('g1');
+      tpg(stale).portals[0].ip_address = '0.0.0.0';
+      c.storage_objects.push(...stale.storage_objects);
+      c.targets.push(...stale.targets);
+    });
+    expect(await cli(['cluster', 'check', file])).toContain('is valid');
+  });
+
+  it('reads a configuration directory as the target agent does', async () => {
+    const sub = join(dir, 'g2.d');
+    mkdirSync(sub);
+    const g2 = fixture('g2');
+    const clashing = [{ ...g2.storage_objects[0], wwn: fixture('g1').storage_objects[0].wwn }];
+    writeFileSync(join(sub, 'a.json'), JSON.stringify({ ...g2, storage_objects: clashing, targets: [] }));
+    writeFileSync(join(sub, 'b.json'), JSON.stringify(g2));
+    const g1 = join(dir, 'g1.json');
+    writeFileSync(g1, readFileSync('test/fixtures/cluster-clash/g1.json'));
+    // The directory's two copies of vg2lun0 differ: the agent refuses that object on every node, so it cannot clash.
+    await expect(cli(['cluster', 'check', description(g1, sub)])).resolves.toContain('is valid');
+    writeFileSync(join(sub, 'b.json'), JSON.stringify({ ...g2, storage_objects: clashing }));
+    await expect(cli(['cluster', 'check', description(g1, sub)])).rejects.toThrow(`same NAA id for /backstores/block/lun0 of group g1 (${g1}) and /backstores/block/vg2lun0 of group g2 (${sub})`);
+  });
+
+  it('refuses an IPv6 wildcard beside an IPv4 address on the same port ([::] is dual-stack)', async () => {
+    const { file } = clusterWith(undefined, (c) => { tpg(c).portals[0].ip_address = '[::]'; });
+    await expect(cli(['cluster', 'check', file])).rejects.toThrow(/network portals 192\.0\.2\.10:3260 and \[::\]:3260 exclude each other on one node/);
+  });
+
   it('notes an unreadable configuration and checks the rest', async () => {
     const { file, f2 } = clusterWith();
     rmSync(f2);
@@ -193,6 +230,11 @@ describe('lioha cluster check across groups', () => {
     const { file, f2 } = clusterWith(undefined, (c) => { c.targets[0].wwn = 'iqn.2016-09.com.example:other'; });
     const out = await cli(['cluster', 'check', file]);
     expect(out).toContain(`note: target iqn.2016-09.com.example:tgt2 of group g2 was not checked: ${f2}: not in the file\n`);
+    // A malformed target is refused by the agent on every node: noted with its first problem, its objects unchecked.
+    const broken = clusterWith((c) => { tpg(c).portals[0].ip_address = '0.0.0.0'; }, (c) => { tpg(c).tag = 0; });
+    const out2 = await cli(['cluster', 'check', broken.file]);
+    expect(out2).toMatch(/note: target iqn\.2016-09\.com\.example:tgt2 of group g2 was not checked: .*tag.*must be an integer in 1\.\.65535\n/);
+    expect(out2).toContain('is valid');
   });
 
   it('refuses a configuration that is not a saveconfig', async () => {
