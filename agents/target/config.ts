@@ -5,9 +5,9 @@
  */
 import { Failure } from '../../lib/failure.js';
 import { iscsiNameProblem } from '../../lib/names.js';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { ConfigError, hasSecrets, mergeSaveConfigs, parseSaveConfig, type SaveConfig } from '../../lib/configfs/saveconfig.js';
+import { readFileSync, statSync } from 'node:fs';
+import { ConfigError } from '../../lib/configfs/saveconfig.js';
+import { MAX_CONFIG_BYTES, privateEnough, readConfig, tooLarge } from '../../lib/configfs/config-file.js';
 import { parseSecrets, selectDesired, type Secrets } from '../../lib/configfs/desired.js';
 import type { DesiredState } from '../../lib/configfs/model.js';
 
@@ -29,57 +29,6 @@ export function targetNames(iqns: readonly string[]): string[] {
     if (problem) throw new Failure('config', `parameter iqn: "${iqn.slice(0, 64)}" ${problem}`.slice(0, 128));
   }
   return [...new Set(iqns)];
-}
-
-/**
- * Largest configuration read (all files of a directory together) and secrets file. A saveconfig.json
- * for thousands of LUNs is a few MB; anything near this is not a configuration, and reading it would
- * cost the action its memory and time.
- */
-export const MAX_CONFIG_BYTES = 16 * 1024 * 1024;
-
-function tooLarge(path: string, bytes: number): ConfigError {
-  return new ConfigError([`${path} is ${(bytes / 1024 / 1024).toFixed(1)} MiB, more than the ${MAX_CONFIG_BYTES / 1024 / 1024} MiB a configuration may be`]);
-}
-
-function privateEnough(mode: number): boolean {
-  return (mode & 0o077) === 0;
-}
-
-/*
- * Synchronous reads on purpose: these are a few small local files, and the first use of
- * fs.promises loads Node's promise-based fs module, a tenth of a monitor's CPU time.
- */
-function readConfig(path: string, hostPath: string): SaveConfig {
-  let st;
-  try {
-    st = statSync(hostPath);
-  } catch {
-    throw new Failure('installed', `configuration ${path} does not exist`);
-  }
-  const files: [string, string][] = [];
-  if (st.isDirectory()) {
-    const names = readdirSync(hostPath).filter((n) => n.endsWith('.json')).sort();
-    // Files and their modes are this node's (5: the peer may have them right); their content is the configuration (6).
-    if (!names.length) throw new Failure('installed', `configuration ${path} holds no *.json file`);
-    for (const n of names) files.push([`${path}/${n}`, join(hostPath, n)]);
-  } else {
-    files.push([path, hostPath]);
-  }
-  let total = 0;
-  for (const [shown, host] of files) {
-    total += statSync(host).size;
-    if (total > MAX_CONFIG_BYTES) throw tooLarge(files.length > 1 ? path : shown, total);
-  }
-  const parts: SaveConfig[] = [];
-  for (const [shown, host] of files) {
-    const part = parseSaveConfig(readFileSync(host, 'utf8'), shown);
-    if (hasSecrets(part) && !privateEnough(statSync(host).mode)) {
-      throw new Failure('installed', `${shown} holds CHAP passwords but is readable by group or others (chmod 600 it)`);
-    }
-    parts.push(part);
-  }
-  return parts.length === 1 ? parts[0]! : mergeSaveConfigs(parts);
 }
 
 function readSecretsFile(path: string, hostPath: string): Secrets {

@@ -42,7 +42,8 @@ function scriptCommand(kind: 'pcs' | 'crm', what: string): CommandModule<object,
     builder: scriptOptions,
     handler: async (a) => {
       // Loaded here so other lioha commands never pay for the generator.
-      const { generateScript } = await import('../cluster/generate.js');
+      const { generateScript, crossCheckFromText } = await import('../cluster/generate.js');
+      const { ClusterClashError } = await import('../../lib/cluster/group-configs.js');
       const meta = parseMeta(a.meta === undefined ? [] : ([] as string[]).concat(a.meta));
       const command = [
         `lioha cluster ${kind}`,
@@ -50,12 +51,17 @@ function scriptCommand(kind: 'pcs' | 'crm', what: string): CommandModule<object,
         ...Object.entries(meta).map(([k, v]) => `--meta ${k}=${v}`),
         a.description,
       ].join(' ');
-      const script = generateScript(kind, readFileSync(a.description, 'utf8'), {
+      const text = readFileSync(a.description, 'utf8');
+      const script = generateScript(kind, text, {
         source: a.description,
         command,
         drbdStandIn: a['drbd-stand-in'],
         meta,
       });
+      // The same cross-group check as `lioha cluster check`: a clash refuses, before anything is written.
+      const cross = crossCheckFromText(text, a.description);
+      if (cross.errors.length) throw new ClusterClashError(cross.errors, `refusing to generate from ${a.description}`);
+      for (const n of cross.notes) process.stderr.write(`lioha: note: ${n}\n`);
       if (a.output) writeFileSync(a.output, script, { mode: 0o755 });
       else process.stdout.write(script);
     },
@@ -102,16 +108,20 @@ export const command: CommandModule = {
       .command(scriptCommand('crm', 'crmsh'))
       .command({
         command: 'check <description>',
-        describe: 'Validate a cluster description and list what it would create',
+        describe: "Validate a cluster description, check the groups' target configurations (where readable here) against each other, and list what it would create",
         builder: (yy) => yy.positional('description', { type: 'string', demandOption: true }),
         handler: async (a) => {
-          const { planFromText } = await import('../cluster/generate.js');
+          const { planFromText, crossCheckFromText } = await import('../cluster/generate.js');
+          const { ClusterClashError } = await import('../../lib/cluster/group-configs.js');
           const file = String(a['description']);
-          const plan = planFromText(readFileSync(file, 'utf8'), { source: file });
+          const text = readFileSync(file, 'utf8');
+          const plan = planFromText(text, { source: file });
+          const cross = crossCheckFromText(text, file);
+          if (cross.errors.length) throw new ClusterClashError(cross.errors, `${file} is not valid`);
           for (const c of plan.promotables) process.stdout.write(`promotable ${c.id} (${c.primitive.agent.provider}:${c.primitive.agent.type})\n`);
           for (const g of plan.groups) process.stdout.write(`group ${g.id}: ${g.members.map((m) => m.id).join(' -> ')}\n`);
           process.stdout.write(`${plan.constraints.length} constraints; ${file} is valid\n`);
-          for (const n of plan.notes) process.stdout.write(`note: ${n}\n`);
+          for (const n of [...plan.notes, ...cross.notes]) process.stdout.write(`note: ${n}\n`);
         },
       })
       .command(discoveryConfigCommand)

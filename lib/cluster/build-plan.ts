@@ -135,6 +135,13 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   };
 }
 
+/** One target resource per configuration file (the agent reads one config): file -> its IQNs, in description order. */
+export function targetResources(v: Pick<VolumeGroupSpec, 'targets'>): Map<string, string[]> {
+  const byConfig = new Map<string, string[]>();
+  for (const t of v.targets) byConfig.set(t.config, [...(byConfig.get(t.config) ?? []), t.iqn]);
+  return byConfig;
+}
+
 export function cloneId(drbd: string): string {
   return `ms_drbd_${idPart(drbd)}`;
 }
@@ -202,9 +209,7 @@ function volumeGroup(v: VolumeGroupSpec, agents: AgentRegistry, meta: readonly N
         break;
       }
       case 'target': {
-        // One target resource per configuration file: the agent reads one config.
-        const byConfig = new Map<string, string[]>();
-        for (const t of v.targets) byConfig.set(t.config, [...(byConfig.get(t.config) ?? []), t.iqn]);
+        const byConfig = targetResources(v);
         let n = 0;
         for (const [config, list] of byConfig) {
           const id = byConfig.size === 1 ? `p_target_${vgId}` : `p_target_${vgId}_${n++}`;

@@ -22,6 +22,12 @@ export function metadataMount(v: VolumeGroupSpec): string | undefined {
   return clean((vg['mount_point'] ?? '').trim() || metadataMountDefault(v.vg));
 }
 
+/** Whether `path` is on the group's metadata filesystem (where only the node running the group has it mounted). */
+export function onMetadataFilesystem(v: VolumeGroupSpec, path: string): boolean {
+  const mount = metadataMount(v);
+  return mount !== undefined && under(path, mount);
+}
+
 /** Notes for state that would stay on one node: pr_dir or ddmap's directory off the metadata filesystem. */
 export function groupStorageNotes(v: VolumeGroupSpec): string[] {
   const mount = metadataMount(v);

@@ -379,19 +379,21 @@ function parseVolumeGroup(
 }
 
 function crossCheckVolumeGroups(vgs: readonly VolumeGroupSpec[], c: Collector): void {
-  const seen = new Map<string, string>();
-  const once = (kind: string, key: string, where: string): void => {
+  const seen = new Map<string, { where: string; group: string }>();
+  /** `owned`: a kernel object or address a group owns, so the message names both groups. */
+  const once = (kind: string, key: string, where: string, group: string, owned = false): void => {
     const k = `${kind}\0${key}`;
     const prev = seen.get(k);
-    if (prev) c.add(where, `${kind} ${key} is also used by ${prev}`);
-    else seen.set(k, where);
+    if (!prev) seen.set(k, { where, group });
+    else if (owned && prev.group !== group) c.add(where, `${kind} ${key} is also used by ${prev.where}: groups ${prev.group} and ${group} cannot both own it`);
+    else c.add(where, `${kind} ${key} is also used by ${prev.where}`);
   };
   vgs.forEach((v, i) => {
     const p = `volumeGroups[${i}]`;
-    once('volume group', v.vg, p);
-    once('group id', v.group, p);
-    v.targets.forEach((t, j) => once('target', t.iqn, `${p}.targets[${j}]`));
-    v.portals.forEach((t, j) => once('portal address', t.ip, `${p}.portals[${j}]`));
+    once('volume group', v.vg, p, v.group);
+    once('group id', v.group, p, v.group);
+    v.targets.forEach((t, j) => once('target', t.iqn, `${p}.targets[${j}]`, v.group, true));
+    v.portals.forEach((t, j) => once('portal address', t.ip, `${p}.portals[${j}]`, v.group, true));
   });
   // Groups on one DRBD resource all follow its single Promoted instance, so they
   // cannot prefer different nodes.

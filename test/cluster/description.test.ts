@@ -66,8 +66,8 @@ describe('cluster description', () => {
     );
     expect(errs).toEqual([
       'volumeGroups[1]: volume group vg1 is also used by volumeGroups[0]',
-      'volumeGroups[1].targets[0]: target iqn.2016-09.com.example:iscsitgt01 is also used by volumeGroups[0].targets[0]',
-      'volumeGroups[1].portals[0]: portal address 10.110.88.59 is also used by volumeGroups[0].portals[0]',
+      'volumeGroups[1].targets[0]: target iqn.2016-09.com.example:iscsitgt01 is also used by volumeGroups[0].targets[0]: groups g_tgt and g_two cannot both own it',
+      'volumeGroups[1].portals[0]: portal address 10.110.88.59 is also used by volumeGroups[0].portals[0]: groups g_tgt and g_two cannot both own it',
     ]);
   });
 
