@@ -87,7 +87,8 @@ export function launcherHeader(o: { name: string; node: string; metadataXml?: st
     '  if [ -x "$n" ]; then',
     '    case ${1-} in',
     '    lioha-interpreter) echo "$n"; exit 0 ;;',
-    ...(o.metadataXml ? [`    start) mkdir -p ${STARTED_DIR} 2>/dev/null && : >${STARTED_DIR}/${name} 2>/dev/null ;;`] : []),
+    // The directory is there after the first start since boot: test it rather than fork mkdir each time.
+    ...(o.metadataXml ? [`    start) { [ -d ${STARTED_DIR} ] || mkdir -p ${STARTED_DIR}; } 2>/dev/null && : >${STARTED_DIR}/${name} 2>/dev/null ;;`] : []),
     '    esac',
     ...(o.shortRun ? ['    # shellcheck disable=SC2086 # lioha_v8 is empty or plain words', '    [ "$n" = "$lioha_node" ] && exec "$n" $lioha_v8 "$0" "$@"'] : []),
     '    exec "$n" "$0" "$@"',

@@ -2,8 +2,11 @@
  * Telling the segment the address moved here: gratuitous ARP (request and
  * reply pairs, send_arp) for IPv4, unsolicited neighbour advertisements with
  * the override flag (send_ua) for IPv6; the resource-agents helpers IPaddr2
- * uses. The first announcement is sent before start returns; with arp_bg the
- * rest go to a detached helper, bounded by timeout(1), that stop kills.
+ * uses. With arp_bg (IPaddr2's arp_bg) the whole series goes to a detached helper,
+ * bounded by timeout(1), that stop kills: start does not wait for it. send_arp spaces
+ * the request and the reply of each pair by half the interval, so even one pair sent
+ * in the foreground would keep start waiting that long; the helper's first pair
+ * leaves while start creates the network portal. Without arp_bg start sends them all.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -26,10 +29,12 @@ const seriesMs = (cfg: PortalConfig, count: number) => count * cfg.announce.inte
 export async function announce(ctx: OpContext, cfg: PortalConfig, nic: string, prefixLen: number): Promise<void> {
   const total = cfg.announce.count;
   if (total === 0) return;
-  const firstCount = cfg.announce.background ? 1 : total;
-  const [cmd, args] = command(ctx, cfg, nic, prefixLen, firstCount);
-  await run(cmd, args, { timeoutMs: ctx.deadline.budget(seriesMs(cfg, firstCount)) });
-  if (total > firstCount) startBackground(ctx, cfg, nic, prefixLen, total - firstCount);
+  if (cfg.announce.background) {
+    startBackground(ctx, cfg, nic, prefixLen, total);
+    return;
+  }
+  const [cmd, args] = command(ctx, cfg, nic, prefixLen, total);
+  await run(cmd, args, { timeoutMs: ctx.deadline.budget(seriesMs(cfg, total)) });
 }
 
 function startBackground(ctx: OpContext, cfg: PortalConfig, nic: string, prefixLen: number, count: number): void {

@@ -78,11 +78,11 @@ export const definition = defineAgent({
       name: 'arp_bg',
       type: 'boolean',
       default: true,
-      shortdesc: 'Send the remaining announcements in the background',
+      shortdesc: 'Send the announcements in the background',
       longdesc:
-        'When true, start sends the first announcement itself and leaves the remaining ' +
-        'arp_count-1 to a detached, time-bounded helper so start returns without waiting ' +
-        'for the whole series (IPaddr2 arp_bg). When false, start waits for all of them.',
+        'When true, start leaves the whole series to a detached, time-bounded helper ' +
+        '(stop kills it) and does not wait for any of it, as IPaddr2 arp_bg does. ' +
+        'When false, start sends all of them before it returns.',
     },
     {
       name: 'dad',

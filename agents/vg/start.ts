@@ -16,6 +16,12 @@ import { deactivate, unmountMetadata } from './stop.js';
 type Ctx = OcfContext<ParamsOf<typeof definition>>;
 const fail = (reason: string) => new Failure('generic', reason);
 
+/** The value of a settled read, or its failure thrown where the read used to be awaited on its own. */
+function taken<T>(r: PromiseSettledResult<T>): T {
+  if (r.status === 'rejected') throw r.reason;
+  return r.value;
+}
+
 const describe = (s: MinorState) =>
   `DRBD ${s.resource ? `${s.resource} ` : ''}minor ${s.minor} is ${s.role}${s.peerRole ? ` (peer ${s.peerRole})` : ''}, disk ${s.disk}`;
 
@@ -37,13 +43,20 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   }
   const exec = execFor(ctx);
   const lvm = new Lvm(exec, { extraAccept: c.extraDevices, noUdev: udevAbsent(ctx) });
-  await gateOnDrbd(ctx, c, lvm);
-
-  const row = await step(`looking up volume group ${c.vg}`, () => lvm.vg(c.vg));
+  // Every read start needs runs at once (each LVM command is a process that scans the PVs),
+  // and all have answered before anything is decided or changed. The results are taken in
+  // the order they were asked one by one before: the DRBD gate first, so a refusal names DRBD.
+  const [gate, found, systemId] = await Promise.allSettled([
+    gateOnDrbd(ctx, c, lvm),
+    step(`looking up volume group ${c.vg}`, () => lvm.vg(c.vg)),
+    c.mode === 'system_id' ? step('reading the local LVM system ID', () => lvm.systemId()) : Promise.resolve(''),
+  ]);
+  if (gate.status === 'rejected') throw gate.reason;
+  const row = taken(found);
   if (!row) throw fail(`Volume group ${c.vg} not found on /dev/drbd*${c.extraDevices.length ? ' or extra_devices' : ''}${lvm.lastStderr ? `: ${lvm.lastStderr}` : ''}`);
   if (row.exported) throw fail(`volume group ${c.vg} is exported (vgimport it first)`);
 
-  await takeOwnership(c, lvm, row.systemId, row.tags);
+  await takeOwnership(c, lvm, row.systemId, row.tags, () => taken(systemId));
 
   const activatedHere = before.devs.length === 0;
   let mounted = false;
@@ -78,11 +91,12 @@ async function gateOnDrbd(ctx: Ctx, c: VgConfig, lvm: Lvm): Promise<void> {
     if (e instanceof DrbdNotLoaded) throw fail(`refusing to activate ${c.vg}: ${e.message}`);
     throw e;
   }
-  const states: MinorState[] = [];
-  if (c.drbdResource) {
-    states.push(...(await step(`reading DRBD resource ${c.drbdResource}`, () => drbd.resource(c.drbdResource!))));
-  }
-  const pvs = await step(`listing physical volumes of ${c.vg}`, () => lvm.pvs(c.vg));
+  const [named, listed] = await Promise.allSettled([
+    c.drbdResource ? step(`reading DRBD resource ${c.drbdResource}`, () => drbd.resource(c.drbdResource!)) : Promise.resolve([]),
+    step(`listing physical volumes of ${c.vg}`, () => lvm.pvs(c.vg)),
+  ]);
+  const states: MinorState[] = [...taken(named)];
+  const pvs = taken(listed);
   const pvMinors: number[] = [];
   for (const pv of pvs) {
     const minor = drbdMinorOfPath(pv.name) ?? drbdMinorOfPath(await canonical(ctx, pv.name));
@@ -150,9 +164,9 @@ async function canonical(ctx: Ctx, abs: string): Promise<string> {
   }
 }
 
-async function takeOwnership(c: VgConfig, lvm: Lvm, vgSystemId: string, tags: string[]): Promise<void> {
+async function takeOwnership(c: VgConfig, lvm: Lvm, vgSystemId: string, tags: string[], localSystemId: () => string): Promise<void> {
   if (c.mode === 'system_id') {
-    const ours = await step('reading the local LVM system ID', () => lvm.systemId());
+    const ours = localSystemId();
     if (!ours) {
       // This host's lvm.conf: node-local, 5 (the peer may be set up right).
       throw new Failure('installed', 'vg_access_mode=system_id but this host has no LVM system ID (set global/system_id_source in lvm.conf)');

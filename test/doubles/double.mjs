@@ -315,9 +315,40 @@ function umount(s) {
   save(s);
 }
 
+/**
+ * The real tools serialise on their own locks (LVM's per-VG and global locks, DRBD's state
+ * lock) and an agent may run several at once: one double at a time here, so none reads the
+ * state file while another rewrites it or loses another's update. The lock file holds the
+ * holder's pid; a holder that died without removing it (SIGKILL on a timeout) is taken over.
+ */
+function lockState() {
+  const lock = `${STATE}.lock`;
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; ; i++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      process.on('exit', () => rmSync(lock, { force: true }));
+      return;
+    } catch (e) {
+      if (e.code !== 'EEXIST') throw e;
+    }
+    let holder;
+    try { holder = Number.parseInt(readFileSync(lock, 'utf8'), 10); } catch { continue; } // released meanwhile
+    // No pid yet: its holder is between creating and writing it. Wait like for a live one.
+    if (Number.isInteger(holder)) {
+      let alive = true;
+      try { process.kill(holder, 0); } catch (e) { alive = e.code === 'EPERM'; }
+      if (!alive) { rmSync(lock, { force: true }); continue; }
+    }
+    if (i > 6000) die(99, `double: state lock ${lock} held by ${holder} for 30 s`);
+    Atomics.wait(nap, 0, 0, 5);
+  }
+}
+
 if (tool === 'render') {
   render(load());
 } else {
+  lockState();
   const s = load();
   logCall(s);
   writeFileSync(STATE, JSON.stringify(s, null, 2));

@@ -110,6 +110,20 @@ describe.skipIf(why !== undefined)(`agent launcher${why ? ` (skipped: ${why})` :
 });
 
 describe('launcher header', () => {
+  it.skipIf(why !== undefined)('marks a start without forking mkdir once the marker directory exists', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lioha-marker-'));
+    try {
+      const fake = join(dir, 'node');
+      writeFileSync(fake, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      const agent = join(dir, 'x');
+      writeFileSync(agent, `${launcherHeader({ name: 'x', node: fake, metadataXml: '<x/>' })}0;\n`, { mode: 0o755 });
+      // mkdir made unusable: the marker can only appear if the launcher does not run it.
+      const script = 'mount -t tmpfs run /run && mkdir -p /run/lioha/started && mount --bind /dev/null "$(command -v mkdir)" && env -i "$0" start && test -e /run/lioha/started/x';
+      expect(spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, agent]).status).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
   it('refuses meta-data that would end its comment', () => {
     expect(() => launcherHeader({ name: 'x', node: '/n', metadataXml: '<a>*/</a>' })).toThrow(/\*\//);
   });

@@ -3,6 +3,7 @@
 set -euo pipefail
 repo=$1
 work=$2
+stack=${3:-stack.sh}
 here=$repo/test/pacemaker
 # Pacemaker's daemons (and so the agents) get the minimal PATH a real node gives them; the harness itself also
 # needs the Node.js it was started with (tsx, node -e), wherever the README put it (LIOHA_NODE_DIR, from run.sh).
@@ -68,9 +69,9 @@ wait_for() { # <timeout s> <description> <command...>
   done
 }
 ready() { [ -s "$work/node1.pid" ] && [ -s "$work/node2.pid" ] && [ -s "$work/node1.pacemakerd" ] && [ -s "$work/node2.pacemakerd" ]; }
-wait_for 60 "both nodes set up" ready
+wait_for 300 "both nodes set up" ready
 both_online() { on 1 crm_mon -1 2>/dev/null | grep -c 'Online: \[ lioha1 lioha2 \]' >/dev/null; }
-wait_for 90 "both nodes online" both_online
+wait_for 300 "both nodes online" both_online
 log "lioha1 and lioha2 online"
 
 xml() { on "$1" crm_mon -1 --output-as=xml 2>/dev/null; }
@@ -85,35 +86,49 @@ group_on() {
 }
 configured() { on 1 cibadmin -Q -o resources 2>/dev/null | grep -c '<group ' >/dev/null; }
 
-log "applying the generated pcs script on lioha1"
-on 1 sh /run/lioha-sandbox/stack.sh >"$work/stack.log" 2>&1 &
+log "applying the generated stack script ($stack) on lioha1"
+on 1 sh "/run/lioha-sandbox/$stack" >"$work/stack.log" 2>&1 &
 script_pid=$!
-wait_for 120 "resources in the CIB" configured
+wait_for 400 "resources in the CIB" configured
 t_created=$(now)
-wait_for 120 "g_tgt Started on lioha1" group_on 1 lioha1
+wait_for 240 "g_tgt Started on lioha1" group_on 1 lioha1
 t_started=$(now)
-wait "$script_pid" || { log "FAIL: the pcs script failed"; cat "$work/stack.log"; exit 1; }
+wait "$script_pid" || { log "FAIL: the stack script failed"; cat "$work/stack.log"; exit 1; }
 log "g_tgt Started on lioha1 $(secs "$t_created" "$t_started") s after the resources were created"
 on 1 crm_mon -1
 
 log "switchover: crm_resource --move g_tgt"
 t0=$(now)
 on 1 crm_resource --move --resource g_tgt >/dev/null 2>&1
-wait_for 60 "g_tgt Started on lioha2" group_on 1 lioha2
+wait_for 180 "g_tgt Started on lioha2" group_on 1 lioha2
 t_switch=$(now)
 on 1 crm_resource --clear --resource g_tgt >/dev/null 2>&1
 log "switched over in $(secs "$t0" "$t_switch") s; cleared the cli-ban"
 # Where the time went: each agent action's own run time (exec-time, ms) as recorded in the CIB.
-op_times() {
+op_times() { # <observer>: "<operation_key> <node> <exec-time> <queue-time>" of each last start/stop/promote/demote
   on "$1" cibadmin -Q -o status 2>/dev/null | grep -o '<lrm_rsc_op [^>]*>' |
     grep -E 'operation="(start|stop|promote|demote)"' |
-    sed -E 's/.*operation_key="([^"]*)".*on_node="([^"]*)".*exec-time="([0-9]+)".*/  \1 on \2: \3 ms/'
+    sed -E 's/.*operation_key="([^"]*)".*on_node="([^"]*)".*exec-time="([0-9]+)".*queue-time="([0-9]+)".*/\1 \2 \3 \4/'
 }
-log "agent action times (last of each kind):"
-op_times 1 | tee "$work/switch-ops.txt"
-# Every one of these runs on the critical path of the move (group members stop in
-# order, DRBD demotes then promotes, members start in order): their sum is the agents' share.
-agents_ms=$(awk '{ s += $(NF-1) } END { print s + 0 }' "$work/switch-ops.txt")
+op_times 1 >"$work/switch-ops-all.txt"
+# The critical path of the move, in order: the group members stop on lioha1 (last first),
+# DRBD demotes there and promotes on lioha2, the members start on lioha2. Each op waits for
+# the one before, so the sum of their exec-times is the agents' share of the switchover.
+critical=""
+for r in $(echo "$GROUP" | tr ' ' '\n' | tac); do critical="$critical ${r}_stop_0@lioha1"; done
+critical="$critical p_drbd_r0_demote_0@lioha1 p_drbd_r0_promote_0@lioha2"
+for r in $GROUP; do critical="$critical ${r}_start_0@lioha2"; done
+log "switchover critical path, each op's exec-time (and queue-time) from the CIB operation history:"
+: >"$work/switch-ops.txt"
+for k in $critical; do
+  line=$(awk -v key="${k%@*}" -v node="${k#*@}" '$1 == key && $2 == node' "$work/switch-ops-all.txt" | tail -n 1)
+  [ -n "$line" ] || { log "FAIL: no ${k%@*} on ${k#*@} in the operation history"; cat "$work/switch-ops-all.txt"; exit 1; }
+  echo "$line" >>"$work/switch-ops.txt"
+done
+awk '{ printf "  %-26s %-7s %6d ms  (queued %d ms)\n", $1, $2, $3, $4 }' "$work/switch-ops.txt"
+agents_ms=$(awk '{ s += $3 } END { print s + 0 }' "$work/switch-ops.txt")
+# DRBD's share is the stock agent's (here its Stateful stand-in), not lioha's.
+drbd_ms=$(awk '$1 ~ /^p_drbd_/ { s += $3 } END { print s + 0 }' "$work/switch-ops.txt")
 switch_ms=$(awk -v a="$t0" -v b="$t_switch" 'BEGIN { printf "%d", (b - a) * 1000 }')
 sleep 5
 group_on 1 lioha2 || { log "FAIL: g_tgt moved back after clear"; exit 1; }
@@ -134,4 +149,6 @@ printf '\nRESULT two nodes: time from resource creation to all Started: %s s\n' 
 printf 'RESULT two nodes: switchover (move) until all Started on the peer: %s s\n' "$(secs "$t0" "$t_switch")"
 printf 'RESULT two nodes: switchover split: agents (sum of op exec-times on the critical path) %s ms, Pacemaker and the rest %s ms (load average %s)\n' \
   "$agents_ms" "$((switch_ms - agents_ms))" "$(cut -d' ' -f1 /proc/loadavg)"
+printf 'RESULT two nodes: agents split: lioha agents %s ms, DRBD stand-in (ocf:pacemaker:Stateful, not lioha) %s ms\n' \
+  "$((agents_ms - drbd_ms))" "$drbd_ms"
 printf 'RESULT two nodes: failover after a node crash until all Started on the survivor: %s s (corosync token 1000 ms)\n' "$(secs "$t_crash" "$t_failover")"

@@ -6,17 +6,20 @@
 # back) and a crash of the node holding the group (corosync and pacemaker
 # killed with SIGKILL) are measured end to end.
 #
-# Usage: test/pacemaker/two-node.sh [--no-build] [--keep]
+# Usage: test/pacemaker/two-node.sh [--no-build] [--keep] [--crm]   (--crm: create the stack with the crmsh
+# script instead of pcs, whose one Python process per command takes minutes on a busy machine)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 build=1
 keep=0
+stack=stack.sh
 for a in "$@"; do
   case $a in
     --no-build) build=0 ;;
     --keep) keep=1 ;;
-    *) echo "usage: $0 [--no-build] [--keep]" >&2; exit 2 ;;
+    --crm) stack=stack-crm.sh ;;
+    *) echo "usage: $0 [--no-build] [--keep] [--crm]" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" = 0 ] || { echo "two-node.sh: needs root" >&2; exit 1; }
@@ -36,4 +39,4 @@ cleanup() {
 trap cleanup EXIT
 mkdir -p "$work/ocf/lioha"
 cp -R "$repo"/dist/resource.d/lioha/. "$work/ocf/lioha/"  # the agents and their .lioha/ bundles
-unshare --pid --fork --mount-proc --mount --propagation private "$here/two-node-inner.sh" "$repo" "$work"
+unshare --pid --fork --mount-proc --mount --propagation private "$here/two-node-inner.sh" "$repo" "$work" "$stack"
