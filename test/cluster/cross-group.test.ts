@@ -208,6 +208,21 @@ describe('lioha cluster check across groups', () => {
     await expect(cli(['cluster', 'check', file])).rejects.toThrow(/network portals 192\.0\.2\.10:3260 and \[::\]:3260 exclude each other on one node/);
   });
 
+  it('reads nothing for a single group without a discovery address: there is nothing to compare', async () => {
+    const { file, f1 } = clusterWith(undefined, undefined, (d) => { d.volumeGroups.pop(); d.drbd.pop(); });
+    rmSync(f1);
+    const out = await cli(['cluster', 'check', file]);
+    expect(out).toContain(`${file} is valid`);
+    expect(out).not.toContain('not checked');
+    // with the discovery address there is: the group's file is read (and, missing here, noted)
+    const { file: withDiscovery, f1: g1 } = clusterWith(undefined, undefined, (d) => {
+      d.volumeGroups.pop(); d.drbd.pop();
+      d.discovery = { ip: '192.0.2.20', cidrNetmask: 24, config: '/etc/lioha/portald.json' };
+    });
+    rmSync(g1);
+    expect(await cli(['cluster', 'check', withDiscovery])).toContain(`note: ${g1} (group g1) was not checked against the other groups`);
+  });
+
   it('notes an unreadable configuration and checks the rest', async () => {
     const { file, f2 } = clusterWith();
     rmSync(f2);
