@@ -342,7 +342,8 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
   async 'corosync-links'() {
     const from = await activeNode();
     await scenario('corosync links blocked (split, fence race)', { from: from.name, to: A.name }, async (t0) => {
-      await A.sh('block_port udp 5405');
+      // knet gives each link a port of its own (link 0 5405, link 1 5406): block both, or ring1 carries on
+      await A.sh('block_port udp 5405-5406');
       await waitFor('labB fenced', 600, async () => !B.running, 1000);
       await A.sh('unblock_all');
       return { survivor: A, t0 };
