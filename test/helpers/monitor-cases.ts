@@ -62,10 +62,10 @@ export class CaseRoots {
   }
 
   /** Runs `<agent> <action>` (it must succeed); with stopAtCleanup, cleanup() runs `<agent> stop` in the same environment. */
-  run(agent: string, action: 'start' | 'stop', env: Env, stopAtCleanup = false): void {
+  act(agent: string, action: 'start' | 'stop', env: Env, stopAtCleanup = false): void {
     const r = spawnSync(builtAgentPath(agent), [action], { env, encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`${agent} ${action}: exit ${r.status}: ${r.stderr}`);
-    if (stopAtCleanup) this.stops.unshift(() => this.run(agent, 'stop', env, false));
+    if (stopAtCleanup) this.stops.unshift(() => this.act(agent, 'stop', env, false));
   }
 
   /** Undoes everything; every step runs even when one fails, and the first failure is thrown at the end. */
@@ -85,7 +85,7 @@ export class CaseRoots {
 export function dummyCases(roots: CaseRoots): { monitor: MonitorCase; probe: MonitorCase } {
   const up = { ...OCF_ENV, LIOHA_ROOT: roots.dir('dummy'), OCF_RESOURCE_INSTANCE: 'p_dummy', OCF_RESKEY_fake: 'x' };
   const down = { ...up, LIOHA_ROOT: roots.dir('dummy-down') };
-  roots.run('dummy', 'start', up);
+  roots.act('dummy', 'start', up);
   return {
     monitor: monitorCase('dummy monitor', 'dummy', { ...up, ...RECURRING }, 0),
     probe: monitorCase('dummy probe', 'dummy', { ...down, ...PROBE }, 7),
@@ -100,7 +100,7 @@ export async function ddmapCases(roots: CaseRoots): Promise<{ monitor: MonitorCa
     await buildIetProc(r, SAMPLE_TARGETS);
     await makeVgDir(r);
   }
-  roots.run('ddmap', 'start', up);
+  roots.act('ddmap', 'start', up);
   return {
     monitor: monitorCase('ddmap monitor', 'ddmap', { ...up, ...RECURRING }, 0),
     probe: monitorCase('ddmap probe', 'ddmap', { ...down, ...PROBE }, 7),
@@ -114,7 +114,7 @@ export function vgCases(roots: CaseRoots): { monitor: MonitorCase; depth10: Moni
   const down = { ...base, LIOHA_ROOT: roots.dir('vg-down') };
   prepareVgFixture(up.LIOHA_ROOT);
   prepareVgFixture(down.LIOHA_ROOT);
-  roots.run('vg', 'start', up);
+  roots.act('vg', 'start', up);
   return {
     monitor: monitorCase('vg monitor', 'vg', { ...up, ...RECURRING }, 0),
     depth10: monitorCase('vg monitor depth 10 (dd)', 'vg', { ...up, ...DEPTH10 }, 0, 10),
@@ -133,7 +133,7 @@ export function targetCases(roots: CaseRoots, backend: 'emulator' | 'node:fs' = 
   const base = { ...OCF_ENV, OCF_RESOURCE_INSTANCE: 'p_target', OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG };
   const up = { ...base, LIOHA_ROOT: fx.root };
   const plain = backend === 'node:fs';
-  roots.run('target', 'start', up, !plain); // a node:fs tree is removed, not stopped (its emulator marker is gone)
+  roots.act('target', 'start', up, !plain); // a node:fs tree is removed, not stopped (its emulator marker is gone)
   if (plain) for (const f of [fx, fxDown]) rmSync(join(f.base, EMULATOR_MARKER));
   const suffix = plain ? ', node:fs backend' : '';
   return {
@@ -160,7 +160,7 @@ export async function discoveryCases(roots: CaseRoots): Promise<{ probe: Monitor
   return {
     probe: monitorCase('discovery probe', 'discovery', { ...up, ...params(roots.dir('discovery-down')), ...PROBE }, 7),
     startMonitor: () => {
-      roots.run('discovery', 'start', up, true);
+      roots.act('discovery', 'start', up, true);
       return monitorCase('discovery monitor', 'discovery', { ...up, ...RECURRING }, 0);
     },
   };
