@@ -135,6 +135,14 @@ export function buildPlan(d: ClusterDescription, agents: AgentRegistry, opts: Pl
   };
 }
 
+/** LIO's and the portal agent's default iSCSI port. */
+export const ISCSI_PORT = 3260;
+
+/** The port a group's portal resource listens on: the portal's own, else the group's portal params, else the agent's default. */
+export function portalPort(v: Pick<VolumeGroupSpec, 'params'>, p: Pick<VolumeGroupSpec['portals'][number], 'port'>): number {
+  return p.port ?? Number(v.params.portal?.['port'] ?? ISCSI_PORT);
+}
+
 /** One target resource per configuration file (the agent reads one config): file -> its IQNs, in description order. */
 export function targetResources(v: Pick<VolumeGroupSpec, 'targets'>): Map<string, string[]> {
   const byConfig = new Map<string, string[]>();

@@ -9,7 +9,7 @@ import { readConfig } from '../configfs/config-file.js';
 import { ConfigError, type SaveConfig } from '../configfs/saveconfig.js';
 import { Failure } from '../failure.js';
 import { parseValue } from '../param-value.js';
-import { targetResources } from './build-plan.js';
+import { ISCSI_PORT, portalPort, targetResources } from './build-plan.js';
 import type { ClusterDescription, VolumeGroupSpec } from './description.js';
 import { onMetadataFilesystem } from './group-storage.js';
 import { identityClashes, unownable, type GroupPortals, type ResourceConfig } from './identity-clash.js';
@@ -22,7 +22,6 @@ export interface CrossGroupCheck {
 }
 
 const DERIVE_WWN = { name: 'derive_wwn', type: 'boolean', shortdesc: '', longdesc: '' } as const;
-const DEFAULT_ISCSI_PORT = 3260;
 
 type Read = { cfg: SaveConfig } | { unreadable: string } | { invalid: string };
 
@@ -71,11 +70,10 @@ export function crossGroupCheck(d: ClusterDescription): CrossGroupCheck {
         resources.push(r);
       }
     }
-    const port = (p: VolumeGroupSpec['portals'][number]) => p.port ?? Number(v.params.portal?.['port'] ?? DEFAULT_ISCSI_PORT);
-    portals.push({ group: v.group, addresses: v.portals.map((p) => ({ ip: p.ip, port: port(p) })) });
+    portals.push({ group: v.group, addresses: v.portals.map((p) => ({ ip: p.ip, port: portalPort(v, p) })) });
   }
   if (d.discovery) {
-    portals.push({ group: d.discovery.group, addresses: [{ ip: d.discovery.ip, port: d.discovery.port ?? DEFAULT_ISCSI_PORT }], daemon: 'lioha-portald' });
+    portals.push({ group: d.discovery.group, addresses: [{ ip: d.discovery.ip, port: d.discovery.port ?? ISCSI_PORT }], daemon: 'lioha-portald' });
   }
   errors.push(...identityClashes(resources, portals));
   return { errors, notes };

@@ -9,9 +9,9 @@
  */
 import { formatHostPort } from '../iscsi/address.js';
 import { ConfigError, hasSecrets, parseConfig, type PortaldConfig } from '../portald/config.js';
+import { ISCSI_PORT, portalPort } from './build-plan.js';
 import type { ClusterDescription } from './description.js';
 
-const ISCSI_PORT = 3260;
 
 /** Fields of the portald file a description may set in `discovery.portald`; `portals` is always generated. */
 export const PORTALD_SETTINGS = [
@@ -63,7 +63,7 @@ export function backendAddresses(d: ClusterDescription): string[] {
   const out: string[] = [];
   for (const v of d.volumeGroups) {
     for (const p of v.portals) {
-      const a = formatHostPort(p.ip, p.port ?? ISCSI_PORT);
+      const a = formatHostPort(p.ip, portalPort(v, p));
       if (!out.includes(a)) out.push(a);
     }
   }

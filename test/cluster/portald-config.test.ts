@@ -46,6 +46,12 @@ describe('portaldFileFor', () => {
     });
     const again = backendAddresses(parseDescriptionOrThrow(text));
     expect(again).toEqual(['192.0.2.21:3261', '192.0.2.22:3260', '[2001:db8::22]:3260']);
+    // a group's portal params port, where its portals name none: the port its portal resources listen on
+    const groupPort = withDiscovery(aa, (x) => {
+      const vgs = x['volumeGroups'] as { params?: Record<string, Record<string, string>> }[];
+      vgs[1]!.params = { ...(vgs[1]!.params ?? {}), portal: { ...(vgs[1]!.params?.['portal'] ?? {}), port: '3262' } };
+    });
+    expect(backendAddresses(parseDescriptionOrThrow(groupPort))).toEqual(['192.0.2.21:3260', '192.0.2.22:3262', '[2001:db8::22]:3262']);
   });
 
   it('listens on the discovery port when the description sets one, and the daemon reads the text back', () => {
