@@ -338,7 +338,7 @@ const SCENARIOS: Record<string, () => Promise<void>> = {
     await waitFor('pacemakerd back', 120, async () => (await on.run('pgrep -x pacemakerd')).rc === 0, 2000);
   },
   // both corosync links blocked on labA: a split; labA wins the fence race (the device fencing it waits
-  // 5 s), labB is fenced, the group runs on labA; labB boots and rejoins once the links are back
+  // 30 s, lab.json), labB is fenced, the group runs on labA; labB boots and rejoins once the links are back
   async 'corosync-links'() {
     const from = await activeNode();
     await scenario('corosync links blocked (split, fence race)', { from: from.name, to: A.name }, async (t0) => {
