@@ -1,6 +1,6 @@
 /**
  * ocf:lioha:portal actions. Order matters:
- *   start: [block] -> DAD probe -> add address -> announce -> LIO np -> listening -> [unblock]
+ *   start: ([block] | DAD probe | LIO np) -> add address -> announce -> listening -> [unblock]
  *   stop:  [block] -> stop announcer -> remove np -> remove address -> [unblock]
  * A start that fails half-way removes what it added. Monitor reads /proc,
  * /sys and configfs only; the command-running modules are imported lazily so
@@ -89,29 +89,33 @@ async function start(ctx: Ctx): Promise<OcfExit> {
   const cfs = plan.nps.length > 0 ? await np.openTargetFs(ctx) : undefined;
   const createdNps: string[] = [];
   try {
-    if (plan.block) await blk.installBlock(ctx, cfg);
+    // The block, the duplicate probe and the nps go together: the probe is mostly waiting for an
+    // answer (dad_timeout), which the nft run and the np mkdirs fill. An np may be bound before its
+    // address exists (LIO binds a non-local address), and no traffic reaches it until the address is
+    // added, after all three; a duplicate found removes the nps again (rollback).
+    // The two commands are spawned first; the mkdirs then run while they do.
+    const blocking = plan.block ? blk.installBlock(ctx, cfg) : undefined;
+    const probing = plan.addAddress && plan.probeDuplicate ? dadMod.probeDuplicate(ctx, cfg, nic) : undefined;
+    const npsReady = cfs && cfg.targets.length > 0 ? np.createNps(ctx, cfs, plan.nps, createdNps) : undefined;
+    const [blocked, probed, npsMade] = await Promise.allSettled([blocking, probing, npsReady]);
+    for (const r of [blocked, probed, npsMade]) if (r.status === 'rejected') throw r.reason;
     if (plan.addAddress) {
       let kernelDad = false;
-      if (plan.probeDuplicate) {
-        const r = await dadMod.probeDuplicate(ctx, cfg, nic);
-        if (r.kind === 'duplicate') {
-          throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
-        }
-        if (r.kind === 'unavailable') {
-          if (cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
-          kernelDad = true; // IPv6 without ndisc6: let the kernel do it.
-          ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
-        }
+      const r = probed.status === 'fulfilled' ? probed.value : undefined;
+      if (r?.kind === 'duplicate') {
+        throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
+      }
+      if (r?.kind === 'unavailable') {
+        if (cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
+        kernelDad = true; // IPv6 without ndisc6: let the kernel do it.
+        ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
       }
       await addr.addAddress(ctx, cfg, nic, prefixLen, kernelDad);
       if (kernelDad) await addr.waitKernelDad(ctx, cfg, 5000);
       ctx.log.info('address added', { ip: cfg.ipText, nic, prefixLen });
     }
     if (plan.announce) await ann.announce(ctx, cfg, nic, prefixLen);
-    if (cfg.targets.length > 0) {
-      if (cfs) await np.createNps(ctx, cfs, plan.nps, createdNps);
-      await np.waitListening(ctx, cfg);
-    }
+    if (cfg.targets.length > 0) await np.waitListening(ctx, cfg);
     if (plan.block) await blk.removeBlock(ctx);
   } catch (e) {
     await rollback(e);

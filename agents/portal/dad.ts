@@ -4,18 +4,39 @@
  * either Habets' arping or iputils-arping. IPv6: a neighbour solicitation with
  * ndisc6; without ndisc6 the caller falls back to the kernel's own DAD.
  */
+import { readFileSync, statSync } from 'node:fs';
 import { run, ExecFailedError } from '../../lib/exec/run.js';
+import { findTool } from '../../lib/exec/tools.js';
 import { Failure } from '../../lib/failure.js';
 import { OcfExit } from '../../lib/ocf/exit-codes.js';
 import { arpingReplyMacs, ndisc6ReplyMacs } from '../../lib/net/ip-output.js';
 import type { PortalConfig } from './config.js';
 import type { OpContext } from './op-context.js';
 
+/** The binary's bytes as latin1 (every byte one character), or undefined when unreadable or implausibly large. */
+function binaryText(path: string): string | undefined {
+  try {
+    if (statSync(path).size > 4 << 20) return undefined;
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
 export type DadResult = { kind: 'free' } | { kind: 'duplicate'; macs: string[] } | { kind: 'unavailable'; why: string };
 
 type Arping = 'habets' | 'iputils';
 
+/**
+ * Which arping is installed, from its binary's text when it names its author (no exec: each
+ * process is a few hundred ms of a failover on a starved node), else from its answer to -V.
+ */
 async function arpingFlavour(ctx: OpContext): Promise<Arping | undefined> {
+  const path = findTool('arping', ctx.env);
+  if (path === undefined) return undefined;
+  const text = binaryText(path);
+  if (text?.includes('Thomas Habets')) return 'habets';
+  if (text?.includes('iputils')) return 'iputils';
   try {
     // iputils prints its name for -V; Habets' arping rejects -V without an argument.
     const r = await run('arping', ['-V'], { timeoutMs: ctx.deadline.budget(2000), okCodes: [0, 1, 2, 64] });

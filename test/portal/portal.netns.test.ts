@@ -6,10 +6,10 @@
  * network portal path against a configfs-shaped tree, and link loss.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLAIMS_DIR, claimNp } from '../../lib/configfs/network-portals.js';
+import { CLAIMS_DIR, claimNp, readClaims } from '../../lib/configfs/network-portals.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { builtAgentPath } from '../helpers/agent.js';
 import { parsePortalConfig, type PortalParams } from '../../agents/portal/config.js';
@@ -179,6 +179,30 @@ describe.skipIf(why !== undefined)(`portal in network namespaces${why ? ` (skipp
       expect(hasAddr(pair, vip)).toBe(false);
       expect(nftTables()).not.toContain('lioha_portal');
       expect(agent(pair, 'monitor', params, env).code).toBe(7);
+    });
+
+    it('a duplicate address found while the np was being made is refused, and the np, claim and block are undone', () => {
+      // Start binds the np while the duplicate probe waits for an answer; the probe's verdict comes after.
+      const dup = '192.0.2.62';
+      const dupNp = join(tpg(), 'np', `${dup}:3260`);
+      const trace = join(root, 'trace.txt');
+      mkdirSync(join(tpg(), 'np'), { recursive: true });
+      expect(pair.inB('ip', ['addr', 'add', `${dup}/24`, 'dev', pair.dev]).code).toBe(0);
+      try {
+        const r = agent(pair, 'start', { ...params, ip: dup }, { ...env, LIOHA_CONFIGFS_TRACE: trace });
+        expect(r.code).toBe(1);
+        expect(r.reasons[0]).toContain(`${dup} is already in use on eth0 by ${pair.macB}`);
+        const rel = `iscsi/${iqn}/tpgt_1/np/${dup}:3260`;
+        expect(readFileSync(trace, 'utf8').split('\n').filter(Boolean)).toEqual([`mkdir ${rel}`, `rmdir ${rel}`]);
+        expect(existsSync(dupNp)).toBe(false);
+        expect(readClaims(join(root, CLAIMS_DIR)).has(rel)).toBe(false);
+        expect(hasAddr(pair, dup)).toBe(false);
+        expect(nftTables()).not.toContain('lioha_portal');
+        expect(agent(pair, 'monitor', { ...params, ip: dup }, env).code).toBe(7);
+      } finally {
+        pair.inB('ip', ['addr', 'del', `${dup}/24`, 'dev', pair.dev]);
+        rmSync(trace, { force: true });
+      }
     });
 
     it('a leftover np (created by this resource) without the address is an error, not 7', () => {
