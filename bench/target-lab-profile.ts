@@ -1,0 +1,72 @@
+/**
+ * Reads what test/lab/tests/41-target-profile-overhead.sh left (bench/target-lab-profile.sh runs it):
+ * the V8 CPU profiles of the target agent's start and stop on the real kernel, and the timed rounds.
+ * Prints, per action, the median share of each phase (inclusive time of named functions, from the
+ * sampled stacks) and the functions with the most self time, then the rounds' medians and ratios.
+ *
+ *   npx tsx bench/target-lab-profile.ts <result dir of 41-target-profile-overhead>
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './measure.js';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+/** Phases worth naming: what start and stop are made of (function names survive the bundle's minifier). */
+const PHASES = [
+  'loadDesired', 'readDesiredCache', 'writeDesiredCache', 'readLive', 'planReconcile', 'planTeardown', 'applyPlan',
+  'applyInChild', 'differenceAfterStart', 'firstDifference', 'withLock', 'preparePr', 'ensureFabric', 'claims',
+  'readFileSync', 'mkdirSync', 'writeSync', 'openSync', 'readdirSync', 'symlinkSync', 'readlinkSync', 'lstatSync',
+  'rmdirSync', 'unlinkSync', 'spawn', 'runInThisContext', '(garbage collector)', '(program)', '(idle)',
+];
+
+function analyse(p: Profile): { totalMs: number; inclusive: Map<string, number>; self: Map<string, number> } {
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  const self = new Map<string, number>();
+  p.samples.forEach((id, i) => {
+    const dt = (p.timeDeltas[i + 1] ?? 0) / 1000;
+    const leaf = byId.get(id)!;
+    const key = `${leaf.callFrame.functionName || '(anonymous)'}${leaf.callFrame.url ? `@${leaf.callFrame.url.split('/').pop()}:${leaf.callFrame.lineNumber}` : ''}`;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const name = byId.get(n)!.callFrame.functionName;
+      if (PHASES.includes(name) && !seen.has(name)) { seen.add(name); inclusive.set(name, (inclusive.get(name) ?? 0) + dt); }
+    }
+  });
+  return { totalMs: (p.endTime - p.startTime) / 1000, inclusive, self };
+}
+
+const dir = process.argv[2];
+if (!dir) throw new Error('usage: target-lab-profile.ts <result dir>');
+for (const action of ['start', 'stop']) {
+  const runs = readdirSync(dir).filter((d) => d.startsWith(`prof-${action}-`)).flatMap((d) =>
+    readdirSync(join(dir, d)).filter((f) => f.endsWith('.cpuprofile')).map((f) => analyse(JSON.parse(readFileSync(join(dir, d, f), 'utf8')) as Profile)));
+  if (!runs.length) { console.log(`${action}: no profiles`); continue; }
+  const total = median(runs.map((r) => r.totalMs));
+  console.log(`\n${action}: ${runs.length} profiles, median profiled time ${total.toFixed(0)} ms (from the bundle's first line to exit)`);
+  console.log('  phase (inclusive)                 median ms   share');
+  for (const ph of PHASES) {
+    const v = median(runs.map((r) => r.inclusive.get(ph) ?? 0));
+    if (v >= 1) console.log(`  ${ph.padEnd(32)} ${v.toFixed(0).padStart(9)}   ${((100 * v) / total).toFixed(0).padStart(4)} %`);
+  }
+  const selfTotals = new Map<string, number[]>();
+  for (const r of runs) for (const [k, v] of r.self) selfTotals.set(k, [...(selfTotals.get(k) ?? []), v]);
+  const top = [...selfTotals].map(([k, v]) => [k, v.reduce((a, b) => a + b, 0) / runs.length] as const).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log('  most self time (mean ms)');
+  for (const [k, v] of top) console.log(`    ${v.toFixed(0).padStart(6)}  ${k.slice(0, 90)}`);
+}
+const metrics = new Map<string, number[]>();
+for (const line of readFileSync(join(dir, 'metrics.txt'), 'utf8').split('\n')) {
+  const [k, v] = line.split(' ');
+  if (k && v && Number.isFinite(Number(v))) metrics.set(k, [...(metrics.get(k) ?? []), Number(v)]);
+}
+const m = (k: string) => median(metrics.get(k) ?? [NaN]);
+console.log('\nrounds (median ms):');
+for (const [k, v] of metrics) console.log(`  ${k.padEnd(28)} ${median(v).toFixed(0).padStart(7)}  (${v.join(', ')})`);
+console.log(`agent start / targetctl restore ${(m('agent_start_ms') / m('targetctl_restore_ms')).toFixed(2)}x; stop / clear ${(m('agent_stop_ms') / m('targetctl_clear_ms')).toFixed(2)}x`);
+console.log(`node -e 0 / python3 -c 0 ${(m('node_bare_ms') / m('python3_bare_ms')).toFixed(2)}x; node --jitless -e 0 / node -e 0 ${(m('node_jitless_bare_ms') / m('node_bare_ms')).toFixed(2)}x`);
