@@ -70,3 +70,12 @@ console.log('\nrounds (median ms):');
 for (const [k, v] of metrics) console.log(`  ${k.padEnd(28)} ${median(v).toFixed(0).padStart(7)}  (${v.join(', ')})`);
 console.log(`agent start / targetctl restore ${(m('agent_start_ms') / m('targetctl_restore_ms')).toFixed(2)}x; stop / clear ${(m('agent_stop_ms') / m('targetctl_clear_ms')).toFixed(2)}x`);
 console.log(`node -e 0 / python3 -c 0 ${(m('node_bare_ms') / m('python3_bare_ms')).toFixed(2)}x; node --jitless -e 0 / node -e 0 ${(m('node_jitless_bare_ms') / m('node_bare_ms')).toFixed(2)}x`);
+if (metrics.has('kernel_start_sh_ms')) {
+  const ks = m('kernel_start_sh_ms'), kt = m('kernel_stop_sh_ms');
+  console.log(`kernel-only sh script (the same configfs operations, no Node.js): start ${ks.toFixed(0)} ms, stop ${kt.toFixed(0)} ms`);
+  console.log(`  agent start = node -e 0 ${m('node_bare_ms').toFixed(0)} + kernel ${ks.toFixed(0)} + the rest ${(m('agent_start_ms') - m('node_bare_ms') - ks).toFixed(0)} ms;` +
+    ` targetctl restore = import rtslib_fb ${m('python3_import_rtslib_ms').toFixed(0)} + kernel ${ks.toFixed(0)} + the rest ${(m('targetctl_restore_ms') - m('python3_import_rtslib_ms') - ks).toFixed(0)} ms`);
+  console.log(`  agent stop = node -e 0 + kernel ${kt.toFixed(0)} + the rest ${(m('agent_stop_ms') - m('node_bare_ms') - kt).toFixed(0)} ms;` +
+    ` targetctl clear = import rtslib_fb + kernel ${kt.toFixed(0)} + the rest ${(m('targetctl_clear_ms') - m('python3_import_rtslib_ms') - kt).toFixed(0)} ms`);
+  console.log(`  floor of any Node.js agent (node -e 0 + kernel) / targetctl: start ${((m('node_bare_ms') + ks) / m('targetctl_restore_ms')).toFixed(2)}x, stop ${((m('node_bare_ms') + kt) / m('targetctl_clear_ms')).toFixed(2)}x`);
+}
