@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import type { ParamsOf } from '../../lib/definition.js';
 import type { OcfContext } from '../../lib/ocf/context.js';
 import { Failure } from '../../lib/failure.js';
@@ -62,16 +62,22 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   let mounted = false;
   try {
     await step(`activating volume group ${c.vg}`, () => lvm.activate(c.vg, true, c.mode === 'tagging' ? [`@${c.tag}`] : undefined));
-    const lvs = await step(`listing LVs of ${c.vg}`, () => lvm.lvs(c.vg));
+    // The LV list (a check) and the metadata mount (which needs only the activation just done) go
+    // together: each is a process, and on a failover every one is on the critical path.
+    const [listed, mount] = await Promise.allSettled([
+      step(`listing LVs of ${c.vg}`, () => lvm.lvs(c.vg)),
+      c.metadataLv ? mountMetadata(ctx, c) : Promise.resolve(false),
+    ]);
+    mounted = mount.status === 'fulfilled' && mount.value;
+    const lvs = taken(listed);
     // LVs flagged activation-skip (attr 'k', e.g. thin snapshots, or LVs created with -ky) stay inactive by design.
     const inactive = lvs.filter((l) => !l.active && l.attr[9] !== 'k').map((l) => l.name);
     if (inactive.length) throw fail(`after vgchange -ay, LV(s) of ${c.vg} still inactive: ${inactive.join(', ')}`);
-    if (c.metadataLv) {
-      if (!lvs.some((l) => l.name === c.metadataLv)) {
-        throw new Failure('config', `metadata_lv ${c.metadataLv} does not exist in volume group ${c.vg}`);
-      }
-      mounted = await mountMetadata(ctx, c);
+    // Checked before the mount's own outcome: a missing LV is named as such, not as a failed mount.
+    if (c.metadataLv && !lvs.some((l) => l.name === c.metadataLv)) {
+      throw new Failure('config', `metadata_lv ${c.metadataLv} does not exist in volume group ${c.vg}`);
     }
+    taken(mount);
     const rc = await monitor(ctx);
     if (rc !== OcfExit.SUCCESS && rc !== OcfExit.DEGRADED) throw fail(`volume group ${c.vg} not fully started (monitor ${rc})`);
     return rc;
@@ -185,6 +191,8 @@ async function mountMetadata(ctx: Ctx, c: VgConfig): Promise<boolean> {
     if (s.mountIsOurs) return false;
     throw fail(`cannot mount ${c.vg}/${c.metadataLv}: ${c.mountPoint} already has ${s.mount.device} mounted`);
   }
+  // No device, no mount point made: start runs this beside the LV listing, which names a missing LV.
+  if (!existsSync(ctx.root.path(mapperPath(c.vg, c.metadataLv!)))) throw fail(`${c.vg}/${c.metadataLv} has no device node after activation`);
   mkdirSync(ctx.root.path(c.mountPoint), { recursive: true });
   const args = ['-t', c.fstype, ...(c.mountOptions ? ['-o', c.mountOptions] : []),
     ctx.root.path(mapperPath(c.vg, c.metadataLv!)), ctx.root.path(c.mountPoint)];

@@ -58,4 +58,19 @@ describe('vg start reads', () => {
     const firstChange = events.indexOf('begin lvm vgchange');
     expect(events.slice(0, firstChange).filter((e) => e.startsWith('end '))).toHaveLength(4);
   });
+
+  it('lists the LVs and mounts the metadata filesystem together after the activation', async () => {
+    prepareVgFixture(root);
+    const ctx = makeContext(definition, {
+      action: 'start', root, params: { vgname: 'vg1', metadata_lv: 'lv_iscsi_target', drbd_resource: 'r0' },
+      env: { LIOHA_PATH: doublesBin }, timeoutMs: 60_000,
+    });
+    expect(await actions.start(ctx)).toBe(OcfExit.SUCCESS);
+    const after = events.slice(events.lastIndexOf('end lvm vgchange'));
+    // Both asked before either answered (one after the other: an end between the two begins).
+    const begins = ['begin lvm lvs', 'begin mount -t'].map((b) => after.indexOf(b));
+    expect(begins.every((i) => i > 0)).toBe(true);
+    const firstEnd = after.findIndex((e) => e === 'end lvm lvs' || e === 'end mount -t');
+    expect(Math.max(...begins)).toBeLessThan(firstEnd);
+  });
 });
