@@ -4,7 +4,7 @@
  * `lioha cluster pcs` (or crm) script with fencing by the lab's fence_lab agent, and an initiator VM that
  * writes verified blocks through the portal address while the scenarios fail and move the target.
  *
- * Usage: tsx test/lab/cluster/run.ts [--full] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs] [--topology one|aa]
+ * Usage: tsx test/lab/cluster/run.ts [--full | --matrix S,P] [--crm] [--scenarios a,b,c] [--switchover-tool crm_resource|pcs] [--topology one|aa]
  * --topology aa: the active/active description lab-aa.json (a second group g_tgt2 on DRBD r1 preferring labB, and the
  * discovery portal); its scenario is `discovery` (the default with that topology).
  * Prints per-scenario figures and writes <run>/results.json; exits non-zero when a check fails.
@@ -15,6 +15,7 @@ import * as net from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Vm, type FenceRequest, type LabPaths } from './vm.js';
+import { matrixScenarios } from './matrix.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.now() / 1000;
@@ -23,6 +24,8 @@ const log = (m: string) => process.stderr.write(`[cluster ${new Date().toISOStri
 const { values: argv } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
+    // "S,P": S switchovers and P power-offs, the power-offs spread among the switchovers (issue 15's matrix: 100,20)
+    matrix: { type: 'string' },
     crm: { type: 'boolean', default: false },
     scenarios: { type: 'string' },
     run: { type: 'string' },
@@ -1009,7 +1012,7 @@ async function main(): Promise<number> {
   const s0 = await clusterState(A);
   const soakFailures = s0?.failures ?? ['no state'];
   if (soakFailures.length) log(`failed actions during the soak: ${soakFailures.join(' | ')}`);
-  const wanted = argv.scenarios?.split(',') ?? (argv.full ? topo.fullScenarios : topo.defaultScenarios);
+  const wanted = argv.scenarios?.split(',') ?? (argv.matrix ? matrixScenarios(argv.matrix) : argv.full ? topo.fullScenarios : topo.defaultScenarios);
   const tS = now();
   for (const name of wanted) {
     const fn = SCENARIOS[name] ?? topo.scenarios[name];
@@ -1060,6 +1063,19 @@ function printFigures(r: { figures: Figures[]; writer: Record<string, number>; t
   for (const f of r.figures) {
     const e = f.exec_ms ?? {};
     out.push(`  ${f.scenario}: ${Object.entries(e).filter(([k]) => /^p_/.test(k)).map(([k, ops]) => `${k} ${Object.entries(ops).map(([o, ms]) => `${o}=${ms}`).join(' ')}`).join('; ')}`);
+  }
+  // Repeated scenarios (a matrix): one line each with how many passed and the spread of its figures.
+  const byName = new Map<string, Figures[]>();
+  for (const f of r.figures) byName.set(f.scenario, [...(byName.get(f.scenario) ?? []), f]);
+  if ([...byName.values()].some((fs) => fs.length > 1)) {
+    const spread = (xs: (number | undefined)[]) => {
+      const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+      return v.length ? `${v[0]!.toFixed(1)} / ${v[v.length >> 1]!.toFixed(1)} / ${v[v.length - 1]!.toFixed(1)} s` : '-';
+    };
+    out.push('', 'repeated scenarios (min / median / max):');
+    for (const [name, fs] of byName) {
+      out.push(`  ${name}: ${fs.filter((f) => f.ok).length} of ${fs.length} ok; group started ${spread(fs.map((f) => f.group_started_s))}; stall ${spread(fs.map((f) => f.stall_s))}${fs.some((f) => f.fenced_s !== undefined) ? `; fenced ${spread(fs.map((f) => f.fenced_s))}` : ''}`);
+    }
   }
   const w = r.writer;
   out.push('', `writer: acknowledged ${w.acked}, verified ${w.verified}, lost ${w.lost}, corrupted ${w.corrupted}, write errors ${w.errors}, longest stall ${w.max_gap_s?.toFixed(1)} s over ${w.duration_s?.toFixed(0)} s`);
