@@ -21,11 +21,11 @@ profiled() { # <dir> <action>
 }
 ok "warm-up start" run_agent start
 ok "warm-up stop" run_agent stop
-# The kernel's share: the same configfs operations as an sh script (bench/target-kernel-floor.ts), no Node.js
+# The same configfs operations from sh (bench/target-ops-sh.ts): for stop about the kernel share
 tsx=$LAB_REPO/node_modules/.bin/tsx
-ok "kernel-only start script" bash -c "'$tsx' '$LAB_REPO/bench/target-kernel-floor.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
+ok "kernel-only start script" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
 ok "kernel-only start builds the target" env P=/tmp/floor-progress sh /tmp/floor-start.sh
-ok "kernel-only stop script" bash -c "'$tsx' '$LAB_REPO/bench/target-kernel-floor.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
+ok "kernel-only stop script" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
 ok "the agent's monitor accepts what the script built" agent_rc_is 0 run_agent monitor
 ok "kernel-only stop removes it" env P=/tmp/floor-progress sh /tmp/floor-stop.sh
 ok "nothing left after the kernel-only stop" lab_lio_empty

@@ -1,12 +1,12 @@
 /**
- * The kernel's own share of a target start or stop. Prints, as the sh script the target agent's
- * teardown child runs (lib/configfs/child-apply.ts: the shell's printf for writes, one coreutils
- * call per run of mkdirs, symlinks one by one), the configfs operations the agent would make on
- * this node now: `start` plans against the live tree as start does, `stop` as stop does. Timing
- * that script (no Node.js, no reads, no checks) gives what any tool pays the kernel for the same
- * operations; test/lab/tests/41-target-profile-overhead.sh times it beside the agent and targetctl.
+ * The configfs operations of a target start or stop, as an sh script: the one the target agent's
+ * teardown child runs (lib/configfs/child-apply.ts: the shell's printf for writes, one coreutils call
+ * per run of mkdirs, rms or rmdirs, one ln per symlink). `start` plans against the live tree as start
+ * does, `stop` as stop does. test/lab/tests/41-target-profile-overhead.sh times the script beside the
+ * agent and targetctl: for stop (three calls) it is about the kernel's share plus two execs; for start
+ * the execs of ln (one per symlink) weigh too much under TCG for that.
  *
- *   tsx bench/target-kernel-floor.ts start|stop <saveconfig.json> <iqn>   (on a node, as root)
+ *   tsx bench/target-ops-sh.ts start|stop <saveconfig.json> <iqn>   (on a node, as root)
  */
 import { loadDesired } from '../agents/target/config.js';
 import { openConfigFs } from '../lib/configfs/open.js';
@@ -17,7 +17,7 @@ import type { StorageObjectRef } from '../lib/configfs/model.js';
 
 async function main(): Promise<void> {
   const [what, config, iqn] = process.argv.slice(2);
-  if ((what !== 'start' && what !== 'stop') || !config || !iqn) throw new Error('usage: target-kernel-floor.ts start|stop <saveconfig.json> <iqn>');
+  if ((what !== 'start' && what !== 'stop') || !config || !iqn) throw new Error('usage: target-ops-sh.ts start|stop <saveconfig.json> <iqn>');
   const root = process.env.LIOHA_ROOT ?? ''; // a fixture root for a dry run off a node
   const host = (abs: string) => `${root}${abs}`;
   const cfs = await openConfigFs(host, () => 30_000);
