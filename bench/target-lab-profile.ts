@@ -70,10 +70,10 @@ console.log('\nrounds (median ms):');
 for (const [k, v] of metrics) console.log(`  ${k.padEnd(28)} ${median(v).toFixed(0).padStart(7)}  (${v.join(', ')})`);
 console.log(`agent start / targetctl restore ${(m('agent_start_ms') / m('targetctl_restore_ms')).toFixed(2)}x; stop / clear ${(m('agent_stop_ms') / m('targetctl_clear_ms')).toFixed(2)}x`);
 console.log(`node -e 0 / python3 -c 0 ${(m('node_bare_ms') / m('python3_bare_ms')).toFixed(2)}x; node --jitless -e 0 / node -e 0 ${(m('node_jitless_bare_ms') / m('node_bare_ms')).toFixed(2)}x`);
-if (metrics.has('kernel_start_sh_ms')) {
+if (metrics.has('ops_sh_start_ms')) {
   // Not a kernel floor for start: sh execs ln once per symlink (20 for the 4x4), and under TCG each exec
   // costs tens of ms. Stop's script is 3 calls (printf, rm, rmdir), so there it is close to the kernel's share.
-  const ks = m('kernel_start_sh_ms'), kt = m('kernel_stop_sh_ms');
+  const ks = m('ops_sh_start_ms'), kt = m('ops_sh_stop_ms');
   console.log(`the same configfs operations from sh (mkdirs, rms and rmdirs batched, one ln per symlink): start ${ks.toFixed(0)} ms, stop ${kt.toFixed(0)} ms`);
   console.log(`  agent stop = node -e 0 ${m('node_bare_ms').toFixed(0)} + its sh child's work ${kt.toFixed(0)} + the rest ${(m('agent_stop_ms') - m('node_bare_ms') - kt).toFixed(0)} ms;` +
     ` targetctl clear = import rtslib_fb ${m('python3_import_rtslib_ms').toFixed(0)} + the rest ${(m('targetctl_clear_ms') - m('python3_import_rtslib_ms')).toFixed(0)} ms`);

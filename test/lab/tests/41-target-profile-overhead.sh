@@ -23,12 +23,12 @@ ok "warm-up start" run_agent start
 ok "warm-up stop" run_agent stop
 # The same configfs operations from sh (bench/target-ops-sh.ts): for stop about the kernel share
 tsx=$LAB_REPO/node_modules/.bin/tsx
-ok "kernel-only start script" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
-ok "kernel-only start builds the target" env P=/tmp/floor-progress sh /tmp/floor-start.sh
-ok "kernel-only stop script" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
+ok "sh script of the start's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
+ok "the sh start script builds the target" env P=/tmp/floor-progress sh /tmp/floor-start.sh
+ok "sh script of the stop's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
 ok "the agent's monitor accepts what the script built" agent_rc_is 0 run_agent monitor
-ok "kernel-only stop removes it" env P=/tmp/floor-progress sh /tmp/floor-stop.sh
-ok "nothing left after the kernel-only stop" lab_lio_empty
+ok "the sh stop script removes it" env P=/tmp/floor-progress sh /tmp/floor-stop.sh
+ok "nothing left after the sh stop script" lab_lio_empty
 fail=0
 for i in $(seq "$ROUNDS"); do
   timed node_bare_ms node -e 0
@@ -37,8 +37,8 @@ for i in $(seq "$ROUNDS"); do
   timed agent_stop_ms run_agent stop >/dev/null 2>&1 || fail=1
   timed agent_start_profiled_ms profiled "$T/prof-start-$i" start >/dev/null 2>&1 || fail=1
   timed agent_stop_profiled_ms profiled "$T/prof-stop-$i" stop >/dev/null 2>&1 || fail=1
-  timed kernel_start_sh_ms env P=/tmp/floor-progress sh /tmp/floor-start.sh >/dev/null 2>&1 || fail=1
-  timed kernel_stop_sh_ms env P=/tmp/floor-progress sh /tmp/floor-stop.sh >/dev/null 2>&1 || fail=1
+  timed ops_sh_start_ms env P=/tmp/floor-progress sh /tmp/floor-start.sh >/dev/null 2>&1 || fail=1
+  timed ops_sh_stop_ms env P=/tmp/floor-progress sh /tmp/floor-stop.sh >/dev/null 2>&1 || fail=1
   timed targetctl_restore_ms targetctl restore "$CFG" >/dev/null 2>&1 || fail=1
   timed targetctl_clear_ms targetctl clear >/dev/null 2>&1 || fail=1
   timed python3_import_rtslib_ms python3 -c 'import rtslib_fb'
