@@ -39,7 +39,7 @@ async function arpingFlavour(ctx: OpContext): Promise<Arping | undefined> {
   if (text?.includes('iputils')) return 'iputils';
   try {
     // iputils prints its name for -V; Habets' arping rejects -V without an argument.
-    const r = await run('arping', ['-V'], { timeoutMs: ctx.deadline.budget(2000), okCodes: [0, 1, 2, 64] });
+    const r = await run('arping', ['-V'], { timeoutMs: ctx.deadline.step(2000), okCodes: [0, 1, 2, 64] });
     return /iputils/i.test(r.stdout + r.stderr) ? 'iputils' : 'habets';
   } catch (e) {
     if (e instanceof ExecFailedError) return undefined; // not installed
@@ -51,7 +51,8 @@ async function probeIpv4(ctx: OpContext, cfg: PortalConfig, nic: string): Promis
   const flavour = await arpingFlavour(ctx);
   if (!flavour) return { kind: 'unavailable', why: 'arping is not installed' };
   const secs = Math.max(1, Math.ceil(cfg.dad.timeoutMs / 1000));
-  const timeoutMs = ctx.deadline.budget(cfg.dad.timeoutMs + 3000);
+  // A built-in step: it grows with the op timeout, as on a starved TCG guest where arping waited beside nft.
+  const timeoutMs = ctx.deadline.step(cfg.dad.timeoutMs + 3000);
   if (flavour === 'habets') {
     // -0: source 0.0.0.0; -C 1: stop at the first answer. Exit 0 = answered, 1 = no answer or error.
     const r = await run('arping', ['-0', '-c', '2', '-C', '1', '-w', String(cfg.dad.timeoutMs / 1000), '-i', nic, cfg.ipText], { timeoutMs, okCodes: [0, 1] });
@@ -73,7 +74,7 @@ async function probeIpv6(ctx: OpContext, cfg: PortalConfig, nic: string): Promis
   try {
     // -1: stop at the first answer; -r 2 tries of -w ms each. Exit 0 = answered, 2 = no answer.
     const r = await run('ndisc6', ['-1', '-n', '-r', '2', '-w', String(waitMs), cfg.ipText, nic], {
-      timeoutMs: ctx.deadline.budget(cfg.dad.timeoutMs + 3000),
+      timeoutMs: ctx.deadline.step(cfg.dad.timeoutMs + 3000),
       okCodes: [0, 2],
     });
     return r.exitCode === 0 ? { kind: 'duplicate', macs: ndisc6ReplyMacs(r.stdout) } : { kind: 'free' };
