@@ -60,6 +60,26 @@ for (const action of ['start', 'stop']) {
   console.log('  most self time (mean ms)');
   for (const [k, v] of top) console.log(`    ${v.toFixed(0).padStart(6)}  ${k.slice(0, 90)}`);
 }
+// Phase times from the agent's debug records: launch (shell clock) -> each record (its ISO time) -> exit.
+for (const action of ['start', 'stop']) {
+  const files = readdirSync(dir).filter((f) => f.startsWith(`phases-${action}-`));
+  if (!files.length) continue;
+  const steps = new Map<string, number[]>();
+  for (const f of files) {
+    let last: number | undefined;
+    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) {
+      const shell = /^(launch|exit) (\d+)$/.exec(line);
+      const rec = /^(\S+Z) lioha-\S+ [A-Z]+: ([^=]*?)(?: \S+=|$)/.exec(line);
+      const t = shell ? Number(shell[2]) : rec ? Date.parse(rec[1]!) : undefined;
+      if (t === undefined) continue;
+      const label = shell ? shell[1]! : rec![2]!.replace(/\d+ operations/, 'N operations').slice(0, 48);
+      if (last !== undefined) steps.set(`-> ${label}`, [...(steps.get(`-> ${label}`) ?? []), t - last]);
+      last = t;
+    }
+  }
+  console.log(`\n${action} phases (wall ms from the previous line, median of ${files.length}; the first is Node's start-up, the bundle and what runs before the first record):`);
+  for (const [k, v] of steps) console.log(`  ${k.padEnd(52)} ${median(v).toFixed(0).padStart(6)}  (${v.join(', ')})`);
+}
 const metrics = new Map<string, number[]>();
 for (const line of readFileSync(join(dir, 'metrics.txt'), 'utf8').split('\n')) {
   const [k, v] = line.split(' ');

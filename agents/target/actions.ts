@@ -220,14 +220,17 @@ async function checkDevices(ctx: Ctx, desired: DesiredState): Promise<void> {
 }
 
 export async function start(ctx: Ctx): Promise<OcfExit> {
+  ctx.log.debug('start: begun');
   const desired = await desiredOrFail(ctx);
   const iqns = [...desired.targets.keys()];
   await ensureFabric(ctx);
   const cfs = await open(ctx);
   const t0 = performance.now();
+  const phase = (what: string) => ctx.log.debug(`start: ${what}`, { ms: Math.round(performance.now() - t0) });
   let missing: string[] = [];
   let refused: ApplyResult['refused'] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+    phase('locked');
     const live = await readLive(cfs, iqns, 'full', desired);
     // Another resource's live object: a conflict of this node only (the target may start where that one
     // does not run), so 1, never 6, which would ban the target from every node.
@@ -244,6 +247,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
       throw e;
     }
     if (ops.some((o) => o.op === 'mkdir' && isCorePath(o.path))) await checkDevices(ctx, desired);
+    phase(`planned ${ops.length} operations`);
     try {
       ({ missing, refused } = await applyPlan(cfs, ops));
     } catch (e) {
@@ -285,6 +289,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
     }
   }
   if (diff) throw new Failure('generic', `after start: ${diff}`);
+  phase('checked');
   rememberDesired(ctx, desired);
   return OcfExit.SUCCESS;
 }
@@ -301,6 +306,7 @@ async function differenceAfterStart(
 
 export function makeStop(deps: TargetDeps) {
   return async function stop(ctx: Ctx): Promise<OcfExit> {
+    ctx.log.debug('stop: begun');
     if (!(await configfsPresent(ctx))) return OcfExit.SUCCESS;
     let iqns: string[];
     try {
@@ -320,12 +326,16 @@ export function makeStop(deps: TargetDeps) {
       ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
     }
     const t0 = performance.now();
+    // Phase times for OCF_TRACE_RA / LIOHA_LOG_LEVEL=debug (where a stop's time goes on a slow node).
+    const phase = (what: string) => ctx.log.debug(`stop: ${what}`, { ms: Math.round(performance.now() - t0) });
     try {
       await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
+        phase('locked');
         const live = await readLive(cfs, iqns, 'tree');
         const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
         for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
         const ops = planTeardown(iqns, live, candidates);
+        phase(`planned ${ops.length} operations`);
         if (cfs.emulated) {
           await applyPlan(cfs, ops, { rollback: false });
         } else if (ops.length) {
@@ -337,6 +347,7 @@ export function makeStop(deps: TargetDeps) {
           });
           for (const o of ops) cfs.countExternal(o.op === 'ensure' ? 'write' : o.op);
         }
+        phase('applied');
         // Verify: our targets gone, and none of our storage objects left unless another target uses them.
         const after = await readLive(cfs, iqns, 'tree', undefined, candidates);
         const left = [...after.targets.keys()][0] ?? [...after.storageObjects.keys()].find((r) => ![...(after.users.get(r) ?? [])].some((u) => !iqns.includes(u)));

@@ -45,5 +45,15 @@ for i in $(seq "$ROUNDS"); do
   timed node_jitless_bare_ms node --jitless -e 0
 done
 ok "every profiled round succeeded" test "$fail" = 0
+# Phase times from the agent's own debug records (wall clock, ms), after the launch time taken here
+for i in $(seq "$ROUNDS"); do
+  echo "launch $(date +%s%3N)" >> "$T/phases-start-$i.txt"
+  HA_DEBUGLOG="$T/phases-start-$i.txt" LIOHA_LOG_LEVEL=debug run_agent start >/dev/null 2>&1 || fail=1
+  echo "exit $(date +%s%3N)" >> "$T/phases-start-$i.txt"
+  echo "launch $(date +%s%3N)" >> "$T/phases-stop-$i.txt"
+  HA_DEBUGLOG="$T/phases-stop-$i.txt" LIOHA_LOG_LEVEL=debug run_agent stop >/dev/null 2>&1 || fail=1
+  echo "exit $(date +%s%3N)" >> "$T/phases-stop-$i.txt"
+done
+ok "every phase-timed round succeeded" test "$fail" = 0
 ok "nothing left behind" lab_lio_empty
 finish
