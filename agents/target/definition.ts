@@ -69,7 +69,7 @@ export const definition = defineAgent({
       longdesc:
         'Upper bound on how long one configfs operation may block before it is treated as hung; on a ' +
         'real kernel stop hands its removals to a child in batched calls, and a call of N operations gets ' +
-        'this allowance per 16 of them. Always capped by the time left in the action timeout. Unset: the default ' +
+        'this allowance per 64 of them. Always capped by the time left in the action timeout. Unset: the default ' +
         'times the operation\'s timeout over its default (1 to 10), like the agent\'s built-in limits; a value set is used as given.',
     },
     {

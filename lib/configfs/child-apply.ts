@@ -10,8 +10,8 @@
  * The child is `sh` running a script generated here, not a second Node: under TCG a Node
  * start-up costs ~0.7 s, about half of `targetctl clear`. Writes are the shell's own printf
  * (no exec; values never reach an argv); consecutive rmdirs, unlinks and mkdirs go to one
- * coreutils call each (in order, at most BATCH paths), so a 32 LUN x 32 ACL teardown is a few
- * dozen execs (stop plans every unlink before every rmdir for this). Progress is per call: a
+ * coreutils call each (in order, at most BATCH paths and BATCH_BYTES), so a 32 LUN x 32 ACL teardown
+ * is a few execs (stop plans every unlink before every rmdir for this). Progress is per call: a
  * call is the unit the watchdog times (allowance()) and reports.
  */
 import { readFileSync, rmSync } from 'node:fs';
@@ -19,8 +19,14 @@ import { ConfigFsError, ConfigFsHangError, underBase, wireValue, type ConfigFsOp
 import { ApplyError } from './apply.js';
 import type { PlanOp } from './plan.js';
 
-/** Paths per coreutils call: an argv of a few KB, and a call short enough to time as one operation. */
-export const BATCH = 64;
+/**
+ * Paths per coreutils call, at most, and their bytes: each exec costs tens of ms on a starved (TCG) node,
+ * so a 32 LUN x 32 ACL teardown (about 2,200 paths) is nine calls, not 35, and an argv stays far below
+ * ARG_MAX. A full call's hang allowance (write_timeout per 64 paths) is 12 s by default. A hung call
+ * is named by its first path (and how many came after it).
+ */
+export const BATCH = 256;
+export const BATCH_BYTES = 96 * 1024;
 
 /** One shell command: ops[first, first + ops.length) of the plan. */
 interface Step { first: number; ops: PlanOp[] }
@@ -32,10 +38,17 @@ const BATCHED: Partial<Record<PlanOp['op'], string>> = { rmdir: RMDIR, unlink: R
 
 export function steps(ops: readonly PlanOp[]): Step[] {
   const out: Step[] = [];
+  let bytes = 0;
   ops.forEach((op, i) => {
     const last = out[out.length - 1];
-    if (last && BATCHED[op.op] && last.ops[0]!.op === op.op && last.ops.length < BATCH) last.ops.push(op);
-    else out.push({ first: i, ops: [op] });
+    const size = Buffer.byteLength(op.path) + 3; // the quotes and the separator
+    if (last && BATCHED[op.op] && last.ops[0]!.op === op.op && last.ops.length < BATCH && bytes + size <= BATCH_BYTES) {
+      last.ops.push(op);
+      bytes += size;
+    } else {
+      out.push({ first: i, ops: [op] });
+      bytes = size;
+    }
   });
   return out;
 }
@@ -108,12 +121,12 @@ export function failureOf(step: Step, stderr: string): { op: PlanOp; code: strin
 }
 
 /**
- * How long one call may go without finishing: `opTimeoutMs` per 16 operations it holds. One
+ * How long one call may go without finishing: `opTimeoutMs` per 64 operations it holds. One
  * operation in the kernel takes microseconds; the allowance covers a loaded machine (exec, a
  * starved TCG guest) without letting a stuck call hide for long.
  */
 export function allowance(calls: number, opTimeoutMs: number): number {
-  return opTimeoutMs * Math.ceil(calls / 16);
+  return opTimeoutMs * Math.ceil(calls / 64);
 }
 
 function fsOp(op: PlanOp): ConfigFsOp {

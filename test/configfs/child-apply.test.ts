@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { applyInChild, BATCH, steps } from '../../lib/configfs/child-apply.js';
+import { applyInChild, BATCH, BATCH_BYTES, steps } from '../../lib/configfs/child-apply.js';
 import { ApplyError } from '../../lib/configfs/apply.js';
 import { ConfigFsHangError } from '../../lib/configfs/io.js';
 import { fastTmp } from '../target/setup.js';
@@ -45,6 +45,15 @@ describe('applying operations from a child process (real kernel teardown)', () =
       { op: 'symlink' as const, target: 'x', path: 's2' },
     ];
     expect(steps(ops).map((s) => [s.first, s.ops.length])).toEqual([[0, 1], [1, BATCH], [BATCH + 1, 2], [BATCH + 3, 2], [BATCH + 5, 1], [BATCH + 6, 1]]);
+  });
+
+  it('also ends a call before its paths pass BATCH_BYTES, so an argv stays far below ARG_MAX', () => {
+    const long = (i: number) => `iscsi/iqn.2003-01.org.linux-iscsi.lab:${'t'.repeat(150)}/tpgt_1/acls/iqn.1994-05.com.redhat:${i}/lun_${i}`;
+    const ops = Array.from({ length: 2000 }, (_, i) => ({ op: 'rmdir' as const, path: long(i) }));
+    const calls = steps(ops);
+    expect(calls.length).toBeGreaterThan(2);
+    for (const c of calls) expect(c.ops.reduce((n, o) => n + Buffer.byteLength(o.path) + 3, 0)).toBeLessThanOrEqual(BATCH_BYTES);
+    expect(calls.flatMap((c) => c.ops)).toEqual(ops);
   });
 
   it('names the failing operation of a batch and its errno, and the operations before it are done', async () => {
