@@ -98,18 +98,19 @@ async function start(ctx: Ctx): Promise<OcfExit> {
     const probing = plan.addAddress && plan.probeDuplicate ? dadMod.probeDuplicate(ctx, cfg, nic) : undefined;
     const npsReady = cfs && cfg.targets.length > 0 ? np.createNps(ctx, cfs, plan.nps, createdNps) : undefined;
     const [blocked, probed, npsMade] = await Promise.allSettled([blocking, probing, npsReady]);
-    for (const r of [blocked, probed, npsMade]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [blocked, probed]) if (r.status === 'rejected') throw r.reason;
+    // The probe's verdict before an np's failure, as when the probe came first: a duplicate or a
+    // missing arping is the more fundamental reason.
+    const r = probed.status === 'fulfilled' ? probed.value : undefined;
+    if (r?.kind === 'duplicate') {
+      throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
+    }
+    if (r?.kind === 'unavailable' && cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
+    if (npsMade.status === 'rejected') throw npsMade.reason;
     if (plan.addAddress) {
-      let kernelDad = false;
-      const r = probed.status === 'fulfilled' ? probed.value : undefined;
-      if (r?.kind === 'duplicate') {
-        throw new Failure('generic', `${cfg.ipText} is already in use on ${nic}${r.macs.length ? ` by ${r.macs.join(', ')}` : ''}: refusing to take it over`);
-      }
-      if (r?.kind === 'unavailable') {
-        if (cfg.ip.family === 4) throw new Failure('installed', `duplicate address detection needs arping (${r.why}); install arping or set dad=false`);
-        kernelDad = true; // IPv6 without ndisc6: let the kernel do it.
-        ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
-      }
+      // IPv6 without ndisc6: let the kernel do it.
+      const kernelDad = r?.kind === 'unavailable';
+      if (kernelDad) ctx.log.info('ndisc6 not installed; using kernel duplicate address detection', { ip: cfg.ipText });
       await addr.addAddress(ctx, cfg, nic, prefixLen, kernelDad);
       if (kernelDad) await addr.waitKernelDad(ctx, cfg, 5000);
       ctx.log.info('address added', { ip: cfg.ipText, nic, prefixLen });
