@@ -11,9 +11,8 @@
 import { loadDesired } from '../agents/target/config.js';
 import { openConfigFs } from '../lib/configfs/open.js';
 import { readLive } from '../lib/configfs/reader.js';
-import { planReconcile, planTeardown } from '../lib/configfs/plan.js';
+import { planReconcile, planTeardown, teardownCandidates } from '../lib/configfs/plan.js';
 import { script } from '../lib/configfs/child-apply.js';
-import type { StorageObjectRef } from '../lib/configfs/model.js';
 
 async function main(): Promise<void> {
   const [what, config, iqn] = process.argv.slice(2);
@@ -27,8 +26,7 @@ async function main(): Promise<void> {
     ops = planReconcile(desired, await readLive(cfs, [iqn], 'full', desired));
   } else {
     const live = await readLive(cfs, [iqn], 'tree');
-    const candidates = new Set<StorageObjectRef>(desired.storageObjects.keys());
-    ops = planTeardown([iqn], live, candidates);
+    ops = planTeardown([iqn], live, teardownCandidates(live, desired.storageObjects.keys()));
   }
   process.stdout.write(script(cfs.base, ops));
   process.stderr.write(`${what}: ${ops.length} operations\n`);

@@ -10,11 +10,11 @@ import { openConfigFs } from '../../lib/configfs/open.js';
 import { absolute, isCorePath, isNpPath, ISCSI_DIR, npsOf, targetDir, TPGT_RE } from '../../lib/configfs/layout.js';
 import { readLive } from '../../lib/configfs/reader.js';
 import { firstDifference, presence } from '../../lib/configfs/diff.js';
-import { planReconcile, planTeardown, PlanError } from '../../lib/configfs/plan.js';
+import { planReconcile, planTeardown, PlanError, teardownCandidates } from '../../lib/configfs/plan.js';
 import { applyPlan, ApplyError, describe, type ApplyResult } from '../../lib/configfs/apply.js';
 import { applyInChild } from '../../lib/configfs/child-apply.js';
 import { ConfigFsHangError, mutatingTotal, totalOps, type OpCounts } from '../../lib/configfs/io.js';
-import type { DesiredState, LiveState, StorageObjectRef } from '../../lib/configfs/model.js';
+import type { DesiredState, LiveState } from '../../lib/configfs/model.js';
 import { describeClash, naaClashes } from '../../lib/configfs/desired.js';
 import { ConfigError } from '../../lib/configfs/saveconfig.js';
 import { agentIdentity, cacheKey, readDesiredCache, writeDesiredCache } from '../../lib/configfs/desired-cache.js';
@@ -167,6 +167,11 @@ function summary(c: OpCounts): Record<string, number> {
   return { ops: totalOps(c), mutating: mutatingTotal(c), mkdir: c.mkdir, rmdir: c.rmdir, symlink: c.symlink, unlink: c.unlink, write: c.write, read: c.read };
 }
 
+/** Phase times for OCF_TRACE_RA / LIOHA_LOG_LEVEL=debug: where an action's time goes on a slow node. */
+function phaseLog(ctx: Ctx, t0: number): (what: string) => void {
+  return (what) => ctx.log.debug(`${ctx.action}: ${what}`, { ms: Math.round(performance.now() - t0) });
+}
+
 async function configfsPresent(ctx: Ctx): Promise<boolean> {
   return existsSync(ctx.root.path(absolute(ISCSI_DIR)));
 }
@@ -226,7 +231,7 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   await ensureFabric(ctx);
   const cfs = await open(ctx);
   const t0 = performance.now();
-  const phase = (what: string) => ctx.log.debug(`start: ${what}`, { ms: Math.round(performance.now() - t0) });
+  const phase = phaseLog(ctx, t0);
   let missing: string[] = [];
   let refused: ApplyResult['refused'] = [];
   await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
@@ -326,14 +331,12 @@ export function makeStop(deps: TargetDeps) {
       ctx.log.warn('configuration unreadable during stop; removing by iqn only', { error: (e as Error).message });
     }
     const t0 = performance.now();
-    // Phase times for OCF_TRACE_RA / LIOHA_LOG_LEVEL=debug (where a stop's time goes on a slow node).
-    const phase = (what: string) => ctx.log.debug(`stop: ${what}`, { ms: Math.round(performance.now() - t0) });
+    const phase = phaseLog(ctx, t0);
     try {
       await withLock(ctx.root.path(LOCK), ctx.deadline.budget(), async () => {
         phase('locked');
         const live = await readLive(cfs, iqns, 'tree');
-        const candidates = new Set<StorageObjectRef>(desired?.storageObjects.keys() ?? []);
-        for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
+        const candidates = teardownCandidates(live, desired?.storageObjects.keys());
         const ops = planTeardown(iqns, live, candidates);
         phase(`planned ${ops.length} operations`);
         if (cfs.emulated) {

@@ -311,6 +311,13 @@ function planTpg(p: Planner, iqn: string, want: Tpg, have: Tpg | undefined): voi
   if (!have?.enable) p.push({ op: 'write', path: `${dir}/enable`, value: '1' });
 }
 
+/** The storage objects a stop may remove: the configured ones (when known) and those the owned live targets link. */
+export function teardownCandidates(live: LiveState, configured: Iterable<StorageObjectRef> = []): Set<StorageObjectRef> {
+  const candidates = new Set<StorageObjectRef>(configured);
+  for (const t of live.targets.values()) for (const tpg of t.tpgs) for (const l of tpg.luns) if (l.storageObject) candidates.add(l.storageObject);
+  return candidates;
+}
+
 /**
  * Operations that remove the owned targets and the storage objects only they used.
  * `candidates`: storage objects that may be removed (configured ones and those linked by the
