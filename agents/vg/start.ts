@@ -191,11 +191,11 @@ async function mountMetadata(ctx: Ctx, c: VgConfig): Promise<boolean> {
     if (s.mountIsOurs) return false;
     throw fail(`cannot mount ${c.vg}/${c.metadataLv}: ${c.mountPoint} already has ${s.mount.device} mounted`);
   }
+  const dev = ctx.root.path(mapperPath(c.vg, c.metadataLv!));
   // No device, no mount point made: start runs this beside the LV listing, which names a missing LV.
-  if (!existsSync(ctx.root.path(mapperPath(c.vg, c.metadataLv!)))) throw fail(`${c.vg}/${c.metadataLv} has no device node after activation`);
+  if (!existsSync(dev)) throw fail(`${c.vg}/${c.metadataLv} has no device node after activation`);
   mkdirSync(ctx.root.path(c.mountPoint), { recursive: true });
-  const args = ['-t', c.fstype, ...(c.mountOptions ? ['-o', c.mountOptions] : []),
-    ctx.root.path(mapperPath(c.vg, c.metadataLv!)), ctx.root.path(c.mountPoint)];
+  const args = ['-t', c.fstype, ...(c.mountOptions ? ['-o', c.mountOptions] : []), dev, ctx.root.path(c.mountPoint)];
   const exec = execFor(ctx);
   await step(`mounting ${c.vg}/${c.metadataLv} on ${c.mountPoint}`, () => exec('mount', args, { maxMs: 30_000 }));
   if (!mountAt(await readMounts(ctx.root), c.mountPoint)) throw fail(`mount reported success but ${c.mountPoint} is not in /proc/self/mounts`);

@@ -35,14 +35,19 @@ let root: string;
 beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'vg-reads-')); events.length = 0; });
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
+/** vg start with the command doubles on a fresh fixture (DRBD Primary, the metadata LV); it must succeed. */
+async function startVg(): Promise<void> {
+  prepareVgFixture(root);
+  const ctx = makeContext(definition, {
+    action: 'start', root, params: { vgname: 'vg1', metadata_lv: 'lv_iscsi_target', drbd_resource: 'r0' },
+    env: { LIOHA_PATH: doublesBin }, timeoutMs: 60_000,
+  });
+  expect(await actions.start(ctx)).toBe(OcfExit.SUCCESS);
+}
+
 describe('vg start reads', () => {
   it('asks DRBD, the PVs, the VG and the system ID all before the first answer, then activates', async () => {
-    prepareVgFixture(root);
-    const ctx = makeContext(definition, {
-      action: 'start', root, params: { vgname: 'vg1', metadata_lv: 'lv_iscsi_target', drbd_resource: 'r0' },
-      env: { LIOHA_PATH: doublesBin }, timeoutMs: 60_000,
-    });
-    expect(await actions.start(ctx)).toBe(OcfExit.SUCCESS);
+    await startVg();
     const reads = ['drbdadm sh-minor', 'lvm pvs', 'lvm systemid', 'lvm vgs'];
     for (const r of reads) expect(events, r).toContain(`begin ${r}`);
     // At once, not one after another: the VG and system ID reads are asked in the same tick, the DRBD ones
@@ -60,12 +65,7 @@ describe('vg start reads', () => {
   });
 
   it('lists the LVs and mounts the metadata filesystem together after the activation', async () => {
-    prepareVgFixture(root);
-    const ctx = makeContext(definition, {
-      action: 'start', root, params: { vgname: 'vg1', metadata_lv: 'lv_iscsi_target', drbd_resource: 'r0' },
-      env: { LIOHA_PATH: doublesBin }, timeoutMs: 60_000,
-    });
-    expect(await actions.start(ctx)).toBe(OcfExit.SUCCESS);
+    await startVg();
     const after = events.slice(events.lastIndexOf('end lvm vgchange'));
     // Both asked before either answered (one after the other: an end between the two begins).
     const begins = ['begin lvm lvs', 'begin mount -t'].map((b) => after.indexOf(b));
