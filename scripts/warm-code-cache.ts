@@ -1,10 +1,11 @@
 /**
  * Training runs for the agents' V8 code caches: each built agent runs its
  * usual actions (start, monitors at depth 0 and 10, probe, stop) against the
- * test fixtures with LIOHA_CODE_CACHE=refresh, so the cache holds the compiled
- * code of the paths Pacemaker runs, not only the module set-up a meta-data run
- * compiles (target monitor: ~12% less CPU). A failed training run only costs
- * that gain: the cache from meta-data stays. Called by scripts/build.ts.
+ * test fixtures with LIOHA_CODE_CACHE=refresh, so each kind of action's cache
+ * (start, stop, the rest: see the launcher in scripts/build.ts) holds the compiled
+ * code of the path Pacemaker runs (target monitor: ~12% less CPU than the module
+ * set-up alone). A failed training run only costs that gain: the agent then makes
+ * the cache on its first run of that kind. Called by scripts/build.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
