@@ -98,3 +98,11 @@ if (metrics.has('ops_sh_start_ms')) {
   console.log(`  agent stop = node -e 0 ${m('node_bare_ms').toFixed(0)} + its sh child's work ${kt.toFixed(0)} + the rest ${(m('agent_stop_ms') - m('node_bare_ms') - kt).toFixed(0)} ms;` +
     ` targetctl clear = import rtslib_fb ${m('python3_import_rtslib_ms').toFixed(0)} + the rest ${(m('targetctl_clear_ms') - m('python3_import_rtslib_ms')).toFixed(0)} ms`);
 }
+if (metrics.has('start_kernel_ms')) {
+  // The floor of any Node.js agent: Node's bare start-up plus the kernel's share (the operations alone, in process).
+  const node = m('node_bare_ms'), ks = m('start_kernel_ms'), kt = m('stop_kernel_ms');
+  const floorStart = (node + ks) / m('targetctl_restore_ms'), floorStop = (node + kt) / m('targetctl_clear_ms');
+  console.log(`the operations alone, in process (the kernel's share): start ${ks.toFixed(0)} ms, stop ${kt.toFixed(0)} ms`);
+  console.log(`floor of a Node.js agent (node -e 0 + those): start ${(node + ks).toFixed(0)} ms = ${floorStart.toFixed(2)}x restore; stop ${(node + kt).toFixed(0)} ms = ${floorStop.toFixed(2)}x clear`);
+  console.log(`  the agent's own work above that floor: start ${(m('agent_start_ms') - node - ks).toFixed(0)} ms, stop ${(m('agent_stop_ms') - node - kt).toFixed(0)} ms`);
+}

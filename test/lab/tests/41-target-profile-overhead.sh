@@ -21,14 +21,16 @@ profiled() { # <dir> <action>
 }
 ok "warm-up start" run_agent start
 ok "warm-up stop" run_agent stop
-# The same configfs operations from sh (bench/target-ops-sh.ts): for stop about the kernel share
+# The same configfs operations from sh (bench/target-ops-replay.ts): for stop about the kernel share
 tsx=$LAB_REPO/node_modules/.bin/tsx
-ok "sh script of the start's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
+ok "sh script of the start's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-replay.ts' start '$CFG' '$IQN' > /tmp/floor-start.sh"
 ok "the sh start script builds the target" env P=/tmp/floor-progress sh /tmp/floor-start.sh
-ok "sh script of the stop's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-sh.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
+ok "sh script of the stop's operations" bash -c "'$tsx' '$LAB_REPO/bench/target-ops-replay.ts' stop '$CFG' '$IQN' > /tmp/floor-stop.sh"
 ok "the agent's monitor accepts what the script built" agent_rc_is 0 run_agent monitor
 ok "the sh stop script removes it" env P=/tmp/floor-progress sh /tmp/floor-stop.sh
 ok "nothing left after the sh stop script" lab_lio_empty
+# The kernel's share alone: the same operations applied in process, only they timed (the replay prints the metric)
+kernel_ops() { "$tsx" "$LAB_REPO/bench/target-ops-replay.ts" "$1" "$CFG" "$IQN" --apply | tee -a "$T/metrics.txt" | grep -q "^$1_kernel_ms [0-9]"; }
 fail=0
 for i in $(seq "$ROUNDS"); do
   timed node_bare_ms node -e 0
@@ -39,6 +41,8 @@ for i in $(seq "$ROUNDS"); do
   timed agent_stop_profiled_ms profiled "$T/prof-stop-$i" stop >/dev/null 2>&1 || fail=1
   timed ops_sh_start_ms env P=/tmp/floor-progress sh /tmp/floor-start.sh >/dev/null 2>&1 || fail=1
   timed ops_sh_stop_ms env P=/tmp/floor-progress sh /tmp/floor-stop.sh >/dev/null 2>&1 || fail=1
+  kernel_ops start || fail=1
+  kernel_ops stop || fail=1
   timed targetctl_restore_ms targetctl restore "$CFG" >/dev/null 2>&1 || fail=1
   timed targetctl_clear_ms targetctl clear >/dev/null 2>&1 || fail=1
   timed python3_import_rtslib_ms python3 -c 'import rtslib_fb'
