@@ -67,23 +67,23 @@ function desiredOrFail(ctx: Ctx): Promise<DesiredState> {
 /** Where monitors keep the compiled configuration (lib/configfs/desired-cache.ts). */
 const CACHE_DIR = '/run/lioha/cache';
 
+const compiled = new WeakMap<Ctx, Promise<DesiredState>>();
 /**
- * The configuration for a monitor or stop: from the compiled cache when nothing it was derived
- * from has changed, else read and checked by `load` (and cached). Start and validate-all read the
- * configuration itself, and leave the compiled copy for the monitors and the stop after them.
+ * The configuration for a start, a monitor or a stop: the compiled copy when nothing it was derived
+ * from has changed (the key holds every input file's identity, mode included, and the agent build), else
+ * read and checked by `load` (and cached). A copy is only ever written from a configuration that passed
+ * every check, so a hit is that same verdict: on a failover, the probe that ran on this node has left it
+ * for the start. validate-all run by hand reads the configuration itself. Once per invocation.
  */
-async function desiredCompiled(ctx: Ctx, load: () => Promise<DesiredState> = () => desiredOrFail(ctx)): Promise<DesiredState> {
-  const c = compiledCache(ctx);
-  const hit = c.key === undefined ? undefined : readDesiredCache(c.file, c.key.key);
-  if (hit) return hit;
-  const desired = await load();
-  keep(c, desired);
-  return desired;
-}
-
-/** Leaves the compiled configuration for the monitors and the stop that follow a start. */
-function rememberDesired(ctx: Ctx, desired: DesiredState): void {
-  keep(compiledCache(ctx), desired);
+function desiredCompiled(ctx: Ctx, load: () => Promise<DesiredState> = () => desiredOrFail(ctx)): Promise<DesiredState> {
+  let d = compiled.get(ctx);
+  if (!d) {
+    const c = compiledCache(ctx);
+    const hit = c.key === undefined ? undefined : readDesiredCache(c.file, c.key.key);
+    d = hit ? Promise.resolve(hit) : load().then((desired) => { keep(c, desired); return desired; });
+    compiled.set(ctx, d);
+  }
+  return d;
 }
 
 /** Writes the compiled copy, unless an input is too young to key it safely. */
@@ -226,7 +226,7 @@ async function checkDevices(ctx: Ctx, desired: DesiredState): Promise<void> {
 
 export async function start(ctx: Ctx): Promise<OcfExit> {
   ctx.log.debug('start: begun');
-  const desired = await desiredOrFail(ctx);
+  const desired = await desiredCompiled(ctx);
   const iqns = [...desired.targets.keys()];
   await ensureFabric(ctx);
   const cfs = await open(ctx);
@@ -295,7 +295,6 @@ export async function start(ctx: Ctx): Promise<OcfExit> {
   }
   if (diff) throw new Failure('generic', `after start: ${diff}`);
   phase('checked');
-  rememberDesired(ctx, desired);
   return OcfExit.SUCCESS;
 }
 
@@ -373,7 +372,8 @@ export function makeStop(deps: TargetDeps) {
 
 export async function validate(ctx: Ctx): Promise<OcfExit> {
   if (!(ctx.params.write_timeout >= 1)) throw new Failure('config', 'parameter write_timeout must be at least 1 second');
-  const desired = await desiredOrFail(ctx);
+  // Before a start, the start's own source (the compiled copy when current); validate-all reads the files.
+  const desired = await (ctx.action === 'start' ? desiredCompiled(ctx) : desiredOrFail(ctx));
   // Before a start, start itself names what it skips, from the kernel it writes to: no second
   // report from the recorded kernel trees (~50 KB of data start does not otherwise load).
   warnKernelDecided(ctx, desired);

@@ -12,14 +12,14 @@
  * The state may hold CHAP passwords (to compare them at depth 10). The cache lives on tmpfs (/run:
  * never on disk, gone at boot), in a 0700 directory, as a 0600 file owned by this user, written
  * through an O_EXCL temporary and renamed: the same protection as the 0600 configuration the
- * passwords come from. A cache file of another owner or with a wider mode is ignored. Only
- * monitors read it; start, stop and validate-all always read the configuration itself.
+ * passwords come from. A cache file of another owner or with a wider mode is ignored. Monitors,
+ * start and stop read it; validate-all run by hand reads the configuration itself.
  */
 import { closeSync, constants, fstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import type { DesiredState, StorageObject, StorageObjectRef, Target } from './model.js';
 
 /** Bump when the encoding changes (the agent identity changes with any build anyway). */
-const FORMAT = 1;
+const FORMAT = 2;
 /** A cache larger than this is not ours (a DesiredState is a few KB per target). */
 const MAX_BYTES = 8 * 1024 * 1024;
 
@@ -79,7 +79,7 @@ export function cacheKey(inputs: CacheInputs, now = Date.now()): Key | undefined
   }
 }
 
-interface Encoded { key: string; storageObjects: [StorageObjectRef, StorageObject][]; targets: [string, Target][] }
+interface Encoded { key: string; storageObjects: [StorageObjectRef, StorageObject][]; targets: [string, Target][]; kernelDecided?: string[] }
 
 /** The cached state for `key`, or undefined (missing, another key, not private, unreadable, malformed). */
 export function readDesiredCache(path: string, key: string): DesiredState | undefined {
@@ -101,7 +101,8 @@ export function readDesiredCache(path: string, key: string): DesiredState | unde
     }
     const e = JSON.parse(buf.toString('utf8', 0, off)) as Encoded;
     if (e.key !== key || !Array.isArray(e.storageObjects) || !Array.isArray(e.targets)) return undefined;
-    return { storageObjects: new Map(e.storageObjects), targets: new Map(e.targets) };
+    if (e.kernelDecided !== undefined && !(Array.isArray(e.kernelDecided) && e.kernelDecided.every((x) => typeof x === 'string'))) return undefined;
+    return { storageObjects: new Map(e.storageObjects), targets: new Map(e.targets), ...(e.kernelDecided ? { kernelDecided: e.kernelDecided } : {}) };
   } catch {
     return undefined;
   } finally {
@@ -116,7 +117,10 @@ export function readDesiredCache(path: string, key: string): DesiredState | unde
 export function writeDesiredCache(path: string, key: string, desired: DesiredState): void {
   const dir = path.slice(0, path.lastIndexOf('/'));
   const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
-  const body: Encoded = { key, storageObjects: [...desired.storageObjects], targets: [...desired.targets] };
+  const body: Encoded = {
+    key, storageObjects: [...desired.storageObjects], targets: [...desired.targets],
+    ...(desired.kernelDecided?.length ? { kernelDecided: [...desired.kernelDecided] } : {}),
+  };
   try {
     mkdirSync(dir.slice(0, dir.lastIndexOf('/')) || '/', { recursive: true, mode: 0o755 }); // /run/lioha is shared
     try { mkdirSync(dir, { mode: 0o700 }); } catch (e) { if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e; }

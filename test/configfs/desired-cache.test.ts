@@ -43,6 +43,14 @@ describe('desired-state cache', () => {
     expect(back).toEqual(STATE);
   });
 
+  it('keeps the values the kernel decides (start warns about them from the copy)', () => {
+    const k = cacheKey(inputs)!;
+    const file = join(dir, 'run/cache/t.json');
+    const withDecided: DesiredState = { ...STATE, kernelDecided: ['/backstores/block/lun0 emulate_write_cache=1 (iblock takes the write cache from the backing device)'] };
+    writeDesiredCache(file, k.key, withDecided);
+    expect(readDesiredCache(file, k.key)).toEqual(withDecided);
+  });
+
   it('changes its key with the file, its mode, the parameters and the agent build', () => {
     const k = cacheKey(inputs)!.key;
     expect(cacheKey({ ...inputs, iqns: ['iqn.2003-01.org.example:t2'] })!.key).not.toBe(k);
@@ -84,6 +92,46 @@ describe('desired-state cache', () => {
     rmSync(file);
     writeDesiredCache(file, 'k', STATE);
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe('target start with the cache', () => {
+  const actions = createTargetActions();
+  let fx: ReturnType<typeof makeRoot>;
+  beforeEach(() => { fx = makeRoot(); past(join(fx.root, CONFIG)); });
+  afterEach(() => fx.cleanup());
+  const cached = () => join(fx.root, 'run/lioha/cache/target-test-target.json');
+  const start = async () => {
+    const ctx = ctxFor(fx.root, 'start');
+    try { return { code: await actions.start(ctx as never) }; } catch (e) { return { code: -1, reason: (e as Failure).reason }; }
+  };
+
+  it('starts from the compiled copy a probe left while the configuration is unchanged, and from the file after an edit', async () => {
+    // The probe on this node (before any start) leaves the compiled copy.
+    expect((await actions.monitor(ctxFor(fx.root, 'monitor') as never))).toBe(OcfExit.NOT_RUNNING);
+    const good = readFileSync(cached(), 'utf8');
+    // Served from the copy: doctor it (same key) and the start builds what it says.
+    writeFileSync(cached(), good.replaceAll('"/dev/vg1/lv-lun0"', '"/dev/vg1/lv-doctored"'), { mode: 0o600 });
+    writeFileSync(join(fx.root, 'dev/vg1/lv-doctored'), '');
+    expect((await start()).code).toBe(OcfExit.SUCCESS);
+    const udev = () => readFileSync(join(fx.base, 'core/iblock_0/lun0/udev_path'), 'utf8').trim();
+    expect(udev()).toBe('/dev/vg1/lv-doctored');
+    await actions.stop(ctxFor(fx.root, 'stop') as never);
+    // The admin edits the configuration: the key changes, the start reads the file.
+    const cfgPath = join(fx.root, CONFIG);
+    writeFileSync(cfgPath, readFileSync(cfgPath, 'utf8').replace('/dev/vg1/lv-lun0', '/dev/vg1/lv-lun9'));
+    writeFileSync(join(fx.root, 'dev/vg1/lv-lun9'), '');
+    expect((await start()).code).toBe(OcfExit.SUCCESS);
+    expect(udev()).toBe('/dev/vg1/lv-lun9');
+  });
+
+  it('refuses a broken configuration at start even when an older copy is cached', async () => {
+    expect((await actions.monitor(ctxFor(fx.root, 'monitor') as never))).toBe(OcfExit.NOT_RUNNING);
+    expect(existsSync(cached())).toBe(true);
+    writeFileSync(join(fx.root, CONFIG), '{"targets": [');
+    const r = await start();
+    expect(r.code).toBe(-1);
+    expect(r.reason).toMatch(/JSON|json|parse/i);
   });
 });
 
