@@ -12,7 +12,7 @@
  *  - Registrations found in the APTPL file are handed to the plan, which writes them to
  *    pr/res_aptpl_metadata of a storage object it creates, before the object is exported.
  */
-import { promises as fs, statSync } from 'node:fs';
+import { copyFileSync, lstatSync, mkdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Failure } from '../../lib/failure.js';
 import type { ConfigFs } from '../../lib/configfs/io.js';
@@ -34,20 +34,23 @@ export class PrSetupError extends Failure {
   constructor(reason: string) { super('generic', reason); this.name = 'PrSetupError'; }
 }
 
-/** Synchronous: the depth-10 monitor calls it, and fs.promises costs a monitor ~1 ms just to load. */
+/*
+ * Synchronous calls: a few small local files per start, and the depth-10 monitor calls isDir. An async
+ * call would cost fs.promises' load and a thread-pool round trip each, and the agent awaits it anyway.
+ */
 function isDir(p: string): boolean {
   try { return statSync(p).isDirectory(); } catch { return false; }
 }
-async function readOr(p: string): Promise<string | undefined> {
-  try { return await fs.readFile(p, 'utf8'); } catch { return undefined; }
+function readOr(p: string): string | undefined {
+  try { return readFileSync(p, 'utf8'); } catch { return undefined; }
 }
 
 /** Replaces `link` by a symlink to `to` in one rename (a reader never sees it missing). */
-async function linkAtomically(link: string, to: string): Promise<void> {
+function linkAtomically(link: string, to: string): void {
   const tmp = `${link}.lioha-${process.pid}`;
-  await fs.rm(tmp, { force: true });
-  await fs.symlink(to, tmp);
-  await fs.rename(tmp, link);
+  rmSync(tmp, { force: true });
+  symlinkSync(to, tmp);
+  renameSync(tmp, link);
 }
 
 export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredState, live: LiveState, rootPath: (abs: string) => string): Promise<PrSetup> {
@@ -56,7 +59,7 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
   if (dbroot !== s.dbroot) {
     const configured = [...live.storageObjects.values()].some((so) => so.enabled);
     if (!configured) {
-      await fs.mkdir(rootPath(s.dbroot), { recursive: true, mode: 0o700 });
+      mkdirSync(rootPath(s.dbroot), { recursive: true, mode: 0o700 });
       await cfs.write(DBROOT_FILE, s.dbroot);
       dbroot = s.dbroot;
     } else {
@@ -64,10 +67,10 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
     }
   }
   const prHost = rootPath(join(dbroot, DBROOT_PR_DIR));
-  await fs.mkdir(prHost, { recursive: true, mode: 0o700 });
+  mkdirSync(prHost, { recursive: true, mode: 0o700 });
 
   const registrations = new Map<StorageObjectRef, string[]>();
-  if (s.prDir && !(await isDir(rootPath(s.prDir)))) {
+  if (s.prDir && !isDir(rootPath(s.prDir))) {
     throw new PrSetupError(`pr_dir ${s.prDir} is not a directory on this node (its filesystem not mounted?)`);
   }
   for (const [ref, so] of desired.storageObjects) {
@@ -79,15 +82,15 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
     if (s.prDir) {
       const shared = join(s.prDir, name);
       file = rootPath(shared);
-      const st = await fs.lstat(local).catch(() => undefined);
+      const st = lstatSync(local, { throwIfNoEntry: false });
       if (st?.isFile()) {
         // Registrations made before pr_dir was set: keep them unless the shared copy exists.
-        if (await readOr(file) === undefined) { await fs.copyFile(local, file); notes.push(`${ref}: moved ${local} to ${shared}`); }
-        await fs.rm(local);
+        if (readOr(file) === undefined) { copyFileSync(local, file); notes.push(`${ref}: moved ${local} to ${shared}`); }
+        rmSync(local);
       }
-      if (!st?.isSymbolicLink() || (await fs.readlink(local)) !== shared) await linkAtomically(local, shared);
+      if (!st?.isSymbolicLink() || readlinkSync(local) !== shared) linkAtomically(local, shared);
     }
-    const text = await readOr(file);
+    const text = readOr(file);
     const regs = text ? parseAptpl(text) : [];
     if (regs.length) registrations.set(ref, regs);
   }
@@ -98,6 +101,6 @@ export async function preparePr(cfs: ConfigFs, s: PrSettings, desired: DesiredSt
 export async function prDirMissing(cfs: ConfigFs, rootPath: (abs: string) => string): Promise<string | undefined> {
   const dbroot = (await cfs.read(DBROOT_FILE).catch(() => '')).trim();
   if (!dbroot) return undefined;
-  return (await isDir(rootPath(join(dbroot, DBROOT_PR_DIR)))) ? undefined : `${join(dbroot, DBROOT_PR_DIR)} is missing: persistent reservations fail (NOT READY)`;
+  return isDir(rootPath(join(dbroot, DBROOT_PR_DIR))) ? undefined : `${join(dbroot, DBROOT_PR_DIR)} is missing: persistent reservations fail (NOT READY)`;
 }
 
