@@ -103,14 +103,17 @@ function groupOn(s: ClusterState, vg = 'vg1'): string | undefined {
   if (members.length < 3 || !members.every((r) => r.role === 'Started' && r.node === members[0]!.node)) return undefined;
   return members[0]!.node;
 }
-async function waitGroupOn(v: Vm, node: string, timeoutS: number): Promise<ClusterState> {
+/** Waits for the group Started on `node`, or on either node when `node` is undefined. */
+async function waitGroupOn(v: Vm, node: string | undefined, timeoutS: number): Promise<ClusterState> {
   let last = now();
-  return waitFor(`${GROUP} started on ${node} (seen from ${v.name})`, timeoutS, async () => {
+  const where = node ?? 'either node';
+  return waitFor(`${GROUP} started on ${where} (seen from ${v.name})`, timeoutS, async () => {
     const s = await clusterState(v);
-    if (s && groupOn(s) === node) return s;
+    const on = s && groupOn(s);
+    if (s && on && (node === undefined || on === node)) return s;
     if (now() - last > 30) {
       last = now();
-      log(`still waiting for ${GROUP} on ${node}: ${s ? s.rsc.map((r) => `${r.id}=${r.role}@${r.node ?? '-'}${r.failed ? '(failed)' : ''}`).join(' ') : 'no state'}${s?.failures.length ? ` failures: ${s.failures.join(' | ')}` : ''}`);
+      log(`still waiting for ${GROUP} on ${where}: ${s ? s.rsc.map((r) => `${r.id}=${r.role}@${r.node ?? '-'}${r.failed ? '(failed)' : ''}`).join(' ') : 'no state'}${s?.failures.length ? ` failures: ${s.failures.join(' | ')}` : ''}`);
     }
     return undefined;
   }, 2000);
@@ -993,12 +996,17 @@ async function main(): Promise<number> {
     throw new Error(`the generated ${kind} script failed (${gen.rc}): ${why}`);
   }
   timing.script_s = now() - t;
-  log(`script done (${timing.script_s.toFixed(0)}s); waiting for ${GROUP} on labA`);
+  // DRBD is promoted where its promotion score shows first: the 100 that prefers labA only breaks a tie, and
+  // a node whose resync ends later loses the race (run of 2026-11-28 10:59: promoted on labB, group started
+  // there, no failure). Either node is a good start: the scenarios ask where the group runs (activeNode).
+  // The active-active topology places its two groups itself (topo.ready) and still wants labA.
+  const firstNode = topo.ready ? 'labA' : undefined;
+  log(`script done (${timing.script_s.toFixed(0)}s); waiting for ${GROUP} on ${firstNode ?? 'either node'}`);
   t = now();
-  await waitGroupOn(A, 'labA', 600);
+  const first = await waitGroupOn(A, firstNode, 600);
   if (topo.ready) await topo.ready();
   timing.group_start_s = now() - t;
-  log(`${GROUP} started (${timing.group_start_s.toFixed(0)}s); initiator login`);
+  log(`${GROUP} started on ${groupOn(first)} (${timing.group_start_s.toFixed(0)}s); initiator login`);
   probe = new PortalProbe();
   await waitFor('the portal answering', 120, async () => probe!.isUp(), 500);
   const dev = (await I.sh(topo.initiatorLogin, 600)).trim().split('\n').at(-1)!;
