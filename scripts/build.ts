@@ -311,8 +311,18 @@ async function main(): Promise<void> {
       if (r.status !== 0) throw new Error(`${name} meta-data failed: ${String(r.stderr)}`);
     }),
   );
+  // Before the training runs: discovery's trains against the daemon it monitors.
+  const portald = join(out, 'bin', 'lioha-portald');
+  await build({
+    ...common,
+    entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
+    outfile: portald,
+    banner: { js: launcherHeader({ name: 'lioha-portald', node: process.execPath }) + common.banner!.js },
+    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
+  });
+  chmodSync(portald, 0o755);
   if (!LIOHA_WARM_CACHE_OFF()) {
-    for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names)) process.stderr.write(`warning: code cache training: ${w}\n`);
+    for (const w of await warmCodeCaches(join(out, 'resource.d', 'lioha'), names, portald)) process.stderr.write(`warning: code cache training: ${w}\n`);
   }
   agents.sort((a, b) => a.name.localeCompare(b.name));
 
@@ -342,15 +352,6 @@ async function main(): Promise<void> {
     writeFileSync(cli, appendChunks(cliText, withCaches.sort(([a], [b]) => a.localeCompare(b))));
   }
 
-  const portald = join(out, 'bin', 'lioha-portald');
-  await build({
-    ...common,
-    entryPoints: [join(repo, 'daemons', 'portald', 'main.ts')],
-    outfile: portald,
-    banner: { js: launcherHeader({ name: 'lioha-portald', node: process.execPath }) + common.banner!.js },
-    define: { ...importMeta, LIOHA_VERSION: JSON.stringify(version) },
-  });
-  chmodSync(portald, 0o755);
   process.stdout.write(`built ${agents.length} agent(s) (${agents.map((a) => a.name).join(', ')}) the lioha CLI and lioha-portald into dist/\n`);
 }
 

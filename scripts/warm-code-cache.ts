@@ -8,12 +8,13 @@
  * the cache on its first run of that kind. Called by scripts/build.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { doublesBin, prepareVgFixture } from '../test/doubles/fixture.js';
 import { buildIetProc, makeVgDir, SAMPLE_TARGETS } from '../test/ddmap/iet-fixture.js';
+import { freePort } from '../test/portald/harness.js';
 import { logIn, makeNode, setLunMiB } from '../test/stats/fixture.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
 
@@ -42,8 +43,8 @@ function train(agentDir: string, name: string, env: Record<string, string>, step
   return undefined;
 }
 
-/** Returns one warning per agent whose training failed. */
-export async function warmCodeCaches(agentDir: string, names: readonly string[]): Promise<string[]> {
+/** Returns one warning per agent whose training failed. discovery trains against the built lioha-portald at `portald`. */
+export async function warmCodeCaches(agentDir: string, names: readonly string[], portald: string): Promise<string[]> {
   const warnings: string[] = [];
   const tmp = mkdtempSync(join(tmpdir(), 'lioha-warm-'));
   try {
@@ -65,6 +66,16 @@ export async function warmCodeCaches(agentDir: string, names: readonly string[])
         await buildIetProc(r, SAMPLE_TARGETS);
         await makeVgDir(r);
         w = train(agentDir, name, { LIOHA_ROOT: r, OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_vgname: 'vg_dsk_0' }, usual);
+      } else if (name === 'discovery') {
+        // The daemon on a loopback port: the monitor's path (config check, login probe) is what a node runs every 10 s.
+        const r = mkdtempSync(`${root}-`);
+        writeFileSync(join(r, 'portald.json'), JSON.stringify({ portals: [{ address: '127.0.0.1', port: await freePort(), backends: [`127.0.0.1:${await freePort()}`] }] }));
+        const env = {
+          OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_config: join(r, 'portald.json'), OCF_RESKEY_daemon: portald,
+          OCF_RESKEY_pidfile: join(r, 'portald.pid'), OCF_RESKEY_logfile: join(r, 'portald.log'),
+        };
+        w = train(agentDir, name, env, usual);
+        if (w) train(agentDir, name, env, [['stop', {}, [0]]]); // never leave a daemon behind
       } else {
         // portal needs a network namespace (root): a probe of an address nobody holds still compiles its monitor path.
         w = train(agentDir, name, { OCF_RESOURCE_INSTANCE: 'warm', OCF_RESKEY_ip: '192.0.2.254', OCF_RESKEY_cidr_netmask: '24', OCF_RESKEY_nic: 'lo' }, [['monitor', PROBE, [7]]]);
