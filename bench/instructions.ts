@@ -1,30 +1,35 @@
 /**
- * Load-independent figures for the target agent's monitors: instructions executed (valgrind
+ * Load-independent figures for the target, ddmap and discovery monitors: instructions executed (valgrind
  * callgrind's Ir, every thread) by each case and by the anchor `env -i node -e 0`. On a 2-core
  * machine shared with other work, CPU-time ratios swing by ±0.3 from round to round; instruction
  * counts do not depend on the load (they vary by ~2% with V8's background work). They are not
  * CPU time: cache misses and system calls are not in them, so read them next to bench:monitors.
  *
+ * Each count has the median of all runs' V8 hash-seed set-ups in place of its own (bench/callgrind.ts):
+ * that random work is most of the spread between runs. Before and after in the same run:
+ *
  *   npm run build && npx tsx bench/instructions.ts [runs=3]
+ *   BENCH_BEFORE=<other checkout>/dist npx tsx bench/instructions.ts   adds that build's agents
  */
 import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EMULATOR_MARKER } from '../lib/configfs/io.js';
 import { builtAgentPath } from '../test/helpers/agent.js';
+import { CaseRoots, ddmapCases, discoveryCases } from '../test/helpers/monitor-cases.js';
 import { CONFIG, IQN, makeRoot } from '../test/target/setup.js';
+import { instructions as count, requireCallgrind, steady, type Count } from './callgrind.js';
 import { cleanEnv, loadLine, median } from './measure.js';
 
 const runs = Number(process.argv[2] ?? 3);
-if (spawnSync('valgrind', ['--version']).status !== 0) throw new Error('valgrind is needed (apt-get install valgrind)');
-
-function instructions(cmd: string, args: string[], env: NodeJS.ProcessEnv, ok: number): number {
-  const r = spawnSync('valgrind', ['--tool=callgrind', '--callgrind-out-file=/dev/null', cmd, ...args], { env: cleanEnv(env), encoding: 'utf8' });
-  if (r.status !== ok) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr.slice(-300)}`);
-  const m = /Collected : (\d+)/.exec(r.stderr);
-  if (!m) throw new Error(`no callgrind total for ${cmd}`);
-  return Number(m[1]);
-}
+requireCallgrind();
+const all: Count[] = [];
+const instructions = (cmd: string, args: string[], env: NodeJS.ProcessEnv, ok: number): Count => {
+  const c = count(cmd, args, env, ok);
+  all.push(c);
+  return c;
+};
 
 const ocf = { PATH: process.env.PATH, OCF_ROOT: '/usr/lib/ocf', OCF_RA_VERSION_MAJOR: '1', OCF_RA_VERSION_MINOR: '1', OCF_RESOURCE_INSTANCE: 'p_target', OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG };
 const up = makeRoot();
@@ -52,16 +57,34 @@ const cases: [string, string, string[], NodeJS.ProcessEnv, number, number?][] = 
   ['target monitor depth 10, node:fs', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: plain.root, OCF_RESKEY_CRM_meta_interval: '10000', OCF_CHECK_LEVEL: '10' }, 0, 1.6],
   ['target probe, node:fs backend', node, [agent, 'monitor'], { ...ocf, LIOHA_ROOT: plainDown.root, OCF_RESKEY_CRM_meta_interval: '0' }, 7, 1.3],
 ];
+// ddmap on the IET fixture and discovery with the built lioha-portald on loopback, as bench:monitors sets them up.
+const roots = new CaseRoots(tmpdir(), 'lioha-instructions-');
+process.on('exit', () => roots.cleanup());
+const ddmap = await ddmapCases(roots);
+const discovery = await discoveryCases(roots);
+for (const c of [ddmap.monitor, ddmap.probe, discovery.startMonitor(), discovery.probe]) {
+  cases.push([c.name, node, [builtAgentPath(c.agent), 'monitor'], c.env, c.code, c.depth === 10 ? 1.6 : 1.3]);
+}
+/** BENCH_BEFORE=<another build's dist/>: its agents on the same resources, for before/after figures. */
+const before = process.env.BENCH_BEFORE;
+if (before) {
+  for (const [name, cmd, [agent, ...rest], env, ok, goal] of cases.slice(1)) {
+    cases.push([`${name} [before]`, cmd, [join(before, 'resource.d', 'lioha', agent!.slice(agent!.lastIndexOf('/') + 1)), ...rest], env, ok, goal]);
+  }
+}
 // One untimed run each: the code caches and the monitor's configuration cache are in place, as on a node.
 for (const [, cmd, args, env, ok] of cases) instructions(cmd, args, env, ok);
-const counts = new Map<string, number[]>(cases.map((c) => [c[0], []]));
-for (let i = 0; i < runs; i++) for (const [name, cmd, args, env, ok] of cases) counts.get(name)!.push(instructions(cmd, args, env, ok));
+const raw = new Map<string, Count[]>(cases.map((c) => [c[0], []]));
+all.length = 0; // the untimed runs' seeds are not figures
+for (let i = 0; i < runs; i++) for (const [name, cmd, args, env, ok] of cases) raw.get(name)!.push(instructions(cmd, args, env, ok));
+const value = steady(all);
+const counts = new Map([...raw].map(([name, cs]) => [name, cs.map(value)]));
 
-process.stdout.write(`instructions (callgrind Ir, median of ${runs}), node ${process.version}; ${loadLine()}\n`);
+process.stdout.write(`instructions (callgrind Ir, the median hash-seed set-up in each, median of ${runs}), node ${process.version}; ${loadLine()}\n`);
 const floor = median(counts.get(cases[0]![0])!);
 for (const [name, , , , , goal] of cases) {
   const xs = counts.get(name)!;
   const r = median(xs) / floor;
   const verdict = goal === undefined ? '' : `   goal <= ${goal.toFixed(2)}: ${r <= goal ? 'met' : 'NOT met'}`;
-  process.stdout.write(`${name.padEnd(34)} ${(median(xs) / 1e6).toFixed(1).padStart(7)} M   x${r.toFixed(2)} (min ${(Math.min(...xs) / floor).toFixed(2)}, max ${(Math.max(...xs) / floor).toFixed(2)})${verdict}\n`);
+  process.stdout.write(`${name.padEnd(44)} ${(median(xs) / 1e6).toFixed(1).padStart(7)} M   x${r.toFixed(2)} (min ${(Math.min(...xs) / floor).toFixed(2)}, max ${(Math.max(...xs) / floor).toFixed(2)})${verdict}\n`);
 }
