@@ -13,9 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { serialize } from '../lib/iscsi/framer.js';
-import { loginRequest } from '../lib/iscsi/pdu.js';
-import { encodeText } from '../lib/iscsi/text.js';
+import { discoveryLoginRequest, PROBE_INITIATOR } from '../lib/iscsi/probe.js';
 import { builtAgentPath } from '../test/helpers/agent.js';
 import { CaseRoots, discoveryCases } from '../test/helpers/monitor-cases.js';
 import { instructions as count, requireCallgrind, steady, type Count } from './callgrind.js';
@@ -31,11 +29,8 @@ const d = await discoveryCases(roots);
 const monitor = d.startMonitor();
 const { portals } = JSON.parse(readFileSync(monitor.env.OCF_RESKEY_config!, 'utf8')) as { portals: { port: number }[] };
 const port = portals[0]!.port;
-// The probe's request (lib/iscsi/probe.ts), as bytes.
-const request = serialize(loginRequest({
-  transit: true, csg: 0, nsg: 1, isid: Buffer.from([0x80, 0, 0, 0, 0, 1]), tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0,
-  data: encodeText([['InitiatorName', 'iqn.2026-01.io.lioha:monitor'], ['SessionType', 'Discovery'], ['AuthMethod', 'None']]),
-})).toString('hex');
+// The probe's request, as bytes.
+const request = discoveryLoginRequest(PROBE_INITIATOR).toString('hex');
 const exchange = (close: string) =>
   `const s = require('node:net').connect({ host: '127.0.0.1', port: ${port}, noDelay: true });` +
   `const t = setTimeout(() => process.exit(2), 3000);` +

@@ -25,12 +25,6 @@ import { cleanEnv, loadLine, median } from './measure.js';
 
 const runs = Number(process.argv[2] ?? 3);
 requireCallgrind();
-const all: Count[] = [];
-const instructions = (cmd: string, args: string[], env: NodeJS.ProcessEnv, ok: number): Count => {
-  const c = count(cmd, args, env, ok);
-  all.push(c);
-  return c;
-};
 
 const ocf = { PATH: process.env.PATH, OCF_ROOT: '/usr/lib/ocf', OCF_RA_VERSION_MAJOR: '1', OCF_RA_VERSION_MINOR: '1', OCF_RESOURCE_INSTANCE: 'p_target', OCF_RESKEY_iqn: IQN, OCF_RESKEY_config: CONFIG };
 const up = makeRoot();
@@ -80,11 +74,10 @@ if (before) {
   }
 }
 // One untimed run each: the code caches and the monitor's configuration cache are in place, as on a node.
-for (const [, cmd, args, env, ok] of cases) instructions(cmd, args, env, ok);
+for (const [, cmd, args, env, ok] of cases) count(cmd, args, env, ok);
 const raw = new Map<string, Count[]>(cases.map((c) => [c[0], []]));
-all.length = 0; // the untimed runs' seeds are not figures
-for (let i = 0; i < runs; i++) for (const [name, cmd, args, env, ok] of cases) raw.get(name)!.push(instructions(cmd, args, env, ok));
-const value = steady(all);
+for (let i = 0; i < runs; i++) for (const [name, cmd, args, env, ok] of cases) raw.get(name)!.push(count(cmd, args, env, ok));
+const value = steady([...raw.values()].flat()); // the timed runs' seeds only
 const counts = new Map([...raw].map(([name, cs]) => [name, cs.map(value)]));
 
 process.stdout.write(`instructions (callgrind Ir, the median hash-seed set-up in each, median of ${runs}), node ${process.version}; ${loadLine()}\n`);

@@ -10,10 +10,21 @@ import { Framer, serialize } from './framer.js';
 import { Op, loginRequest, opcode, parseLoginResponse } from './pdu.js';
 import { encodeText } from './text.js';
 
+/** The probe's one PDU: a discovery Login Request without authentication, straight to full feature phase. */
+export function discoveryLoginRequest(initiatorName: string): Buffer {
+  const pairs: [string, string][] = [['InitiatorName', initiatorName], ['SessionType', 'Discovery'], ['AuthMethod', 'None']];
+  return serialize(loginRequest({
+    transit: true, csg: 0, nsg: 1, isid: Buffer.from([0x80, 0, 0, 0, 0, 1]), tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0, data: encodeText(pairs),
+  }));
+}
+
 /** Socket reads land here (node:net's onread): a login response is one short PDU, and no Readable stream is fed. */
 const READ_BUFFER_BYTES = 4096;
 
-export function probeLogin(host: string, port: number, timeoutMs: number, initiatorName = 'iqn.2026-01.io.lioha:monitor'): Promise<number> {
+/** The initiator name the monitor's probe logs in with. */
+export const PROBE_INITIATOR = 'iqn.2026-01.io.lioha:monitor';
+
+export function probeLogin(host: string, port: number, timeoutMs: number, initiatorName = PROBE_INITIATOR): Promise<number> {
   return new Promise((resolve, reject) => {
     const framer = new Framer({ maxDataSegment: 65536, maxAhs: 1020 });
     let settled = false;
@@ -57,11 +68,6 @@ export function probeLogin(host: string, port: number, timeoutMs: number, initia
     const timer = setTimeout(() => done(new Error(`no login response from ${host}:${port} within ${timeoutMs} ms`)), timeoutMs);
     sock.on('error', (e) => done(new Error(`${host}:${port}: ${e.message}`)));
     sock.on('close', () => done(new Error(`${host}:${port} closed the connection without a login response`)));
-    sock.on('connect', () => {
-      const pairs: [string, string][] = [['InitiatorName', initiatorName], ['SessionType', 'Discovery'], ['AuthMethod', 'None']];
-      sock.write(serialize(loginRequest({
-        transit: true, csg: 0, nsg: 1, isid: Buffer.from([0x80, 0, 0, 0, 0, 1]), tsih: 0, itt: 1, cid: 0, cmdSN: 1, expStatSN: 0, data: encodeText(pairs),
-      })));
-    });
+    sock.on('connect', () => sock.write(discoveryLoginRequest(initiatorName)));
   });
 }
